@@ -1,0 +1,453 @@
+//! The only two commands the relay ever sends to IGV, and the URL each becomes.
+//!
+//! IGV's HTTP parser (CommandListener.parseParameters, igv-port.md §2.1) is
+//! unforgiving: keys are case-sensitive, a malformed `%` escape kills the
+//! listener, `+` decodes to a space, and `/load` splits `file`, `index` and
+//! `name` on commas. So every value is strictly percent-encoded here (only
+//! RFC 3986 unreserved characters plus `:` stay literal) and commas never
+//! reach IGV unencoded inside one value.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use url::Url;
+
+use super::genome::Genome;
+use super::loci::Loci;
+
+/// Everything but unreserved characters and `:` is escaped.
+const IGV_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':');
+
+pub const MAX_FILE_URL_BYTES: usize = 2048;
+const MAX_TRACK_NAME_CHARS: usize = 200;
+
+/// Where the user's IGV listens. The host comes only from configuration and
+/// must be loopback: the relay never points a browser anywhere else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgvTarget {
+    host: String,
+    port: IgvPort,
+}
+
+impl IgvTarget {
+    pub fn new(host: &str, port: IgvPort) -> Result<Self, IgvError> {
+        let loopback = host == "localhost"
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Err(IgvError::HostNotLoopback(host.to_owned()));
+        }
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+        })
+    }
+
+    pub fn with_port(&self, port: IgvPort) -> Self {
+        Self {
+            host: self.host.clone(),
+            port,
+        }
+    }
+
+    pub fn port(&self) -> IgvPort {
+        self.port
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}:{}", self.host, self.port)
+    }
+}
+
+/// A TCP port for IGV: unprivileged ports only, so a link can never aim the
+/// browser at a system service (80, 22, …) on the user's machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IgvPort(u16);
+
+impl IgvPort {
+    pub const DEFAULT: IgvPort = IgvPort(60151);
+
+    pub fn parse(text: &str) -> Result<Self, IgvError> {
+        let value: u32 = text
+            .trim()
+            .parse()
+            .map_err(|_| IgvError::Port(text.to_owned()))?;
+        Self::new(value).ok_or_else(|| IgvError::Port(text.to_owned()))
+    }
+
+    pub fn new(value: u32) -> Option<Self> {
+        (1024..=65535).contains(&value).then(|| Self(value as u16))
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for IgvPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Hosts IGV may be told to fetch files from.
+#[derive(Clone, Debug, Default)]
+pub struct AllowedHosts {
+    /// `host` or `host:port`, lower-case.
+    entries: Vec<String>,
+}
+
+impl AllowedHosts {
+    pub fn new<I: IntoIterator<Item = String>>(entries: I) -> Self {
+        Self {
+            entries: entries
+                .into_iter()
+                .map(|e| e.to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// Adds the host of a base URL (the service's own public URL).
+    pub fn with_url(mut self, url: &Url) -> Self {
+        if let Some(host) = url.host_str() {
+            let port = url.port_or_known_default().unwrap_or(80);
+            self.entries
+                .push(format!("{}:{}", host.to_ascii_lowercase(), port));
+        }
+        self
+    }
+
+    fn allows(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let with_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+        self.entries.iter().any(|e| *e == host || *e == with_port)
+    }
+
+    pub fn describe(&self) -> String {
+        if self.entries.is_empty() {
+            "none".to_owned()
+        } else {
+            self.entries.join(", ")
+        }
+    }
+}
+
+/// A data file URL IGV may load: http(s), no credentials, an allowed host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileUrl(Url);
+
+impl FileUrl {
+    pub fn parse(text: &str, allowed: &AllowedHosts) -> Result<Self, IgvError> {
+        if text.len() > MAX_FILE_URL_BYTES {
+            return Err(IgvError::FileUrlTooLong(MAX_FILE_URL_BYTES));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(IgvError::FileUrl("it contains control characters".into()));
+        }
+        let url = Url::parse(text).map_err(|e| IgvError::FileUrl(format!("not a URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(IgvError::FileUrl(format!(
+                "the scheme {:?} is not allowed; only http and https URLs can be loaded",
+                url.scheme()
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(IgvError::FileUrl(
+                "URLs with a user name or password are not allowed".into(),
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(IgvError::FileUrl(
+                "URLs with a #fragment are not allowed".into(),
+            ));
+        }
+        if !allowed.allows(&url) {
+            return Err(IgvError::HostNotAllowed {
+                host: url.host_str().unwrap_or("").to_owned(),
+                allowed: allowed.describe(),
+            });
+        }
+        Ok(Self(url))
+    }
+
+    pub fn as_url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The URL as IGV must see it inside one list item: IGV splits `file` and
+    /// `index` on commas (and treats quotes as grouping), so those are escaped
+    /// at the URL level, where they mean the same to the file server.
+    fn for_igv_list(&self) -> String {
+        self.0
+            .as_str()
+            .replace(',', "%2C")
+            .replace('\'', "%27")
+            .replace('"', "%22")
+    }
+}
+
+/// A track name: IGV splits names on commas, so commas become `;` as Galaxy does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackName(String);
+
+impl TrackName {
+    pub fn parse(text: &str) -> Result<Self, IgvError> {
+        if text.chars().any(char::is_control) {
+            return Err(IgvError::TrackName("it contains control characters".into()));
+        }
+        let name = text.trim();
+        if name.is_empty() {
+            return Err(IgvError::TrackName("it is empty".into()));
+        }
+        if name.chars().count() > MAX_TRACK_NAME_CHARS {
+            return Err(IgvError::TrackName(format!(
+                "it is longer than {MAX_TRACK_NAME_CHARS} characters"
+            )));
+        }
+        Ok(Self(name.replace(',', ";")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// IGV's `format=` values the relay forwards.
+pub const TRACK_FORMATS: &[&str] = &[
+    "bam",
+    "cram",
+    "vcf",
+    "bed",
+    "bedgraph",
+    "bigwig",
+    "bw",
+    "gff",
+    "gff3",
+    "gtf",
+    "narrowpeak",
+    "broadpeak",
+    "bedpe",
+    "seg",
+    "wig",
+    "tdf",
+    "interval",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFormat(&'static str);
+
+impl TrackFormat {
+    pub fn parse(text: &str) -> Result<Self, IgvError> {
+        let lower = text.trim().trim_start_matches('.').to_ascii_lowercase();
+        TRACK_FORMATS
+            .iter()
+            .find(|f| **f == lower)
+            .map(|f| Self(f))
+            .ok_or_else(|| IgvError::Format(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+/// A file to load, with its index when it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFile {
+    pub file: FileUrl,
+    pub index: Option<FileUrl>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadCommand {
+    pub files: Vec<TrackFile>,
+    /// What IGV's `genome=` gets (checked against configured genomes).
+    pub genome: Option<String>,
+    pub locus: Option<Loci>,
+    pub name: Option<TrackName>,
+    pub format: Option<TrackFormat>,
+    /// `merge=ask` opens a dialog in IGV, so only true/false exist here.
+    pub merge: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IgvCommand {
+    Goto { loci: Loci },
+    Load(LoadCommand),
+}
+
+impl IgvCommand {
+    pub fn load_genome(genome: &Genome) -> String {
+        genome.igv_genome().to_owned()
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Goto { .. } => "goto",
+            Self::Load(_) => "load",
+        }
+    }
+
+    /// The URL the user's browser is redirected to.
+    pub fn to_url(&self, target: &IgvTarget) -> Url {
+        let (path, pairs) = self.query_pairs();
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, IGV_VALUE)))
+            .collect();
+        let mut url =
+            Url::parse(&target.base_url()).expect("a loopback host and port form a valid URL");
+        url.set_path(path);
+        url.set_query(Some(&query.join("&")));
+        url
+    }
+
+    /// Lower-case parameter names, in a fixed order.
+    fn query_pairs(&self) -> (&'static str, Vec<(&'static str, String)>) {
+        match self {
+            Self::Goto { loci } => ("/goto", vec![("locus", loci.to_string())]),
+            Self::Load(load) => {
+                let mut pairs = Vec::new();
+                let files: Vec<String> = load.files.iter().map(|f| f.file.for_igv_list()).collect();
+                pairs.push(("file", files.join(",")));
+                if load.files.iter().any(|f| f.index.is_some()) {
+                    let indexes: Vec<String> = load
+                        .files
+                        .iter()
+                        .map(|f| {
+                            f.index
+                                .as_ref()
+                                .map(FileUrl::for_igv_list)
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    pairs.push(("index", indexes.join(",")));
+                }
+                if let Some(genome) = &load.genome {
+                    pairs.push(("genome", genome.clone()));
+                }
+                if let Some(locus) = &load.locus {
+                    pairs.push(("locus", locus.to_string()));
+                }
+                if let Some(name) = &load.name {
+                    pairs.push(("name", name.as_str().to_owned()));
+                }
+                if let Some(format) = &load.format {
+                    pairs.push(("format", format.as_str().to_owned()));
+                }
+                if let Some(merge) = load.merge {
+                    pairs.push(("merge", merge.to_string()));
+                }
+                ("/load", pairs)
+            }
+        }
+    }
+
+    /// A sentence saying what IGV is asked to do, for landing pages.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Goto { loci } => format!("Go to {} in IGV", loci.to_display_string()),
+            Self::Load(load) => {
+                let what = load
+                    .name
+                    .as_ref()
+                    .map(|n| n.as_str().to_owned())
+                    .unwrap_or_else(|| {
+                        load.files
+                            .iter()
+                            .map(|f| file_label(&f.file))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    });
+                match &load.locus {
+                    Some(l) => format!("Load {what} in IGV and go to {}", l.to_display_string()),
+                    None => format!("Load {what} in IGV"),
+                }
+            }
+        }
+    }
+}
+
+fn file_label(file: &FileUrl) -> String {
+    file.as_url()
+        .path_segments()
+        .and_then(|mut s| s.next_back().map(str::to_owned))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| file.as_url().to_string())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IgvError {
+    #[error("IGV's host must be a loopback address (127.0.0.1, ::1 or localhost), not {0:?}")]
+    HostNotLoopback(String),
+    #[error("{0:?} is not a usable IGV port: it must be a number from 1024 to 65535")]
+    Port(String),
+    #[error("the file URL is longer than {0} bytes")]
+    FileUrlTooLong(usize),
+    #[error("the file URL is not usable: {0}")]
+    FileUrl(String),
+    #[error("IGV may only load files from allowed hosts ({allowed}); {host:?} is not one of them")]
+    HostNotAllowed { host: String, allowed: String },
+    #[error("the track name is not usable: {0}")]
+    TrackName(String),
+    #[error("{0:?} is not a track format IGV is sent by this relay")]
+    Format(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::loci::LociRules;
+
+    fn target() -> IgvTarget {
+        IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap()
+    }
+
+    #[test]
+    fn goto_joins_loci_with_percent_20() {
+        let loci = Loci::parse("chr1:1-2 chr2:3-4", LociRules::default(), None).unwrap();
+        let url = IgvCommand::Goto { loci }.to_url(&target());
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:60151/goto?locus=chr1:1-2%20chr2:3-4"
+        );
+    }
+
+    #[test]
+    fn only_loopback_igv_hosts_are_accepted() {
+        assert!(IgvTarget::new("evil.example", IgvPort::DEFAULT).is_err());
+        assert!(IgvTarget::new("10.0.0.1", IgvPort::DEFAULT).is_err());
+        assert!(IgvTarget::new("::1", IgvPort::DEFAULT).is_ok());
+        assert!(IgvTarget::new("localhost", IgvPort::DEFAULT).is_ok());
+    }
+
+    #[test]
+    fn commas_in_file_urls_never_reach_igv_as_separators() {
+        let allowed = AllowedHosts::new(["data.example".to_owned()]);
+        let file = FileUrl::parse("http://data.example/a,b.bed", &allowed).unwrap();
+        let cmd = IgvCommand::Load(LoadCommand {
+            files: vec![TrackFile { file, index: None }],
+            genome: None,
+            locus: None,
+            name: Some(TrackName::parse("a,b").unwrap()),
+            format: None,
+            merge: None,
+        });
+        assert_eq!(
+            cmd.to_url(&target()).as_str(),
+            "http://127.0.0.1:60151/load?file=http:%2F%2Fdata.example%2Fa%252Cb.bed&name=a%3Bb"
+        );
+    }
+}

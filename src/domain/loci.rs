@@ -1,0 +1,172 @@
+//! One or several loci, as a `/goto` sends them (space-separated: IGV shows
+//! several loci side by side in split-screen mode).
+
+use std::fmt;
+
+use super::genome::{Genome, GenomeError};
+use super::locus::{Locus, LocusError, Span};
+
+/// Limits that come from configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct LociRules {
+    pub max_loci: usize,
+    /// IGV resolves unknown words as feature names and blocks on a dialog when
+    /// it cannot find one, so bare gene names are refused unless an admin
+    /// explicitly allows them.
+    pub allow_feature_names: bool,
+}
+
+impl Default for LociRules {
+    fn default() -> Self {
+        Self {
+            max_loci: 10,
+            allow_feature_names: false,
+        }
+    }
+}
+
+/// A non-empty list of validated loci.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loci(Vec<Locus>);
+
+impl Loci {
+    pub fn parse(
+        input: &str,
+        rules: LociRules,
+        genome: Option<&Genome>,
+    ) -> Result<Self, LociError> {
+        if let Some(bad) = input.chars().find(|c| c.is_control()) {
+            return Err(LociError::ControlCharacter(bad));
+        }
+        let tokens: Vec<&str> = input.split(' ').filter(|t| !t.is_empty()).collect();
+        if tokens.is_empty() {
+            return Err(LociError::Empty);
+        }
+        if tokens.len() > rules.max_loci {
+            return Err(LociError::TooMany {
+                count: tokens.len(),
+                max: rules.max_loci,
+            });
+        }
+        let mut loci = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            let locus =
+                Self::parse_one(token, rules, genome).map_err(|problem| LociError::Item {
+                    text: token.to_owned(),
+                    problem,
+                })?;
+            loci.push(locus);
+        }
+        Ok(Self(loci))
+    }
+
+    fn parse_one(
+        token: &str,
+        rules: LociRules,
+        genome: Option<&Genome>,
+    ) -> Result<Locus, LocusProblem> {
+        let locus = Locus::parse(token)?;
+        let is_bare_word = locus.span() == Span::Whole && !locus.chrom().looks_like_sequence_name();
+        match genome {
+            Some(g) => match g.resolve(&locus) {
+                Err(GenomeError::UnknownChromosome { .. }) if is_bare_word => {
+                    Err(LocusProblem::FeatureName)
+                }
+                other => Ok(other?),
+            },
+            None if is_bare_word && !rules.allow_feature_names => Err(LocusProblem::FeatureName),
+            None => Ok(locus),
+        }
+    }
+
+    pub fn from_locus(locus: Locus) -> Self {
+        Self(vec![locus])
+    }
+
+    pub fn as_slice(&self) -> &[Locus] {
+        &self.0
+    }
+
+    /// Loci with thousands separators, for people.
+    pub fn to_display_string(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(Locus::to_display_string).collect();
+        parts.join(" ")
+    }
+}
+
+/// Space-separated canonical loci: exactly what IGV receives.
+impl fmt::Display for Loci {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, locus) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{locus}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocusProblem {
+    #[error(transparent)]
+    Locus(#[from] LocusError),
+    #[error(transparent)]
+    Genome(#[from] GenomeError),
+    #[error(
+        "this looks like a gene or feature name; IGV freezes on names it cannot find, so write the locus as chr:start-end"
+    )]
+    FeatureName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LociError {
+    #[error("no locus given; write it as chr:start-end, e.g. chr7:140453136-140453236")]
+    Empty,
+    #[error("control characters (such as line breaks) are not allowed in a locus: {0:?}")]
+    ControlCharacter(char),
+    #[error("{count} loci given, but at most {max} can be shown at once")]
+    TooMany { count: usize, max: usize },
+    #[error("{text:?}: {problem}")]
+    Item { text: String, problem: LocusProblem },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_loci_are_kept_in_order() {
+        let l = Loci::parse("chr1:1-2  chr2:3-4", LociRules::default(), None).unwrap();
+        assert_eq!(l.to_string(), "chr1:1-2 chr2:3-4");
+    }
+
+    #[test]
+    fn gene_names_are_refused_by_default() {
+        let err = Loci::parse("KRAS", LociRules::default(), None).unwrap_err();
+        assert!(matches!(
+            err,
+            LociError::Item {
+                problem: LocusProblem::FeatureName,
+                ..
+            }
+        ));
+        let allowed = LociRules {
+            allow_feature_names: true,
+            ..LociRules::default()
+        };
+        assert!(Loci::parse("KRAS", allowed, None).is_ok());
+    }
+
+    #[test]
+    fn too_many_loci_are_refused() {
+        let rules = LociRules {
+            max_loci: 2,
+            ..LociRules::default()
+        };
+        assert!(matches!(
+            Loci::parse("chr1 chr2 chr3", rules, None),
+            Err(LociError::TooMany { count: 3, max: 2 })
+        ));
+    }
+}

@@ -1,0 +1,415 @@
+//! A genomic locus as IGV's `/goto` understands it, parsed strictly enough that
+//! IGV can never be handed something that freezes or kills its command port.
+//!
+//! Why strict: IGV answers every `/goto` with 204 whatever it understood. A bad
+//! locus opens a modal dialog that blocks the port for every client, and some
+//! strings (`KRAS:G1,2C`, a malformed `%` escape) kill its listener until IGV is
+//! restarted (shared/reference/igv-port.md §3, §5). So only three shapes pass:
+//! `CHR`, `CHR:POS` and `CHR:START-END`, 1-based and inclusive like IGV's box.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// IGV parses positions with `Integer.parseInt`, so a Java `int` is the limit.
+pub const MAX_POSITION: u64 = 2_147_483_647;
+
+/// Chromosome names longer than this are not real sequence names.
+const MAX_NAME_LEN: usize = 128;
+
+/// A chromosome (sequence) name from a safe alphabet.
+///
+/// Allowed: ASCII letters, digits and `_ . - | * +`, starting with a letter,
+/// a digit or `_`. Excluded on purpose: `:` (IGV splits the locus on the last
+/// colon), `%` (IGV percent-decodes once more), whitespace (IGV splits several
+/// loci on it), quotes and `!` (IGV strips or interprets them), markup and
+/// control characters. This covers UCSC (`chr1`, `chrUn_KI270302v1`), Ensembl
+/// (`1`, `MT`, `GL000220.1`), RefSeq (`NC_000001.11`) and HLA-free assemblies.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChromName(String);
+
+impl ChromName {
+    pub fn parse(name: &str) -> Result<Self, LocusError> {
+        if name.is_empty() {
+            return Err(LocusError::EmptyChromosome);
+        }
+        if name.len() > MAX_NAME_LEN {
+            return Err(LocusError::ChromosomeTooLong(MAX_NAME_LEN));
+        }
+        if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
+            return Err(LocusError::ChromosomeCharacter(bad));
+        }
+        let first = name.as_bytes()[0];
+        if !(first.is_ascii_alphanumeric() || first == b'_') {
+            return Err(LocusError::ChromosomeStart(first as char));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether a bare name (no coordinates) plausibly names a sequence rather
+    /// than a gene. IGV resolves unknown words as feature names, and an
+    /// unknown feature opens its blocking dialog, so without a genome to check
+    /// against we only forward bare names that look like sequence names.
+    pub fn looks_like_sequence_name(&self) -> bool {
+        let n = self.0.as_str();
+        let lower = n.to_ascii_lowercase();
+        lower.starts_with("chr")
+            || n.bytes().all(|b| b.is_ascii_digit())
+            || matches!(n, "X" | "Y" | "M" | "MT" | "W" | "Z")
+            || n.contains('_')
+            || n.contains('.')
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '|' | '*' | '+')
+}
+
+impl fmt::Display for ChromName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which part of a chromosome a locus covers, 1-based inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Span {
+    /// The whole chromosome: `chr2`.
+    Whole,
+    /// One base: `chr1:1500` (IGV centres a 40 bp window on it).
+    Position(u64),
+    /// `chr1:1001-2000`, with `1 <= start <= end <= MAX_POSITION`.
+    Range { start: u64, end: u64 },
+}
+
+/// One locus IGV can show without opening a dialog (given a valid chromosome).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Locus {
+    chrom: ChromName,
+    span: Span,
+}
+
+impl Locus {
+    /// Parses `CHR`, `CHR:POS` or `CHR:START-END`; thousands commas are allowed
+    /// in numbers (`chr7:140,453,036-140,453,236`).
+    pub fn parse(input: &str) -> Result<Self, LocusError> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err(LocusError::Empty);
+        }
+        if let Some(bad) = text.chars().find(|c| c.is_control() || c.is_whitespace()) {
+            return Err(LocusError::Character(bad));
+        }
+        let Some((name, coords)) = text.split_once(':') else {
+            let chrom = ChromName::parse(text)?;
+            return Ok(Self {
+                chrom,
+                span: Span::Whole,
+            });
+        };
+        let chrom = ChromName::parse(name)?;
+        if coords.contains(':') {
+            return Err(LocusError::ExtraColon);
+        }
+        let span = match coords.split_once('-') {
+            None => Span::Position(parse_position(coords, "position")?),
+            Some((start, end)) => {
+                if start.is_empty() {
+                    return Err(LocusError::Negative);
+                }
+                let start = parse_position(start, "start")?;
+                let end = parse_position(end, "end")?;
+                if start > end {
+                    return Err(LocusError::StartAfterEnd { start, end });
+                }
+                Span::Range { start, end }
+            }
+        };
+        Ok(Self { chrom, span })
+    }
+
+    /// Builds a locus from already-converted 1-based inclusive coordinates, as
+    /// format readers produce them.
+    pub fn from_interval(chrom: ChromName, start: u64, end: u64) -> Result<Self, LocusError> {
+        for (value, what) in [(start, "start"), (end, "end")] {
+            if value == 0 {
+                return Err(LocusError::Zero(what));
+            }
+            if value > MAX_POSITION {
+                return Err(LocusError::TooLarge(what));
+            }
+        }
+        if start > end {
+            return Err(LocusError::StartAfterEnd { start, end });
+        }
+        Ok(Self {
+            chrom,
+            span: Span::Range { start, end },
+        })
+    }
+
+    pub fn chrom(&self) -> &ChromName {
+        &self.chrom
+    }
+
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// First and last base covered, when the locus has coordinates.
+    pub fn bounds(&self) -> Option<(u64, u64)> {
+        match self.span {
+            Span::Whole => None,
+            Span::Position(p) => Some((p, p)),
+            Span::Range { start, end } => Some((start, end)),
+        }
+    }
+
+    /// The same span on another name for the same sequence (genome aliases).
+    pub fn with_chrom(&self, chrom: ChromName) -> Self {
+        Self {
+            chrom,
+            span: self.span,
+        }
+    }
+
+    pub(crate) fn with_span(&self, span: Span) -> Self {
+        Self {
+            chrom: self.chrom.clone(),
+            span,
+        }
+    }
+
+    /// Widens the locus by `flank` bases on each side, never below 1 and never
+    /// past `max_end` (the chromosome length when known).
+    pub fn with_flank(&self, flank: u64, max_end: Option<u64>) -> Self {
+        let Some((start, end)) = self.bounds() else {
+            return self.clone();
+        };
+        if flank == 0 {
+            return self.clone();
+        }
+        let limit = max_end.unwrap_or(MAX_POSITION).min(MAX_POSITION);
+        let start = start.saturating_sub(flank).max(1);
+        let end = end.saturating_add(flank).min(limit).max(start);
+        self.with_span(Span::Range { start, end })
+    }
+
+    /// The locus with thousands separators, as IGV's locus box shows it.
+    pub fn to_display_string(&self) -> String {
+        match self.span {
+            Span::Whole => self.chrom.to_string(),
+            Span::Position(p) => format!("{}:{}", self.chrom, group_thousands(p)),
+            Span::Range { start, end } => {
+                format!(
+                    "{}:{}-{}",
+                    self.chrom,
+                    group_thousands(start),
+                    group_thousands(end)
+                )
+            }
+        }
+    }
+}
+
+/// The canonical form sent to IGV: no thousands separators.
+impl fmt::Display for Locus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.span {
+            Span::Whole => write!(f, "{}", self.chrom),
+            Span::Position(p) => write!(f, "{}:{}", self.chrom, p),
+            Span::Range { start, end } => write!(f, "{}:{}-{}", self.chrom, start, end),
+        }
+    }
+}
+
+impl FromStr for Locus {
+    type Err = LocusError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+fn parse_position(text: &str, what: &'static str) -> Result<u64, LocusError> {
+    if text.is_empty() {
+        return Err(LocusError::MissingNumber(what));
+    }
+    if text.starts_with('-') {
+        return Err(LocusError::Negative);
+    }
+    let digits = strip_thousands(text).ok_or_else(|| LocusError::NotANumber {
+        what,
+        text: text.to_owned(),
+    })?;
+    // More than 10 digits cannot fit a Java int; checking the length first also
+    // keeps u64 parsing from overflowing on absurd inputs.
+    if digits.len() > 10 {
+        return Err(LocusError::TooLarge(what));
+    }
+    let value: u64 = digits.parse().map_err(|_| LocusError::NotANumber {
+        what,
+        text: text.to_owned(),
+    })?;
+    if value == 0 {
+        return Err(LocusError::Zero(what));
+    }
+    if value > MAX_POSITION {
+        return Err(LocusError::TooLarge(what));
+    }
+    Ok(value)
+}
+
+/// Accepts `1234567` or `1,234,567` (groups of three after the first), and
+/// nothing else: IGV strips every comma, so `1,2` would silently mean 12.
+fn strip_thousands(text: &str) -> Option<String> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+        return None;
+    }
+    if !text.contains(',') {
+        return Some(text.to_owned());
+    }
+    let mut groups = text.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 {
+        return None;
+    }
+    let mut digits = first.to_owned();
+    for group in groups {
+        if group.len() != 3 {
+            return None;
+        }
+        digits.push_str(group);
+    }
+    Some(digits)
+}
+
+fn group_thousands(n: u64) -> String {
+    let raw = n.to_string();
+    let mut out = String::with_capacity(raw.len() + raw.len() / 3);
+    for (i, c) in raw.chars().enumerate() {
+        if i > 0 && (raw.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Why a locus was refused, in words a biologist understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocusError {
+    #[error("the locus is empty; write it as chr:start-end, e.g. chr7:140453136-140453236")]
+    Empty,
+    #[error("the chromosome name is missing before ':'")]
+    EmptyChromosome,
+    #[error("the chromosome name is longer than {0} characters")]
+    ChromosomeTooLong(usize),
+    #[error(
+        "the character {0:?} is not allowed in a chromosome name (allowed: letters, digits and _ . - | * +)"
+    )]
+    ChromosomeCharacter(char),
+    #[error("a chromosome name must start with a letter, a digit or '_', not {0:?}")]
+    ChromosomeStart(char),
+    #[error("the character {0:?} is not allowed in a locus")]
+    Character(char),
+    #[error(
+        "only one ':' is allowed; write the locus as chr:start-end (mutation notation such as KRAS:G12C is not supported)"
+    )]
+    ExtraColon,
+    #[error("the {0} is missing; write the locus as chr:start-end")]
+    MissingNumber(&'static str),
+    #[error("negative positions do not exist; positions start at 1")]
+    Negative,
+    #[error(
+        "the {what} {text:?} is not a whole number (digits, optionally with thousands commas like 1,234,567); gene or mutation notation is not supported"
+    )]
+    NotANumber { what: &'static str, text: String },
+    #[error("the {0} is 0, but positions are 1-based: the first base is 1")]
+    Zero(&'static str),
+    #[error("the {0} is larger than 2,147,483,647, the largest position IGV accepts")]
+    TooLarge(&'static str),
+    #[error("the start ({start}) is after the end ({end})")]
+    StartAfterEnd { start: u64, end: u64 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_shapes() {
+        assert_eq!(Locus::parse("chr2").unwrap().span(), Span::Whole);
+        assert_eq!(
+            Locus::parse("chr1:1500").unwrap().span(),
+            Span::Position(1500)
+        );
+        assert_eq!(
+            Locus::parse("chr7:140,453,036-140,453,236").unwrap().span(),
+            Span::Range {
+                start: 140_453_036,
+                end: 140_453_236
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_misplaced_thousands_commas() {
+        assert!(matches!(
+            Locus::parse("chr1:1,2-3"),
+            Err(LocusError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            Locus::parse("chr1:1000,-3000"),
+            Err(LocusError::NotANumber { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_mutation_notation_that_kills_igv() {
+        assert!(Locus::parse("KRAS:G1,2C").is_err());
+        assert!(Locus::parse("A:B:12A>T").is_err());
+        assert!(Locus::parse("KRAS:G99999999999C").is_err());
+    }
+
+    #[test]
+    fn display_round_trips_and_groups_thousands_for_people() {
+        let l = Locus::parse("chr7:140,453,036-140,453,236").unwrap();
+        assert_eq!(l.to_string(), "chr7:140453036-140453236");
+        assert_eq!(l.to_display_string(), "chr7:140,453,036-140,453,236");
+        assert_eq!(Locus::parse(&l.to_string()).unwrap(), l);
+    }
+
+    #[test]
+    fn flank_is_clamped_to_one_and_to_the_chromosome_end() {
+        let l = Locus::parse("chr1:50-100").unwrap();
+        assert_eq!(l.with_flank(100, Some(150)).to_string(), "chr1:1-150");
+        assert_eq!(l.with_flank(10, None).to_string(), "chr1:40-110");
+    }
+
+    #[test]
+    fn bare_gene_names_do_not_look_like_sequences() {
+        for gene in ["KRAS", "BRCA1", "TP53"] {
+            assert!(
+                !ChromName::parse(gene).unwrap().looks_like_sequence_name(),
+                "{gene}"
+            );
+        }
+        for seq in [
+            "chr1",
+            "1",
+            "MT",
+            "X",
+            "NC_000001.11",
+            "GL000220.1",
+            "chrUn_KI270302v1",
+        ] {
+            assert!(
+                ChromName::parse(seq).unwrap().looks_like_sequence_name(),
+                "{seq}"
+            );
+        }
+    }
+}

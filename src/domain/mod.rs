@@ -1,0 +1,6 @@
+//! Domain types that parse on construction: a value that exists is valid.
+
+pub mod genome;
+pub mod igv;
+pub mod loci;
+pub mod locus;

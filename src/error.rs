@@ -1,0 +1,195 @@
+//! Errors as types that map to responses: an HTML page for browsers, a stable
+//! JSON body `{"error": code, "message": ...}` for `Accept: application/json`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+/// Longest echo of a rejected value; the rest is cut so error pages stay small.
+const MAX_ECHOED_CHARS: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{param}: {reason}")]
+    InvalidParameter {
+        param: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("the parameter {0} is required")]
+    MissingParameter(&'static str),
+    #[error("the parameter {0} was given more than once")]
+    DuplicateParameter(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    UnsupportedFormat {
+        message: String,
+        supported: Vec<(String, String)>,
+    },
+    #[error("{message}")]
+    UnprocessableFile { message: String },
+    #[error("the method {0} is not allowed here; IGV links only use GET")]
+    MethodNotAllowed(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(param: &'static str, value: &str, reason: impl ToString) -> Self {
+        Self::InvalidParameter {
+            param,
+            value: value.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidParameter { .. }
+            | Self::MissingParameter(_)
+            | Self::DuplicateParameter(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnprocessableFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidParameter { .. } => "invalid_parameter",
+            Self::MissingParameter(_) => "missing_parameter",
+            Self::DuplicateParameter(_) => "duplicate_parameter",
+            Self::NotFound(_) => "not_found",
+            Self::UnsupportedFormat { .. } => "unsupported_format",
+            Self::UnprocessableFile { .. } => "unprocessable_file",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    /// Attaches the response format the client asked for.
+    pub fn for_request(self, req: &HttpRequest) -> Rejection {
+        Rejection {
+            error: self,
+            json: wants_json(req),
+            base: base_path(req),
+        }
+    }
+}
+
+/// Whether the client prefers JSON (`Accept: application/json`).
+pub fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json") && !accept.contains("text/html"))
+}
+
+fn base_path(req: &HttpRequest) -> String {
+    req.app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .map(|s| s.public_url.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// An error on its way to one particular client.
+#[derive(Debug)]
+pub struct Rejection {
+    error: AppError,
+    json: bool,
+    base: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    base: &'a str,
+    title: String,
+    status: u16,
+    message: String,
+    parameter: Option<&'a str>,
+    value: Option<String>,
+    supported: &'a [(String, String)],
+}
+
+fn echo(value: &str) -> String {
+    let mut out: String = value.chars().take(MAX_ECHOED_CHARS).collect();
+    if value.chars().count() > MAX_ECHOED_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (parameter, value, message) = match &self.error {
+            AppError::InvalidParameter {
+                param,
+                value,
+                reason,
+            } => (Some(*param), Some(echo(value)), reason.clone()),
+            other => (None, None, other.to_string()),
+        };
+        if matches!(self.error, AppError::Internal(_)) {
+            tracing::error!(error = %self.error, "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        if let AppError::MethodNotAllowed(_) = self.error {
+            response.insert_header((header::ALLOW, HeaderValue::from_static("GET, HEAD")));
+        }
+        if self.json {
+            return response.json(ErrorBody {
+                error: self.error.code(),
+                message,
+                parameter,
+                value,
+            });
+        }
+        let supported: &[(String, String)] = match &self.error {
+            AppError::UnsupportedFormat { supported, .. } => supported,
+            _ => &[],
+        };
+        let page = ErrorPage {
+            base: &self.base,
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            message,
+            parameter,
+            value,
+            supported,
+        };
+        match page.render() {
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(_) => response
+                .content_type("text/plain; charset=utf-8")
+                .body(self.error.to_string()),
+        }
+    }
+}

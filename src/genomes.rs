@@ -1,0 +1,118 @@
+//! The genomes the service knows: built-in chromosome tables (public facts,
+//! shipped as data files under `genomes/`) plus those from configuration, and
+//! the Galaxy dbkey → genome table.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::configuration::{GenomeSettings, Settings};
+use crate::domain::genome::{Genome, GenomeError, GenomeId};
+
+const BUILTIN: &[(&str, &str)] = &[
+    ("hg38", include_str!("../genomes/hg38.chrom.sizes")),
+    ("hg19", include_str!("../genomes/hg19.chrom.sizes")),
+    ("b37", include_str!("../genomes/b37.chrom.sizes")),
+    ("mm10", include_str!("../genomes/mm10.chrom.sizes")),
+    ("mm39", include_str!("../genomes/mm39.chrom.sizes")),
+];
+
+const SHIPPED_DBKEYS: &str = include_str!("../genomes/dbkeys.tsv");
+
+#[derive(Debug)]
+pub struct GenomeRegistry {
+    genomes: BTreeMap<String, Genome>,
+    dbkeys: HashMap<String, String>,
+}
+
+impl GenomeRegistry {
+    pub fn from_settings(settings: &Settings) -> Result<Self, RegistryError> {
+        let mut genomes = BTreeMap::new();
+        for (id, sizes) in BUILTIN {
+            let gid = GenomeId::parse(id)?;
+            let chromosomes = Genome::parse_sizes(sizes)?;
+            let genome = Genome::new(gid, (*id).to_owned(), chromosomes, &BTreeMap::new())?;
+            genomes.insert((*id).to_owned(), genome);
+        }
+        for (id, def) in &settings.genomes {
+            let genome = load_configured(id, def)?;
+            genomes.insert(id.clone(), genome);
+        }
+        let mut dbkeys: HashMap<String, String> = SHIPPED_DBKEYS
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        for (dbkey, id) in &settings.galaxy.dbkeys {
+            dbkeys.insert(dbkey.clone(), id.clone());
+        }
+        for (dbkey, id) in &dbkeys {
+            if !genomes.contains_key(id) {
+                return Err(RegistryError::DbkeyTarget {
+                    dbkey: dbkey.clone(),
+                    id: id.clone(),
+                });
+            }
+        }
+        Ok(Self { genomes, dbkeys })
+    }
+
+    /// Looks a genome up by the id a request names.
+    pub fn get(&self, id: &str) -> Result<&Genome, GenomeError> {
+        GenomeId::parse(id)?;
+        self.genomes.get(id).ok_or_else(|| GenomeError::Unknown {
+            id: id.to_owned(),
+            known: self.ids().join(", "),
+        })
+    }
+
+    /// The genome for a Galaxy dbkey: the shipped/configured table first,
+    /// then a genome with the same id. `?` (Galaxy's "unset") gives `None`.
+    pub fn for_dbkey(&self, dbkey: &str) -> Option<&Genome> {
+        if dbkey == "?" {
+            return None;
+        }
+        let id = self.dbkeys.get(dbkey).map(String::as_str).unwrap_or(dbkey);
+        self.genomes.get(id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.genomes.keys().map(String::as_str).collect()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Genome> {
+        self.genomes.values()
+    }
+}
+
+fn load_configured(id: &str, def: &GenomeSettings) -> Result<Genome, RegistryError> {
+    let gid = GenomeId::parse(id)?;
+    let mut chromosomes = Vec::new();
+    for path in [&def.fai, &def.chrom_sizes].into_iter().flatten() {
+        let text = std::fs::read_to_string(path).map_err(|e| RegistryError::File {
+            genome: id.to_owned(),
+            path: path.display().to_string(),
+            error: e.to_string(),
+        })?;
+        chromosomes.extend(Genome::parse_sizes(&text)?);
+    }
+    for (name, length) in &def.chromosomes {
+        let line = format!("{name}\t{length}");
+        chromosomes.extend(Genome::parse_sizes(&line)?);
+    }
+    let igv_genome = def.igv_genome.clone().unwrap_or_else(|| id.to_owned());
+    Ok(Genome::new(gid, igv_genome, chromosomes, &def.aliases)?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("genome {genome}: cannot read {path}: {error}")]
+    File {
+        genome: String,
+        path: String,
+        error: String,
+    },
+    #[error("Galaxy dbkey {dbkey:?} maps to genome {id:?}, which is not defined")]
+    DbkeyTarget { dbkey: String, id: String },
+    #[error(transparent)]
+    Genome(#[from] GenomeError),
+}

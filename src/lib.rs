@@ -1,0 +1,13 @@
+//! igv-relay: "View in IGV" link pages for genomics result files, and a relay
+//! that turns validated IGV commands into browser redirects to the user's own
+//! IGV desktop.
+
+pub mod configuration;
+pub mod domain;
+pub mod error;
+pub mod genomes;
+pub mod links;
+pub mod routes;
+pub mod sources;
+pub mod startup;
+pub mod telemetry;

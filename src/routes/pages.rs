@@ -1,0 +1,168 @@
+//! The start page (paste loci, get relay links) and the settings page (which
+//! port the user's IGV listens on).
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::igv::IgvPort;
+use crate::domain::loci::Loci;
+use crate::error::{AppError, Rejection};
+use crate::routes::query::QueryParams;
+use crate::routes::relay::PORT_COOKIE;
+use crate::startup::AppState;
+
+/// Most lines the start page turns into links at once.
+const MAX_START_LINES: usize = 500;
+
+pub struct LocusRow {
+    pub input: String,
+    pub locus: Option<String>,
+    pub relay_url: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct StartPage<'a> {
+    base: &'a str,
+    loci_text: String,
+    genome: String,
+    genome_ids: Vec<&'a str>,
+    rows: Vec<LocusRow>,
+    roots: Vec<(String, String)>,
+    settings_url: String,
+}
+
+pub async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Rejection> {
+    start_page(&req, &state).map_err(|e| e.for_request(&req))
+}
+
+fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+    let params = QueryParams::parse(req.query_string())?;
+    let genome_id = params.non_empty("genome").unwrap_or("").to_owned();
+    let genome = match genome_id.as_str() {
+        "" => None,
+        id => Some(
+            state
+                .genomes
+                .get(id)
+                .map_err(|e| AppError::invalid("genome", id, e))?,
+        ),
+    };
+    let loci_text = params.get("loci").unwrap_or("").to_owned();
+    let rows = loci_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(MAX_START_LINES)
+        .map(|line| match Loci::parse(line, state.loci_rules, genome) {
+            Ok(loci) => LocusRow {
+                input: line.to_owned(),
+                locus: Some(loci.to_display_string()),
+                relay_url: Some(
+                    state
+                        .urls
+                        .goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
+                        .to_string(),
+                ),
+                error: None,
+            },
+            Err(e) => LocusRow {
+                input: line.to_owned(),
+                locus: None,
+                relay_url: None,
+                error: Some(e.to_string()),
+            },
+        })
+        .collect();
+    let roots = state
+        .roots
+        .names()
+        .map(|name| {
+            (
+                name.to_owned(),
+                state.urls.url(&format!("files/{name}/"), &[]).to_string(),
+            )
+        })
+        .collect();
+    let page = StartPage {
+        base: state.urls.base().as_str(),
+        loci_text,
+        genome: genome_id,
+        genome_ids: state.genomes.ids(),
+        rows,
+        roots,
+        settings_url: state.urls.settings().to_string(),
+    };
+    html(page)
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage<'a> {
+    base: &'a str,
+    port: String,
+    default_port: u16,
+    saved: bool,
+    from_cookie: bool,
+}
+
+pub async fn settings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Rejection> {
+    let params = QueryParams::parse(req.query_string()).map_err(|e| e.for_request(&req))?;
+    let cookie = req.cookie(PORT_COOKIE);
+    let page = SettingsPage {
+        base: state.urls.base().as_str(),
+        port: cookie
+            .as_ref()
+            .map(|c| c.value().to_owned())
+            .unwrap_or_else(|| state.igv.port().to_string()),
+        default_port: state.igv.port().get(),
+        saved: params.get("saved").is_some(),
+        from_cookie: cookie.is_some(),
+    };
+    html(page).map_err(|e| e.for_request(&req))
+}
+
+#[derive(Deserialize)]
+pub struct PortForm {
+    port: String,
+}
+
+/// Stores the user's IGV port in a cookie; the relay reads it on every link.
+pub async fn save_settings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<PortForm>,
+) -> Result<HttpResponse, Rejection> {
+    let port = IgvPort::parse(&form.port)
+        .map_err(|e| AppError::invalid("port", &form.port, e).for_request(&req))?;
+    let cookie = Cookie::build(PORT_COOKIE, port.to_string())
+        .path(state.urls.base().path().to_owned())
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .max_age(Duration::days(365))
+        .finish();
+    let back = state.urls.url("settings", &[("saved", "1")]);
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie)
+        .insert_header((header::LOCATION, back.as_str()))
+        .finish())
+}
+
+pub fn html<T: Template>(page: T) -> Result<HttpResponse, AppError> {
+    let body = page
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}

@@ -1,0 +1,198 @@
+//! Data roots: named directories of result files. A path from a request never
+//! leaves its root: `..`, encoded dots, backslashes, NUL, absolute paths and
+//! symlinks that point outside are all refused.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::configuration::DataRootSettings;
+
+#[derive(Debug, Clone)]
+pub struct DataRoot {
+    pub name: String,
+    pub path: PathBuf,
+    pub genome: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DataRoots {
+    roots: Vec<DataRoot>,
+}
+
+/// A request path resolved inside a root.
+#[derive(Debug, Clone)]
+pub struct LocalPath<'a> {
+    pub root: &'a DataRoot,
+    /// Relative to the root, `/`-separated, as it appears in URLs.
+    pub relative: String,
+    /// Canonical absolute path on disk.
+    pub absolute: PathBuf,
+}
+
+impl LocalPath<'_> {
+    pub fn is_dir(&self) -> bool {
+        self.absolute.is_dir()
+    }
+
+    pub fn file_name(&self) -> &str {
+        self.relative.rsplit('/').next().unwrap_or(&self.relative)
+    }
+
+    /// `root/relative`, the path used in URLs.
+    pub fn url_path(&self) -> String {
+        if self.relative.is_empty() {
+            format!("{}/", self.root.name)
+        } else {
+            format!("{}/{}", self.root.name, self.relative)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PathError {
+    #[error("the path {0:?} is not allowed: {1}")]
+    Refused(String, &'static str),
+    #[error("no data root is named {0:?}")]
+    UnknownRoot(String),
+    #[error("{0} does not exist")]
+    NotFound(String),
+}
+
+impl DataRoots {
+    pub fn new(settings: &[DataRootSettings]) -> Self {
+        let roots = settings
+            .iter()
+            .map(|r| DataRoot {
+                name: r.name.clone(),
+                path: r.path.clone(),
+                genome: r.genome.clone(),
+            })
+            .collect();
+        Self { roots }
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.roots.iter().map(|r| r.name.as_str())
+    }
+
+    pub fn all(&self) -> &[DataRoot] {
+        &self.roots
+    }
+
+    pub fn unreadable(&self) -> impl Iterator<Item = &str> {
+        self.roots
+            .iter()
+            .filter(|r| std::fs::read_dir(&r.path).is_err())
+            .map(|r| r.name.as_str())
+    }
+
+    /// Resolves `root/sub/dir/file` (as decoded from a URL) to a file or
+    /// directory inside that root.
+    pub fn resolve(&self, request_path: &str) -> Result<LocalPath<'_>, PathError> {
+        let refused = |why| PathError::Refused(request_path.to_owned(), why);
+        if request_path.contains('\0') {
+            return Err(refused("it contains a NUL byte"));
+        }
+        if request_path.contains('\\') {
+            return Err(refused("it contains a backslash"));
+        }
+        if request_path.starts_with('/') {
+            return Err(refused("it is absolute"));
+        }
+        let mut segments = request_path.split('/');
+        let root_name = segments.next().unwrap_or("");
+        let root = self
+            .roots
+            .iter()
+            .find(|r| r.name == root_name)
+            .ok_or_else(|| PathError::UnknownRoot(root_name.to_owned()))?;
+        let mut relative = Vec::new();
+        for segment in segments {
+            match segment {
+                "" => continue,
+                "." | ".." => return Err(refused("it contains '..' or '.'")),
+                s if s.contains('%') => return Err(refused("it contains an encoded character")),
+                s => relative.push(s),
+            }
+        }
+        let relative = relative.join("/");
+        let joined = root.path.join(&relative);
+        // Belt and braces: the lexical form must stay below the root too.
+        if Path::new(&relative)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(refused("it leaves its data root"));
+        }
+        let canonical_root = root
+            .path
+            .canonicalize()
+            .map_err(|_| PathError::NotFound(root.name.clone()))?;
+        let absolute = joined
+            .canonicalize()
+            .map_err(|_| PathError::NotFound(request_path.to_owned()))?;
+        // Symlinks are followed by canonicalize; where they lead must still be inside.
+        if !absolute.starts_with(&canonical_root) {
+            return Err(refused("it leads outside its data root"));
+        }
+        Ok(LocalPath {
+            root,
+            relative,
+            absolute,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roots(dir: &Path) -> DataRoots {
+        DataRoots::new(&[DataRootSettings {
+            name: "r".into(),
+            path: dir.to_path_buf(),
+            genome: None,
+        }])
+    }
+
+    #[test]
+    fn traversal_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.bed"), "chr1\t1\t2\n").unwrap();
+        let r = roots(dir.path());
+        assert!(r.resolve("r/a.bed").is_ok());
+        for bad in [
+            "r/../etc/passwd",
+            "r/..",
+            "/etc/passwd",
+            "r/..\\x",
+            "r/%2e%2e/x",
+            "r/a\0",
+        ] {
+            assert!(
+                matches!(r.resolve(bad), Err(PathError::Refused(..))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            r.resolve("nope/a.bed"),
+            Err(PathError::UnknownRoot(_))
+        ));
+    }
+
+    #[test]
+    fn symlinks_out_of_the_root_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.txt"),
+            dir.path().join("link.bed"),
+        )
+        .unwrap();
+        let r = roots(dir.path());
+        assert!(matches!(
+            r.resolve("r/link.bed"),
+            Err(PathError::Refused(..))
+        ));
+    }
+}

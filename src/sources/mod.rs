@@ -1,0 +1,3 @@
+//! Where result files come from.
+
+pub mod local;

@@ -1,0 +1,149 @@
+//! Builds the application: state from settings, routes, the bound server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, guard, web};
+use tracing_actix_web::TracingLogger;
+use url::Url;
+
+use crate::configuration::{ConfigError, Settings};
+use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
+use crate::domain::loci::LociRules;
+use crate::genomes::{GenomeRegistry, RegistryError};
+use crate::links::ServiceUrls;
+use crate::routes::{assets, health, pages, relay};
+use crate::sources::local::DataRoots;
+
+/// Everything a request handler may read; built once at start-up.
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Settings,
+    pub genomes: GenomeRegistry,
+    pub igv: IgvTarget,
+    pub public_url: Url,
+    pub urls: ServiceUrls,
+    pub allowed_hosts: AllowedHosts,
+    pub loci_rules: LociRules,
+    pub roots: DataRoots,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, public_url: Url) -> Result<Self, StartupError> {
+        let genomes = GenomeRegistry::from_settings(&settings)?;
+        let port = IgvPort::new(u32::from(settings.igv.port)).ok_or_else(|| {
+            StartupError::Config(ConfigError::Invalid(format!(
+                "igv.port {} is outside 1024-65535",
+                settings.igv.port
+            )))
+        })?;
+        let igv = IgvTarget::new(&settings.igv.host, port)
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
+        for root in &settings.data.roots {
+            if let Some(genome) = &root.genome {
+                genomes.get(genome).map_err(|e| {
+                    StartupError::Config(ConfigError::Invalid(format!(
+                        "data root {}: {e}",
+                        root.name
+                    )))
+                })?;
+            }
+        }
+        let allowed_hosts = AllowedHosts::new(settings.relay.allowed_file_hosts.iter().cloned())
+            .with_url(&public_url);
+        let loci_rules = LociRules {
+            max_loci: settings.relay.max_loci,
+            allow_feature_names: settings.relay.allow_feature_names,
+        };
+        let roots = DataRoots::new(&settings.data.roots);
+        Ok(Self {
+            genomes,
+            igv,
+            urls: ServiceUrls::new(public_url.clone()),
+            public_url,
+            allowed_hosts,
+            loci_rules,
+            roots,
+            settings,
+        })
+    }
+}
+
+/// Registers every route; shared by the server and in-process tests.
+pub fn configure_routes(cfg: &mut web::ServiceConfig) {
+    let get_or_head = || guard::Any(guard::Get()).or(guard::Head());
+    cfg.route("/", web::route().guard(get_or_head()).to(pages::start))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/static/{name}", web::get().to(assets::asset))
+        .service(
+            web::resource("/settings")
+                .route(web::get().to(pages::settings))
+                .route(web::post().to(pages::save_settings)),
+        )
+        .service(
+            web::resource("/igv/goto")
+                .route(web::route().guard(get_or_head()).to(relay::goto))
+                .default_service(web::to(relay::method_not_allowed)),
+        )
+        .service(
+            web::resource("/igv/load")
+                .route(web::route().guard(get_or_head()).to(relay::load))
+                .default_service(web::to(relay::method_not_allowed)),
+        );
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    public_url: Url,
+}
+
+impl Application {
+    /// Binds `settings.server.bind` (port 0 picks a free port, as tests do).
+    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(&settings.server.bind)
+            .map_err(|e| StartupError::Bind(settings.server.bind.clone(), e))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(settings.server.bind.clone(), e))?;
+        let public_url = settings.public_url(address)?;
+        let state = web::Data::new(AppState::new(settings, public_url.clone())?);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(configure_routes)
+        })
+        .listen(listener)
+        .map_err(|e| StartupError::Bind(address.to_string(), e))?
+        .run();
+        Ok(Self {
+            port: address.port(),
+            server,
+            public_url,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &Url {
+        &self.public_url
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot load genomes: {0}")]
+    Genomes(#[from] RegistryError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}

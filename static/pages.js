@@ -1,0 +1,23 @@
+// Keyboard navigation for link pages: j/k (or arrow keys) move the highlighted
+// row, Enter opens its "View in IGV" link. Pages work fully without this.
+(function () {
+  "use strict";
+  var rows = Array.prototype.slice.call(document.querySelectorAll("table.records tbody tr"))
+    .filter(function (r) { return r.querySelector("a.igv-link"); });
+  if (!rows.length) { return; }
+  var current = -1;
+  function select(i) {
+    if (current >= 0) { rows[current].classList.remove("current"); }
+    current = Math.max(0, Math.min(rows.length - 1, i));
+    rows[current].classList.add("current");
+    rows[current].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) { return; }
+    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (e.key === "j" || e.key === "ArrowDown") { select(current + 1); e.preventDefault(); }
+    else if (e.key === "k" || e.key === "ArrowUp") { select(current - 1); e.preventDefault(); }
+    else if (e.key === "Enter" && current >= 0) { rows[current].querySelector("a.igv-link").click(); e.preventDefault(); }
+  });
+})();
