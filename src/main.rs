@@ -30,6 +30,9 @@ enum Command {
     },
     /// Print the effective configuration, or what is wrong with it.
     CheckConfig,
+    /// Exit 0 when the service at server.bind answers /healthz (for container
+    /// health checks; slim images have no curl).
+    Healthcheck,
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         data_dirs: Vec::new(),
     }) {
         Command::CheckConfig => check_config(settings),
+        Command::Healthcheck => healthcheck(&settings.server.bind),
         Command::Serve { bind, data_dirs } => {
             if let Some(bind) = bind {
                 settings.server.bind = bind;
@@ -88,6 +92,38 @@ fn serve(settings: Settings) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("igv-relay: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn healthcheck(bind: &str) -> ExitCode {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    let Ok(mut address) = bind.parse::<SocketAddr>() else {
+        eprintln!("igv-relay: server.bind {bind:?} is not an address");
+        return ExitCode::FAILURE;
+    };
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let answer = TcpStream::connect_timeout(&address, Duration::from_secs(3)).and_then(|mut s| {
+        s.set_read_timeout(Some(Duration::from_secs(3)))?;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head)?;
+        Ok(head)
+    });
+    match answer {
+        Ok(head) if head.starts_with(b"HTTP/1.1 200") => ExitCode::SUCCESS,
+        Ok(head) => {
+            eprintln!("igv-relay: /healthz answered {}", String::from_utf8_lossy(&head));
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("igv-relay: /healthz at {address}: {e}");
             ExitCode::FAILURE
         }
     }
