@@ -1,0 +1,490 @@
+//! VCF with noodles: the header parser and lazy records.
+//!
+//! Spans follow VCF 4.x §1.6.1 and §5 (<https://samtools.github.io/hts-specs/VCFv4.4.pdf>):
+//! a sequence allele covers `REF`, a symbolic allele `<DEL>` covers `POS..=END` (or
+//! `SVLEN`), and a breakend `N[chr2:3000[` also points at its mate.
+
+use std::collections::VecDeque;
+use std::error::Error;
+use std::io;
+
+use noodles::vcf;
+
+use super::lines::Line;
+use super::{FormatError, FormatKind, FormatOptions, Input, Interval, Item, Record, RecordStream};
+
+/// Header lines may be longer than data lines (many samples on `#CHROM`).
+const HEADER_LINE_LIMIT: usize = 16 << 20;
+/// A header larger than this is not a header we should hold in memory.
+const HEADER_TOTAL_LIMIT: u64 = 64 << 20;
+
+const FIXED_COLUMNS: [&str; 7] = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER"];
+
+pub(crate) struct VcfStream {
+    lines: Input,
+    record: vcf::Record,
+    columns: Vec<String>,
+    contigs: Vec<(String, Option<u64>)>,
+    samples: Vec<String>,
+    info_fields: Vec<String>,
+    /// Header lines noodles could not read; reported before the first record.
+    queued: VecDeque<Item>,
+}
+
+fn header_error(line: Option<u64>, message: impl Into<String>) -> FormatError {
+    FormatError::Header {
+        kind: FormatKind::Vcf,
+        line,
+        message: message.into(),
+    }
+}
+
+/// An error and its causes, since noodles puts the useful part in `source()`.
+fn describe(error: &dyn Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+impl VcfStream {
+    pub(crate) fn open(mut lines: Input, options: &FormatOptions) -> Result<Self, FormatError> {
+        let header_max = lines.max().max(HEADER_LINE_LIMIT);
+        let mut parser = vcf::header::Parser::default();
+        let mut queued = VecDeque::new();
+        let mut total: u64 = 0;
+        loop {
+            let line = lines.next_line_within(header_max)?;
+            let (number, bytes) = match line {
+                None if total == 0 => return Err(header_error(None, "the file is empty")),
+                None => {
+                    return Err(header_error(
+                        None,
+                        "the file ends before the #CHROM header line",
+                    ));
+                }
+                Some(Line::TooLong { number, len, .. }) => {
+                    return Err(header_error(
+                        Some(number),
+                        format!("a header line is {len} bytes long, more than {header_max} bytes"),
+                    ));
+                }
+                Some(Line::Text { number, bytes }) => (number, bytes),
+            };
+            total += bytes.len() as u64 + 1;
+            if total > HEADER_TOTAL_LIMIT {
+                return Err(header_error(
+                    Some(number),
+                    format!("the header is larger than {HEADER_TOTAL_LIMIT} bytes"),
+                ));
+            }
+            if number == 1 {
+                parser.parse_partial(bytes).map_err(|e| {
+                    header_error(
+                        Some(number),
+                        format!(
+                            "the first line must be ##fileformat=VCFv4.x ({})",
+                            describe(&e)
+                        ),
+                    )
+                })?;
+            } else if bytes.starts_with(b"#CHROM") {
+                parser
+                    .parse_partial(bytes)
+                    .map_err(|e| header_error(Some(number), describe(&e)))?;
+                break;
+            } else if bytes.starts_with(b"#") {
+                // One odd meta line (a duplicate INFO, a typo in a Description) should
+                // not hide every variant; it is reported and skipped.
+                if let Err(e) = parser.parse_partial(bytes) {
+                    queued.push_back(super::invalid(
+                        number,
+                        format!("header line skipped: {}", describe(&e)),
+                        bytes,
+                    ));
+                }
+            } else if !bytes.is_empty() {
+                return Err(header_error(
+                    Some(number),
+                    "a data line comes before the #CHROM header line",
+                ));
+            }
+        }
+        let header = parser
+            .finish()
+            .map_err(|e| header_error(None, describe(&e)))?;
+
+        let contigs = header
+            .contigs()
+            .iter()
+            .map(|(name, contig)| (name.clone(), contig.length().map(|n| n as u64)))
+            .collect();
+        let samples: Vec<String> = header.sample_names().iter().cloned().collect();
+        let info_fields = options.effective_info_fields();
+        let columns = FIXED_COLUMNS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(info_fields.iter().cloned())
+            .chain(samples.iter().cloned())
+            .collect();
+        Ok(VcfStream {
+            lines,
+            record: vcf::Record::default(),
+            columns,
+            contigs,
+            samples,
+            info_fields,
+            queued,
+        })
+    }
+}
+
+impl RecordStream for VcfStream {
+    fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    fn contigs(&self) -> Option<&[(String, Option<u64>)]> {
+        if self.contigs.is_empty() {
+            None
+        } else {
+            Some(&self.contigs)
+        }
+    }
+
+    fn samples(&self) -> &[String] {
+        &self.samples
+    }
+
+    fn next_item(&mut self) -> io::Result<Option<Item>> {
+        if let Some(item) = self.queued.pop_front() {
+            return Ok(Some(item));
+        }
+        let max = self.lines.max();
+        loop {
+            let Some(line) = self.lines.next_line()? else {
+                return Ok(None);
+            };
+            let (number, bytes) = match line {
+                Line::TooLong {
+                    number,
+                    len,
+                    prefix,
+                } => return Ok(Some(super::too_long(number, len, max, prefix))),
+                Line::Text { number, bytes } => (number, bytes),
+            };
+            // Blank lines and stray header lines (as in concatenated VCFs) carry no variant.
+            if bytes.is_empty() || bytes.starts_with(b"#") {
+                continue;
+            }
+            let parsed = read_line(bytes, &mut self.record).and_then(|()| {
+                to_record(number, &self.record, &self.info_fields, self.samples.len())
+            });
+            return Ok(Some(match parsed {
+                Ok(record) => Item::Record(record),
+                Err(message) => super::invalid(number, message, bytes),
+            }));
+        }
+    }
+}
+
+fn read_line(bytes: &[u8], record: &mut vcf::Record) -> Result<(), String> {
+    let columns = memchr::memchr_iter(b'\t', bytes).count() + 1;
+    if columns < 8 {
+        return Err(format!(
+            "expected at least 8 tab-separated columns (CHROM POS ID REF ALT QUAL FILTER INFO), \
+             found {columns}"
+        ));
+    }
+    match vcf::io::Reader::new(bytes).read_record(record) {
+        Ok(0) => Err("the line is empty".to_string()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("not a valid VCF record: {}", describe(&e))),
+    }
+}
+
+fn to_record(
+    line: u64,
+    record: &vcf::Record,
+    info_fields: &[String],
+    sample_count: usize,
+) -> Result<Record, String> {
+    let chrom = record.reference_sequence_name();
+    if chrom.is_empty() {
+        return Err("CHROM is empty".to_string());
+    }
+    // POS 0 is the telomere before the first base (VCF §1.6.1); kept as 0, not invented.
+    let pos = match record.variant_start() {
+        None => 0,
+        Some(Ok(position)) => position.get() as u64,
+        Some(Err(e)) => return Err(format!("POS is not a valid position: {e}")),
+    };
+    let reference = record.reference_bases();
+    if reference.is_empty() {
+        return Err("REF is empty".to_string());
+    }
+    let alternate_bases = record.alternate_bases();
+    let alt = alternate_bases.as_ref();
+    let info = record.info();
+    let info = info.as_ref();
+    let span = variant_span(chrom, pos, reference, alt, info)?;
+
+    let ids = record.ids();
+    let ids = ids.as_ref();
+    let label = if ids.is_empty() || ids == "." {
+        format!("{chrom}:{pos} {reference}>{alt}")
+    } else {
+        ids.to_string()
+    };
+    let quality = match record.quality_score() {
+        None => ".".to_string(),
+        Some(Ok(q)) => q.to_string(),
+        Some(Err(_)) => return Err("QUAL is not a number".to_string()),
+    };
+    let filters = record.filters();
+    let filter = filters.as_ref();
+    let filter_pass = match filter {
+        "." | "" => None,
+        "PASS" => Some(true),
+        _ => Some(false),
+    };
+
+    let mut cells = Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + sample_count);
+    cells.extend([
+        chrom.to_string(),
+        pos.to_string(),
+        ids.to_string(),
+        reference.to_string(),
+        alt.to_string(),
+        quality,
+        filter.to_string(),
+    ]);
+    for key in info_fields {
+        cells.push(match info_value(info, key) {
+            None => String::new(),
+            Some(None) => "yes".to_string(),
+            Some(Some(value)) => value.to_string(),
+        });
+    }
+    cells.extend(genotypes(record, sample_count));
+
+    Ok(Record {
+        line,
+        intervals: span,
+        label,
+        cells,
+        filter_pass,
+    })
+}
+
+/// The raw value of one INFO key: `None` if absent, `Some(None)` for a flag.
+///
+/// Read as written rather than through noodles' typed values: noodles rejects a value
+/// that disagrees with its header definition, and one odd INFO value should not hide the
+/// variant or change how it is shown.
+fn info_value<'a>(info: &'a str, key: &str) -> Option<Option<&'a str>> {
+    if info == "." {
+        return None;
+    }
+    info.split(';')
+        .find_map(|field| match field.split_once('=') {
+            Some((k, v)) if k == key => Some(Some(v)),
+            None if field == key => Some(None),
+            _ => None,
+        })
+}
+
+/// The one place VCF positions become intervals (already 1-based inclusive).
+///
+/// The first interval is `CHROM:POS..=end` where `end` is the maximum over the ALT
+/// alleles: `POS + len(REF) - 1` for sequence alleles, `INFO/END` or else
+/// `POS + |SVLEN| - 1` for symbolic alleles. Each breakend with a mate adds the mate
+/// position as another interval.
+fn variant_span(
+    chrom: &str,
+    pos: u64,
+    reference: &str,
+    alt: &str,
+    info: &str,
+) -> Result<Vec<Interval>, String> {
+    let ref_end = (pos + reference.len() as u64).saturating_sub(1);
+    let info_end = match info_value(info, "END").flatten() {
+        None | Some(".") => None,
+        Some(value) => Some(
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("INFO END is not a whole number: {value:?}"))?,
+        ),
+    };
+    let svlens: Vec<Option<u64>> = match info_value(info, "SVLEN").flatten() {
+        None => Vec::new(),
+        Some(values) => values
+            .split(',')
+            .map(|v| v.parse::<i64>().ok().map(i64::unsigned_abs))
+            .collect(),
+    };
+    let alleles: Vec<&str> = if alt == "." || alt.is_empty() {
+        Vec::new()
+    } else {
+        alt.split(',').collect()
+    };
+
+    let mut intervals = vec![Interval::new(chrom, pos, ref_end)];
+    let mut end: Option<u64> = None;
+    for (i, allele) in alleles.iter().enumerate() {
+        let allele_end = if is_symbolic(allele) {
+            // SVLEN is one value per ALT allele since VCF 4.4, a single value before.
+            let svlen = svlens.get(i).or_else(|| svlens.first()).copied().flatten();
+            match (info_end, svlen) {
+                (Some(e), _) => e,
+                (None, Some(len)) => (pos + len).saturating_sub(1),
+                (None, None) => ref_end,
+            }
+        } else {
+            if let Some(mate) = breakend_mate(allele)?
+                && !intervals.contains(&mate)
+            {
+                intervals.push(mate);
+            }
+            ref_end
+        };
+        end = Some(end.map_or(allele_end, |e| e.max(allele_end)));
+    }
+    // No ALT (a reference block): END, if given, says how far the block reaches.
+    intervals[0].end = end.or(info_end).unwrap_or(ref_end);
+    Ok(intervals)
+}
+
+fn is_symbolic(allele: &str) -> bool {
+    allele.starts_with('<') && allele.ends_with('>')
+}
+
+/// The mate of a breakend allele (`N[chr2:3000[`, `N]chr2:3000]`, `]chr2:3000]N`,
+/// `[chr2:3000[N`; VCF §5.4), or `None` for other alleles and single breakends (`N.`).
+fn breakend_mate(allele: &str) -> Result<Option<Interval>, String> {
+    let Some(open) = allele.find(['[', ']']) else {
+        return Ok(None);
+    };
+    let bracket = allele[open..].chars().next().unwrap_or('[');
+    let rest = &allele[open + 1..];
+    let Some(close) = rest.find(bracket) else {
+        return Err(format!("breakend ALT {allele:?} has no closing {bracket}"));
+    };
+    let mate = &rest[..close];
+    let Some((mate_chrom, mate_pos)) = mate.rsplit_once(':') else {
+        return Err(format!(
+            "breakend ALT {allele:?} has no mate position (chrom:pos)"
+        ));
+    };
+    let mate_chrom = mate_chrom
+        .strip_prefix('<')
+        .and_then(|c| c.strip_suffix('>'))
+        .unwrap_or(mate_chrom);
+    let mate_pos = mate_pos
+        .parse::<u64>()
+        .map_err(|_| format!("breakend ALT {allele:?} has a mate position that is not a number"))?;
+    if mate_chrom.is_empty() {
+        return Err(format!(
+            "breakend ALT {allele:?} has an empty mate chromosome"
+        ));
+    }
+    Ok(Some(Interval::new(mate_chrom, mate_pos, mate_pos)))
+}
+
+/// GT for each sample as written, `.` when a sample has none, empty without FORMAT/GT.
+fn genotypes(record: &vcf::Record, sample_count: usize) -> Vec<String> {
+    let samples = record.samples();
+    let gt_index = samples.keys().iter().position(|key| key == "GT");
+    let mut values: Vec<String> = match gt_index {
+        None => Vec::new(),
+        Some(i) => samples
+            .iter()
+            .take(sample_count)
+            .map(|sample| sample.as_ref().split(':').nth(i).unwrap_or(".").to_string())
+            .collect(),
+    };
+    values.resize(sample_count, String::new());
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(pos: u64, reference: &str, alt: &str, info: &str) -> Vec<(String, u64, u64)> {
+        variant_span("chr1", pos, reference, alt, info)
+            .expect("valid")
+            .into_iter()
+            .map(|i| (i.chrom, i.start, i.end))
+            .collect()
+    }
+
+    #[test]
+    fn snv_covers_one_base() {
+        assert_eq!(span(10, "A", "G", "."), vec![("chr1".into(), 10, 10)]);
+    }
+
+    #[test]
+    fn deletion_covers_the_reference_bases() {
+        assert_eq!(span(100, "ACGT", "A", "."), vec![("chr1".into(), 100, 103)]);
+    }
+
+    #[test]
+    fn symbolic_deletion_uses_info_end() {
+        assert_eq!(
+            span(1000, "N", "<DEL>", "SVTYPE=DEL;END=5000"),
+            vec![("chr1".into(), 1000, 5000)]
+        );
+    }
+
+    #[test]
+    fn symbolic_allele_without_end_uses_absolute_svlen() {
+        assert_eq!(
+            span(1000, "N", "<DEL>", "SVLEN=-400"),
+            vec![("chr1".into(), 1000, 1399)]
+        );
+    }
+
+    #[test]
+    fn symbolic_end_before_pos_is_kept_honest() {
+        assert_eq!(
+            span(1000, "N", "<DEL>", "END=500"),
+            vec![("chr1".into(), 1000, 500)]
+        );
+    }
+
+    #[test]
+    fn breakend_adds_the_mate_interval() {
+        assert_eq!(
+            span(500, "N", "N[chr2:3000[", "SVTYPE=BND"),
+            vec![("chr1".into(), 500, 500), ("chr2".into(), 3000, 3000)]
+        );
+        assert_eq!(
+            span(500, "N", "]<ctg 1>:7]N", "SVTYPE=BND"),
+            vec![("chr1".into(), 500, 500), ("ctg 1".into(), 7, 7)]
+        );
+    }
+
+    #[test]
+    fn single_breakend_has_no_mate() {
+        assert_eq!(span(500, "G", "G.", "."), vec![("chr1".into(), 500, 500)]);
+    }
+
+    #[test]
+    fn broken_breakend_is_an_error() {
+        assert!(variant_span("chr1", 5, "N", "N[chr2[", ".").is_err());
+        assert!(variant_span("chr1", 5, "N", "N[chr2:x[", ".").is_err());
+    }
+
+    #[test]
+    fn info_value_finds_flags_and_values() {
+        assert_eq!(info_value("DP=3;IMPRECISE;AF=0.5", "AF"), Some(Some("0.5")));
+        assert_eq!(info_value("DP=3;IMPRECISE;AF=0.5", "IMPRECISE"), Some(None));
+        assert_eq!(info_value("DP=3", "END"), None);
+        assert_eq!(info_value(".", "DP"), None);
+    }
+}
