@@ -5,7 +5,9 @@
 pub mod configuration;
 pub mod domain;
 pub mod error;
+pub mod formats;
 pub mod genomes;
+pub mod linkpage;
 pub mod links;
 pub mod routes;
 pub mod sources;

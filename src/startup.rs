@@ -12,7 +12,7 @@ use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
 use crate::domain::loci::LociRules;
 use crate::genomes::{GenomeRegistry, RegistryError};
 use crate::links::ServiceUrls;
-use crate::routes::{assets, health, pages, relay};
+use crate::routes::{assets, files, health, pages, relay};
 use crate::sources::local::DataRoots;
 
 /// Everything a request handler may read; built once at start-up.
@@ -76,6 +76,13 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{name}", web::get().to(assets::asset))
+        .route("/files/", web::get().to(files::roots))
+        .route("/files", web::get().to(files::roots))
+        .route("/files/{tail:.+}", web::get().to(files::file_or_dir))
+        .route(
+            "/raw/{tail:.+}",
+            web::route().guard(get_or_head()).to(files::raw),
+        )
         .service(
             web::resource("/settings")
                 .route(web::get().to(pages::settings))

@@ -132,7 +132,8 @@ impl Locus {
     }
 
     /// Builds a locus from already-converted 1-based inclusive coordinates, as
-    /// format readers produce them.
+    /// format readers produce them. One base becomes `CHR:POS`, the form IGV
+    /// centres on the base (and sorts alignments at).
     pub fn from_interval(chrom: ChromName, start: u64, end: u64) -> Result<Self, LocusError> {
         for (value, what) in [(start, "start"), (end, "end")] {
             if value == 0 {

@@ -2,6 +2,7 @@
 //! result into a response.
 
 pub mod assets;
+pub mod files;
 pub mod health;
 pub mod pages;
 pub mod query;
