@@ -119,7 +119,10 @@ fn healthcheck(bind: &str) -> ExitCode {
     match answer {
         Ok(head) if head.starts_with(b"HTTP/1.1 200") => ExitCode::SUCCESS,
         Ok(head) => {
-            eprintln!("igv-relay: /healthz answered {}", String::from_utf8_lossy(&head));
+            eprintln!(
+                "igv-relay: /healthz answered {}",
+                String::from_utf8_lossy(&head)
+            );
             ExitCode::FAILURE
         }
         Err(e) => {

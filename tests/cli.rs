@@ -36,7 +36,10 @@ fn with_no_arguments_it_serves_on_127_0_0_1_8080_without_a_config_file() {
         .spawn()
         .unwrap();
     let _running = Running(child);
-    assert_eq!(wait_for("http://127.0.0.1:8080/healthz").status().as_u16(), 200);
+    assert_eq!(
+        wait_for("http://127.0.0.1:8080/healthz").status().as_u16(),
+        200
+    );
     let start = wait_for("http://127.0.0.1:8080/");
     assert_eq!(start.status().as_u16(), 200);
     assert!(start.text().unwrap().contains("View loci in IGV"));
@@ -49,7 +52,11 @@ fn check_config_prints_the_effective_configuration() {
         .env("IGV_RELAY__IGV__PORT", "60155")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["igv"]["port"], 60155);
     assert_eq!(printed["server"]["bind"], "127.0.0.1:8080");
@@ -60,12 +67,18 @@ fn check_config_explains_a_bad_file_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, "igv:\n  host: evil.example\n").unwrap();
-    let out = Command::new(BIN).args(["--config", file.to_str().unwrap(), "check-config"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["--config", file.to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("loopback"), "{err}");
 
-    let out = Command::new(BIN).args(["--config", "/nonexistent.yaml", "check-config"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["--config", "/nonexistent.yaml", "check-config"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
 }
@@ -75,8 +88,15 @@ fn a_toml_file_overrides_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("relay.toml");
     std::fs::write(&file, "[relay]\nmax_loci = 3\n").unwrap();
-    let out = Command::new(BIN).args(["--config", file.to_str().unwrap(), "check-config"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["--config", file.to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["relay"]["max_loci"], 3);
 }

@@ -85,7 +85,9 @@ impl IgvPort {
     }
 
     pub fn new(value: u32) -> Option<Self> {
-        (1024..=65535).contains(&value).then_some(Self(value as u16))
+        (1024..=65535)
+            .contains(&value)
+            .then_some(Self(value as u16))
     }
 
     pub fn get(self) -> u16 {
