@@ -322,9 +322,15 @@ async fn the_landing_page_says_what_is_sent_and_refreshes_to_igv() {
     assert!(r.headers().get("location").is_none());
     let body = r.text().await.unwrap();
     assert!(body.contains("Go to chr7:140,453,036-140,453,236 in IGV"));
-    assert!(body.contains(
-        r#"<meta http-equiv="refresh" content="0; url=http://127.0.0.1:60151/goto?locus=chr7:140453036-140453236">"#
-    ));
+    // The page refreshes to the relay itself (which answers the 303), never
+    // straight to IGV: see relay::direct_relay_url.
+    let refresh = format!(
+        r#"<meta http-equiv="refresh" content="0; url={}">"#,
+        app.url("/igv/goto?locus=chr7%3A140%2C453%2C036-140%2C453%2C236")
+    );
+    assert!(body.contains(&refresh), "{body}");
+    assert!(body.contains("http://127.0.0.1:60151/goto?locus=chr7:140453036-140453236"));
+    assert!(!body.contains(r#"href="http://127.0.0.1:60151"#));
     assert!(body.contains("Enable port"));
 }
 
