@@ -18,3 +18,13 @@ fi
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked --all-targets
+
+# The end-to-end harness stops every process it starts (Drop, atexit, and a
+# reaper for abnormal exits). Prove it: nothing it started may outlive the run.
+sleep 2
+if leftovers=$(pgrep -af -- '-Dtest_igv.dir=|chromedriver --port=|Xvfb -displayfd'); then
+  echo "test.sh: processes left behind by the tests:" >&2
+  echo "$leftovers" >&2
+  exit 1
+fi
+echo "test.sh: no IGV, Xvfb, chromedriver or Chromium process left behind"
