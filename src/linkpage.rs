@@ -3,11 +3,16 @@
 
 use std::collections::HashMap;
 use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use crate::domain::genome::Genome;
 use crate::domain::loci::{Loci, LociRules};
 use crate::domain::locus::{ChromName, Locus};
-use crate::formats::{self, FormatError, FormatKind, FormatOptions, Interval, Item, RecordStream};
+use crate::formats::{
+    self, FormatError, FormatKind, FormatOptions, Interval, Item, RecordStream, StreamPosition,
+};
 
 /// Records per page unless asked otherwise, and the most a page may hold.
 pub const DEFAULT_PER_PAGE: usize = 100;
@@ -56,7 +61,10 @@ impl RowFilter {
 pub struct Row {
     pub line: u64,
     pub label: String,
+    /// One per column; empty for a malformed line.
     pub cells: Vec<String>,
+    /// A malformed line as written (at most its first few hundred bytes).
+    pub raw: Option<String>,
     /// The loci IGV would be sent, or why the record has no link.
     pub loci: Result<Loci, String>,
 }
@@ -97,12 +105,20 @@ impl<'a> LocusResolver<'a> {
         }
     }
 
+    /// Whether chromosome names (and lengths, where known) are checked at all:
+    /// without a genome or `##contig` lines IGV is the first to see them.
+    pub fn checks_chromosomes(&self) -> bool {
+        self.genome.is_some() || self.contigs.is_some()
+    }
+
     pub fn resolve(&self, intervals: &[Interval]) -> Result<Loci, String> {
-        let mut parts = Vec::with_capacity(intervals.len());
+        let mut loci = Vec::with_capacity(intervals.len());
         for interval in intervals {
-            parts.push(self.resolve_one(interval)?.to_string());
+            loci.push(self.resolve_one(interval)?);
         }
-        Loci::parse(&parts.join(" "), self.rules, self.genome).map_err(|e| e.to_string())
+        // Not `Loci::parse` of the printed loci: the same checks, without printing
+        // and re-reading every locus of every row (a fifth of an export's time).
+        Loci::from_parsed(loci, self.rules, self.genome).map_err(|e| e.to_string())
     }
 
     fn resolve_one(&self, interval: &Interval) -> Result<Locus, String> {
@@ -113,8 +129,8 @@ impl<'a> LocusResolver<'a> {
                 interval.start, interval.end
             ));
         }
-        let locus = Locus::from_interval(chrom, interval.start.max(1), interval.end.max(1))
-            .map_err(|e| e.to_string())?;
+        let (start, end) = (interval.start.max(1), interval.end.max(1));
+        let locus = Locus::from_interval(chrom, start, end).map_err(|e| e.to_string())?;
         let length = match (self.genome, &self.contigs) {
             (Some(genome), _) => {
                 let resolved = genome.resolve(&locus).map_err(|e| e.to_string())?;
@@ -173,6 +189,10 @@ pub struct Rows<'s, 'g> {
     stream: &'s mut (dyn RecordStream + Send),
     resolver: LocusResolver<'g>,
     filter: RowFilter,
+    /// Rows read (or skipped) so far.
+    row: u64,
+    /// Set by [`Rows::with_index`]: where the file's remembered row positions live.
+    index: Option<IndexedFile>,
 }
 
 impl<'s, 'g> Rows<'s, 'g> {
@@ -185,7 +205,26 @@ impl<'s, 'g> Rows<'s, 'g> {
             stream,
             resolver,
             filter,
+            row: 0,
+            index: None,
         }
+    }
+
+    /// Remembers where rows start in `file` (the file `stream` reads, opened from its
+    /// start) while reading, and uses what earlier requests remembered to start a later
+    /// page part-way through the file. See [`PageIndex`].
+    pub fn with_index(mut self, file: Option<SeekableFile>) -> Self {
+        self.index = file.map(|file| {
+            let key = file.key(&self.filter);
+            let every = PageIndex::global().every(&key);
+            IndexedFile {
+                key,
+                every,
+                file,
+                found: Vec::new(),
+            }
+        });
+        self
     }
 
     /// The next row, or `None` at the end of the file.
@@ -194,17 +233,21 @@ impl<'s, 'g> Rows<'s, 'g> {
             if !self.filter.keeps(&item) {
                 continue;
             }
+            self.row += 1;
+            self.remember_position();
             return Ok(Some(match item {
                 Item::Record(record) => Row {
                     line: record.line,
                     loci: self.resolver.resolve(&record.intervals),
                     label: record.label,
                     cells: record.cells,
+                    raw: None,
                 },
                 Item::Invalid { line, message, raw } => Row {
                     line,
                     label: String::new(),
-                    cells: vec![raw],
+                    cells: Vec::new(),
+                    raw: Some(raw),
                     loci: Err(format!("line {line} is malformed: {message}")),
                 },
             }));
@@ -212,20 +255,74 @@ impl<'s, 'g> Rows<'s, 'g> {
         Ok(None)
     }
 
+    /// After row `self.row`: note the stream's position if it starts a stretch.
+    fn remember_position(&mut self) {
+        let Some(index) = &mut self.index else {
+            return;
+        };
+        if self.row.is_multiple_of(index.every)
+            && let Some(at) = self.stream.position()
+        {
+            index.found.push((self.row, at));
+            if index.found.len() >= FLUSH_EVERY {
+                index.flush();
+            }
+        }
+    }
+
+    /// Moves past the first `skip` rows: from the nearest remembered position when
+    /// there is one, then row by row, or line by line without parsing when no filter
+    /// is active. Returns `false` if the file ends first.
+    fn skip_rows(&mut self, skip: u64) -> std::io::Result<bool> {
+        if let Some(index) = &mut self.index {
+            let nearest = PageIndex::global().nearest(&index.key, skip);
+            if let Some((row, at)) = nearest
+                && row > self.row
+            {
+                let input = formats::reopen_at(
+                    &index.file.path,
+                    at.offset,
+                    index.file.options.decompression,
+                )?;
+                self.stream.resume(input, at)?;
+                self.row = row;
+            }
+        }
+        if self.filter.is_active() {
+            while self.row < skip {
+                if self.next_row()?.is_none() {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
+        // Unfiltered, every item is a row: skip items a stretch at a time.
+        while self.row < skip {
+            let stretch = self.index.as_ref().map_or(u64::MAX, |i| i.every);
+            let next_stop = (self.row / stretch + 1).saturating_mul(stretch).min(skip);
+            let want = next_stop - self.row;
+            let skipped = self.stream.skip_items(want)?;
+            self.row += skipped;
+            if skipped < want {
+                return Ok(false);
+            }
+            self.remember_position();
+        }
+        Ok(true)
+    }
+
     /// Skips to page `page` (1-based) and collects it.
     pub fn page(mut self, page: u64, per_page: usize) -> std::io::Result<Page> {
         let columns = self.stream.columns().to_vec();
         let samples = self.stream.samples().to_vec();
         let skip = page.saturating_sub(1).saturating_mul(per_page as u64);
-        for _ in 0..skip {
-            if self.next_row()?.is_none() {
-                return Ok(Page {
-                    columns,
-                    samples,
-                    rows: Vec::new(),
-                    has_next: false,
-                });
-            }
+        if !self.skip_rows(skip)? {
+            return Ok(Page {
+                columns,
+                samples,
+                rows: Vec::new(),
+                has_next: false,
+            });
         }
         let mut rows = Vec::with_capacity(per_page);
         while rows.len() < per_page {
@@ -248,5 +345,347 @@ impl<'s, 'g> Rows<'s, 'g> {
             rows,
             has_next,
         })
+    }
+}
+
+impl Drop for Rows<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(index) = &mut self.index {
+            index.flush();
+        }
+    }
+}
+
+/// Rows between two remembered positions: a later page reads at most this many
+/// rows (parsing them only when a filter is active) before its own.
+pub const CHECKPOINT_EVERY: u64 = 1024;
+/// Most positions remembered over all files: 32 bytes each, so 8 MiB at most.
+pub const MAX_CHECKPOINTS: usize = 256 * 1024;
+/// Most positions remembered for one file; past it every other one is dropped and
+/// the stretch between them doubles (a billion-row file still fits).
+const MAX_CHECKPOINTS_PER_FILE: usize = 64 * 1024;
+/// Positions found are handed to the shared index in batches (one lock each).
+const FLUSH_EVERY: usize = 256;
+
+/// A local file whose row positions can be remembered between requests: its path,
+/// and what tells one version of it from the next (size and modification time).
+#[derive(Clone, Debug)]
+pub struct SeekableFile {
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+    kind: FormatKind,
+    options: FormatOptions,
+}
+
+impl SeekableFile {
+    /// `None` when the file cannot be looked at (it is then read without an index).
+    pub fn new(path: &Path, kind: FormatKind, options: &FormatOptions) -> Option<Self> {
+        let meta = std::fs::metadata(path).ok()?;
+        meta.is_file().then(|| SeekableFile {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            kind,
+            options: options.clone(),
+        })
+    }
+
+    /// Rows differ with the filter and with the options a stream was opened with.
+    fn key(&self, filter: &RowFilter) -> IndexKey {
+        IndexKey {
+            path: self.path.clone(),
+            len: self.len,
+            modified: self.modified,
+            view: format!("{:?} {:?} {:?}", self.kind, self.options, filter),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct IndexKey {
+    path: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+    view: String,
+}
+
+/// What a [`Rows`] with an index carries.
+struct IndexedFile {
+    file: SeekableFile,
+    key: IndexKey,
+    /// The file's stretch between positions when the read started.
+    every: u64,
+    /// Positions found and not yet handed to the shared index.
+    found: Vec<(u64, StreamPosition)>,
+}
+
+impl IndexedFile {
+    fn flush(&mut self) {
+        if !self.found.is_empty() {
+            PageIndex::global().record(&self.key, self.every, &self.found);
+            self.found.clear();
+        }
+    }
+}
+
+/// Where rows start in the files recently paged through: for each file (path, size,
+/// modification time, format options and filter), the stream position before every
+/// `CHECKPOINT_EVERY`-th row. A later visit to page 5,000 of a million-row file
+/// then resumes at most `CHECKPOINT_EVERY` rows before it instead of reading half
+/// the file. Bounded: [`MAX_CHECKPOINTS`] positions in all, the least recently used
+/// files forgotten first. A changed file has a new size or time, so a new entry;
+/// the old one ages out.
+pub struct PageIndex {
+    files: HashMap<IndexKey, FilePositions>,
+    total: usize,
+    clock: u64,
+}
+
+struct FilePositions {
+    every: u64,
+    /// `points[i]` is the position before row `(i + 1) * every` (0-based rows).
+    points: Vec<StreamPosition>,
+    used: u64,
+}
+
+static PAGE_INDEX: LazyLock<Mutex<PageIndex>> = LazyLock::new(|| {
+    Mutex::new(PageIndex {
+        files: HashMap::new(),
+        total: 0,
+        clock: 0,
+    })
+});
+
+impl PageIndex {
+    /// The process-wide index (it only ever holds positions, never rows).
+    fn global() -> MutexGuard<'static, PageIndex> {
+        // A panic elsewhere while holding the lock leaves consistent data.
+        PAGE_INDEX.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Positions remembered over all files (for tests and the benchmarks).
+    pub fn remembered() -> usize {
+        Self::global().total
+    }
+
+    /// The last remembered position at or before row `row`: `(row, position)`.
+    fn nearest(&mut self, key: &IndexKey, row: u64) -> Option<(u64, StreamPosition)> {
+        self.clock += 1;
+        let clock = self.clock;
+        let file = self.files.get_mut(key)?;
+        file.used = clock;
+        let n = usize::try_from(row / file.every)
+            .unwrap_or(usize::MAX)
+            .min(file.points.len());
+        let at = *file.points.get(n.checked_sub(1)?)?;
+        Some((n as u64 * file.every, at))
+    }
+
+    fn every(&self, key: &IndexKey) -> u64 {
+        self.files.get(key).map_or(CHECKPOINT_EVERY, |f| f.every)
+    }
+
+    /// Adds positions found by a read that used a stretch of `every` rows; only
+    /// those that extend what is known, in order, are kept.
+    fn record(&mut self, key: &IndexKey, every: u64, found: &[(u64, StreamPosition)]) {
+        self.clock += 1;
+        let clock = self.clock;
+        let file = self.files.entry(key.clone()).or_insert(FilePositions {
+            every,
+            points: Vec::new(),
+            used: clock,
+        });
+        file.used = clock;
+        let before = file.points.len();
+        for &(row, at) in found {
+            if row == (file.points.len() as u64 + 1) * file.every {
+                file.points.push(at);
+            }
+            if file.points.len() >= MAX_CHECKPOINTS_PER_FILE {
+                // Keep the positions before rows 2k, 4k, ...: points[1], points[3], ...
+                file.points = file.points.iter().skip(1).step_by(2).copied().collect();
+                file.every *= 2;
+            }
+        }
+        self.total = self.total + file.points.len() - before;
+        while self.total > MAX_CHECKPOINTS {
+            let Some(oldest) = self
+                .files
+                .iter()
+                .min_by_key(|(_, f)| f.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(gone) = self.files.remove(&oldest) {
+                self.total -= gone.points.len();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const ROWS: u64 = 5_000;
+
+    fn vcf_text() -> Vec<u8> {
+        let mut out = String::from(
+            "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=100000000>\n\
+             #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+        );
+        for i in 0..ROWS {
+            // Every 7th record fails FILTER, every 500th line is blank or a comment,
+            // and one line is malformed: rows are not lines.
+            if i % 500 == 250 {
+                out.push_str(if i % 1000 == 250 { "\n" } else { "# note\n" });
+            }
+            let filter = if i % 7 == 0 { "LowQual" } else { "PASS" };
+            if i == 3333 {
+                out.push_str("chr1\tnot-a-number\t.\tA\tG\t.\tPASS\t.\n");
+            } else {
+                out.push_str(&format!("chr1\t{}\trs{i}\tA\tG\t50\t{filter}\t.\n", i + 1));
+            }
+        }
+        out.into_bytes()
+    }
+
+    fn bgzf(data: &[u8]) -> Vec<u8> {
+        let mut writer = noodles::bgzf::io::Writer::new(Vec::new());
+        writer.write_all(data).expect("bgzf");
+        writer.finish().expect("bgzf")
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(data).expect("gzip");
+        gz.finish().expect("gzip")
+    }
+
+    /// `(line, label)` of a page, read with or without the index.
+    fn page_of(
+        path: &Path,
+        filter: &RowFilter,
+        page: u64,
+        per_page: usize,
+        index: bool,
+    ) -> (Vec<(u64, String)>, bool) {
+        let options = FormatOptions::default();
+        let file = std::fs::File::open(path).expect("open");
+        let mut stream = open_stream(
+            FormatKind::Vcf,
+            Box::new(std::io::BufReader::new(file)),
+            &options,
+        )
+        .expect("vcf");
+        let resolver = LocusResolver::new(None, stream.as_ref(), 0, LociRules::default());
+        let seekable = index
+            .then(|| SeekableFile::new(path, FormatKind::Vcf, &options))
+            .flatten();
+        let page = Rows::new(stream.as_mut(), resolver, filter.clone())
+            .with_index(seekable)
+            .page(page, per_page)
+            .expect("page");
+        let rows = page.rows.into_iter().map(|r| (r.line, r.label)).collect();
+        (rows, page.has_next)
+    }
+
+    fn check_pages_match(name: &str, bytes: &[u8]) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let filters = [
+            RowFilter::default(),
+            RowFilter {
+                pass_only: true,
+                ..RowFilter::default()
+            },
+        ];
+        for filter in &filters {
+            // First visits fill the index; later ones start from it.
+            for round in 0..2 {
+                for (page, per_page) in [(1, 100), (12, 100), (40, 100), (3, 1000), (49, 100)] {
+                    let plain = page_of(&path, filter, page, per_page, false);
+                    let indexed = page_of(&path, filter, page, per_page, true);
+                    assert_eq!(
+                        plain, indexed,
+                        "{name} {filter:?} page {page} x {per_page} (round {round})"
+                    );
+                }
+            }
+        }
+        // Past the end: empty either way.
+        let (rows, has_next) = page_of(&path, &RowFilter::default(), 60, 100, true);
+        assert!(rows.is_empty() && !has_next);
+    }
+
+    #[test]
+    fn indexed_pages_of_a_plain_vcf_are_the_pages_read_from_the_start() {
+        check_pages_match("calls.vcf", &vcf_text());
+    }
+
+    #[test]
+    fn indexed_pages_of_a_bgzipped_vcf_are_the_pages_read_from_the_start() {
+        check_pages_match("calls.vcf.gz", &bgzf(&vcf_text()));
+    }
+
+    #[test]
+    fn indexed_pages_of_a_gzipped_vcf_are_the_pages_read_from_the_start() {
+        check_pages_match("calls.gz.vcf.gz", &gzip(&vcf_text()));
+    }
+
+    #[test]
+    fn a_changed_file_is_not_read_with_the_old_positions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("changing.vcf");
+        std::fs::write(&path, vcf_text()).expect("write");
+        page_of(&path, &RowFilter::default(), 45, 100, true);
+        // Same rows, but every data line one byte longer: old offsets would land
+        // mid-line.
+        let longer = String::from_utf8(vcf_text())
+            .expect("utf8")
+            .replace("\trs", "\trsx");
+        std::fs::write(&path, longer.as_bytes()).expect("rewrite");
+        let plain = page_of(&path, &RowFilter::default(), 45, 100, false);
+        let indexed = page_of(&path, &RowFilter::default(), 45, 100, true);
+        assert_eq!(plain, indexed);
+        assert!(plain.0[0].1.starts_with("rsx"));
+    }
+
+    #[test]
+    fn positions_per_file_are_thinned_past_the_cap() {
+        let key = IndexKey {
+            path: PathBuf::from("/nonexistent/thin-test"),
+            len: 1,
+            modified: None,
+            view: String::new(),
+        };
+        let every = 2;
+        let found: Vec<(u64, StreamPosition)> = (1..=MAX_CHECKPOINTS_PER_FILE as u64 + 10)
+            .map(|i| {
+                (
+                    i * every,
+                    StreamPosition {
+                        line: i * every,
+                        offset: i * every * 10,
+                    },
+                )
+            })
+            .collect();
+        let mut index = PageIndex::global();
+        index.record(&key, every, &found);
+        let file = index.files.get(&key).expect("recorded");
+        assert!(file.points.len() < MAX_CHECKPOINTS_PER_FILE);
+        assert!(file.every >= 2 * every);
+        // Every kept position is still the one before its row.
+        for (i, at) in file.points.iter().enumerate() {
+            assert_eq!(at.line, (i as u64 + 1) * file.every);
+        }
+        assert!(index.total <= MAX_CHECKPOINTS);
+        index.files.remove(&key);
+        index.total = index.files.values().map(|f| f.points.len()).sum();
     }
 }

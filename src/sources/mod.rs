@@ -1,3 +1,5 @@
 //! Where result files come from.
 
+pub mod galaxy;
 pub mod local;
+pub mod remote;
