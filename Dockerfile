@@ -1,10 +1,22 @@
 # igv-relay container: a Rust build stage and a slim Debian runtime.
+# Builds unchanged with `docker build .` or `podman build --format docker .`
+# (the docker format keeps the HEALTHCHECK); see scripts/container.sh.
 ARG RUST_VERSION=1.95
 FROM rust:${RUST_VERSION}-slim-bookworm AS builder
 WORKDIR /app
-# Dependencies first, in their own layer, so a source change rebuilds in seconds.
+# Dependencies first, in their own layer: a change under src/ only recompiles
+# igv-relay itself. Cargo needs a file for every target the manifest names, so
+# empty stand-ins are made for the [[bench]]/[[example]]/[[test]] entries too
+# (they are never built here).
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && awk '/^\[\[(bench|example|test)\]\]/ { kind = $0; gsub(/[][]/, "", kind); next } \
+            /^\[/ { kind = "" } \
+            kind && /^name *=/ { name = $0; gsub(/^name *= *"|".*$/, "", name); print kind, name; kind = "" }' Cargo.toml \
+       | while read -r kind name; do \
+           case "$kind" in bench) dir=benches ;; example) dir=examples ;; *) dir=tests ;; esac; \
+           mkdir -p "$dir" && echo 'fn main() {}' > "$dir/$name.rs"; \
+         done \
     && cargo build --release --locked \
     && rm -rf src target/release/igv-relay target/release/deps/igv_relay-* target/release/deps/libigv_relay-* target/release/.fingerprint/igv-relay-*
 COPY src ./src
@@ -14,18 +26,29 @@ COPY config ./config
 COPY genomes ./genomes
 RUN cargo build --release --locked --bin igv-relay && strip target/release/igv-relay
 
-FROM debian:bookworm-slim AS runtime
+# Debian's CA bundle for outbound HTTPS (Galaxy, remote files). igv-relay uses
+# rustls, so the runtime takes only the bundle, not the openssl and libssl3
+# that the ca-certificates package depends on (7 MB, the image stays < 100 MB).
+FROM debian:bookworm-slim AS certs
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --gid 10001 igv-relay \
-    && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin igv-relay
+    && rm -rf /var/lib/apt/lists/*
+
+FROM debian:bookworm-slim AS runtime
+COPY --from=certs /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+RUN groupadd --gid 10001 igv-relay \
+    && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin igv-relay \
+    && mkdir -p /data /etc/igv-relay
 WORKDIR /srv/igv-relay
 COPY --from=builder /app/target/release/igv-relay /usr/local/bin/igv-relay
 COPY demo ./demo
-USER igv-relay
-# Listen on all interfaces inside the container; set IGV_RELAY__SERVER__PUBLIC_URL
-# to the URL users reach it at. Mount data roots and an optional config file:
-#   -v /data/results:/data:ro -e IGV_RELAY__DATA__ROOTS... or --config /etc/igv-relay.yaml
+USER 10001:10001
+# Templates, static files, genomes and the default configuration are compiled
+# into the binary. Configure with IGV_RELAY__SECTION__KEY variables, e.g.
+#   -e IGV_RELAY__SERVER__PUBLIC_URL=https://galaxy.lab.org/igv/
+# and/or mount a YAML/TOML file and pass it: `--config /etc/igv-relay/config.yaml serve`.
+# Result files are mounted read-only under /data: `serve --data-dir /data/results`
+# or `data.roots` in the configuration file. Variables override the file, so
+# the bind address below (which the HEALTHCHECK also reads) always holds.
 ENV IGV_RELAY__SERVER__BIND=0.0.0.0:8080
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -14,6 +14,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/pages.js"),
     ),
+    // The embed kit: other sites include it by this stable URL.
+    (
+        "igv-relay.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/igv-relay.js"),
+    ),
 ];
 
 pub async fn asset(name: web::Path<String>) -> HttpResponse {

@@ -1,0 +1,107 @@
+//! `GET /embed?loci=…&genome=…&flank=…`: a minimal page of relay links for
+//! an `<iframe>` on another site. Which sites may frame it is configuration
+//! (`embed.allowed_origins` → CSP `frame-ancestors`); by default none may.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::error::AppError;
+use crate::routes::api::{lookup_genome, parse_with_flank};
+use crate::routes::query::QueryParams;
+use crate::startup::AppState;
+
+/// Most lines one embed page shows.
+pub const MAX_EMBED_LINES: usize = 100;
+
+pub struct EmbedRow {
+    pub input: String,
+    pub display: String,
+    pub relay_url: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedPage<'a> {
+    base: &'a str,
+    rows: Vec<EmbedRow>,
+    error: Option<String>,
+    settings_url: String,
+}
+
+pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    // Errors are shown inside the frame (with the embed CSP) rather than as
+    // the usual error page, which no site may frame.
+    let (status, rows, error) = match rows(&req, &state) {
+        Ok(rows) => (StatusCode::OK, rows, None),
+        Err(e) => (e.status(), Vec::new(), Some(e.to_string())),
+    };
+    let page = EmbedPage {
+        base: state.urls.base().as_str(),
+        rows,
+        error,
+        settings_url: state.urls.settings().to_string(),
+    };
+    let mut response = HttpResponse::build(status);
+    response.insert_header((
+        header::CONTENT_SECURITY_POLICY,
+        state.web_policy.embed_csp(),
+    ));
+    match page.render() {
+        Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the embed page");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("cannot render the page")
+        }
+    }
+}
+
+fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> {
+    let params = QueryParams::parse(req.query_string())?;
+    let genome = lookup_genome(state, params.non_empty("genome"))?;
+    let flank = params.number("flank")?.unwrap_or(0);
+    let text = params.required("loci")?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err(AppError::invalid("loci", text, "no locus given"));
+    }
+    if lines.len() > MAX_EMBED_LINES {
+        return Err(AppError::invalid(
+            "loci",
+            text,
+            format!("at most {MAX_EMBED_LINES} lines"),
+        ));
+    }
+    Ok(lines
+        .into_iter()
+        .map(
+            |line| match parse_with_flank(line, state.loci_rules, genome, flank) {
+                Ok(loci) => EmbedRow {
+                    input: line.to_owned(),
+                    display: loci.to_display_string(),
+                    relay_url: Some(
+                        state
+                            .urls
+                            .goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
+                            .to_string(),
+                    ),
+                    error: None,
+                },
+                Err(e) => EmbedRow {
+                    input: line.to_owned(),
+                    display: line.to_owned(),
+                    relay_url: None,
+                    error: Some(e),
+                },
+            },
+        )
+        .collect())
+}

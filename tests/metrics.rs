@@ -1,0 +1,269 @@
+//! Observability: `/metrics` counters move with relay traffic, and every log
+//! line of a request carries the id sent back in `x-request-id`.
+
+#[path = "support/app.rs"]
+mod app;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use app::{TestApp, spawn_app};
+
+/// One sample of the Prometheus text format: name, labels, value.
+#[derive(Debug)]
+struct Sample {
+    name: String,
+    labels: BTreeMap<String, String>,
+    value: f64,
+}
+
+fn parse_metrics(text: &str) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("`series value`");
+        let (name, labels) = match series.split_once('{') {
+            None => (series.to_owned(), BTreeMap::new()),
+            Some((name, rest)) => {
+                let body = rest.trim_end_matches('}');
+                let labels = body
+                    .split("\",")
+                    .filter(|kv| !kv.is_empty())
+                    .map(|kv| {
+                        let (k, v) = kv.split_once("=\"").expect("label=\"value\"");
+                        (k.to_owned(), v.trim_end_matches('"').to_owned())
+                    })
+                    .collect();
+                (name.to_owned(), labels)
+            }
+        };
+        out.push(Sample {
+            name,
+            labels,
+            value: value.parse().expect("a number"),
+        });
+    }
+    out
+}
+
+async fn scrape(app: &TestApp) -> Vec<Sample> {
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    parse_metrics(&r.text().await.unwrap())
+}
+
+/// The value of the series `name` whose labels include `labels` (0 if absent).
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .filter(|s| s.name == name)
+        .filter(|s| {
+            labels
+                .iter()
+                .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
+        .map(|s| s.value)
+        .sum()
+}
+
+/// Request metrics are recorded when the response body is finished, which may
+/// be a moment after the client has it; poll until `done` holds.
+async fn scrape_until(app: &TestApp, done: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let samples = scrape(app).await;
+        if done(&samples) || Instant::now() > deadline {
+            return samples;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+const RELAYED: &str = "igv_relay_relay_commands_total";
+const FAILED: &str = "igv_relay_validation_failures_total";
+const REQUESTS: &str = "igv_relay_http_requests_total";
+const LATENCY: &str = "igv_relay_http_requests_duration_seconds";
+
+#[actix_web::test]
+async fn relay_requests_move_the_counters() {
+    let app = spawn_app().await;
+    let before = scrape(&app).await;
+    let goto_before = value(&before, RELAYED, &[("command", "goto")]);
+    let bad_locus_before = value(
+        &before,
+        FAILED,
+        &[("reason", "invalid_parameter"), ("parameter", "locus")],
+    );
+
+    for _ in 0..2 {
+        let r = app.get("/igv/goto?locus=chr1:100-200").await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    let r = app.get("/igv/load?file=http://files.example/x.bam").await;
+    assert_eq!(r.status().as_u16(), 400, "host not allowed");
+    let r = app.get("/igv/goto?locus=chr1:500-100").await;
+    assert_eq!(r.status().as_u16(), 400);
+    let r = app.get("/igv/goto").await;
+    assert_eq!(r.status().as_u16(), 400);
+
+    let after = scrape_until(&app, |s| {
+        value(s, REQUESTS, &[("route", "/igv/goto"), ("status", "400")]) >= 2.0
+    })
+    .await;
+    assert_eq!(
+        value(&after, RELAYED, &[("command", "goto")]) - goto_before,
+        2.0
+    );
+    assert_eq!(
+        value(
+            &after,
+            FAILED,
+            &[("reason", "invalid_parameter"), ("parameter", "locus")]
+        ) - bad_locus_before,
+        1.0
+    );
+    assert_eq!(
+        value(
+            &after,
+            FAILED,
+            &[("reason", "missing_parameter"), ("parameter", "locus")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &after,
+            FAILED,
+            &[("reason", "invalid_parameter"), ("parameter", "file")]
+        ),
+        1.0
+    );
+
+    // Requests by route and status, with method, and a latency histogram.
+    assert_eq!(
+        value(
+            &after,
+            REQUESTS,
+            &[("route", "/igv/goto"), ("status", "303"), ("method", "GET")]
+        ),
+        2.0
+    );
+    assert_eq!(
+        value(
+            &after,
+            REQUESTS,
+            &[("route", "/igv/goto"), ("status", "400")]
+        ),
+        2.0
+    );
+    let bucket = format!("{LATENCY}_bucket");
+    assert_eq!(
+        value(
+            &after,
+            &bucket,
+            &[("route", "/igv/goto"), ("status", "303"), ("le", "+Inf")]
+        ),
+        2.0
+    );
+    assert_eq!(
+        value(
+            &after,
+            &format!("{LATENCY}_count"),
+            &[("route", "/igv/goto"), ("status", "303")]
+        ),
+        2.0
+    );
+}
+
+#[actix_web::test]
+async fn unknown_paths_share_one_series() {
+    let app = spawn_app().await;
+    for path in ["/wp-login.php", "/a/b/c", "/.env"] {
+        app.get(path).await;
+    }
+    let samples = scrape_until(&app, |s| {
+        value(s, REQUESTS, &[("route", "UNMATCHED")]) >= 3.0
+    })
+    .await;
+    assert_eq!(value(&samples, REQUESTS, &[("route", "UNMATCHED")]), 3.0);
+    assert!(
+        samples
+            .iter()
+            .all(|s| s.labels.get("route").map(String::as_str) != Some("/wp-login.php"))
+    );
+}
+
+/// A `MakeWriter` that keeps everything in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn json_logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber =
+            igv_relay::telemetry::subscriber("json", "info", false, move || writer.clone());
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        logs
+    })
+}
+
+#[actix_web::test]
+async fn every_log_line_of_a_request_carries_its_request_id() {
+    let logs = json_logs();
+    let app = spawn_app().await;
+    let r = app.get("/igv/goto?locus=chr1:100-200").await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lines: Vec<serde_json::Value> = loop {
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+            .filter(|l: &serde_json::Value| l.to_string().contains(&id))
+            .collect();
+        let finished = lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "request finished");
+        if finished || Instant::now() > deadline {
+            break lines;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    let messages: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l["fields"]["message"].as_str())
+        .collect();
+    assert!(messages.contains(&"relayed to IGV"), "{messages:?}");
+    assert!(messages.contains(&"request finished"), "{messages:?}");
+    for line in &lines {
+        assert_eq!(line["span"]["request_id"], id.as_str(), "{line}");
+    }
+    // And the handler's event is not logged without the id anywhere.
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    for line in text.lines().filter(|l| l.contains("relayed to IGV")) {
+        assert!(line.contains("request_id"), "{line}");
+    }
+}
