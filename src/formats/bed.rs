@@ -5,10 +5,10 @@
 //! <https://genome.ucsc.edu/FAQ/FAQformat.html#format1>, ENCODE narrowPeak/broadPeak,
 //! and bedtools BEDPE (<https://bedtools.readthedocs.io/en/latest/content/general-usage.html#bedpe-format>).
 
-use std::io;
+use std::io::{self, BufRead};
 
 use super::lines::Line;
-use super::{FormatError, FormatKind, Input, Interval, Item, Record, RecordStream};
+use super::{FormatError, FormatKind, Input, Interval, Item, Record, RecordStream, StreamPosition};
 
 const BED12_COLUMNS: [&str; 12] = [
     "chrom",
@@ -232,6 +232,39 @@ impl RecordStream for BedStream {
 
     fn samples(&self) -> &[String] {
         &[]
+    }
+
+    fn position(&self) -> Option<StreamPosition> {
+        self.pending
+            .is_none()
+            .then(|| StreamPosition::of(&self.lines))
+    }
+
+    fn resume(&mut self, input: Box<dyn BufRead + Send>, at: StreamPosition) -> io::Result<()> {
+        self.pending = None;
+        self.lines.restart(input, at.line, at.offset);
+        Ok(())
+    }
+
+    fn skip_items(&mut self, n: u64) -> io::Result<u64> {
+        let mut skipped = 0;
+        if n > 0 && self.pending.take().is_some() {
+            skipped += 1;
+        }
+        while skipped < n {
+            match self.lines.next_line()? {
+                None => break,
+                // As in `read_item`: text that is not a skipped line is one item, and
+                // so is a line that is too long or not UTF-8.
+                Some(Line::Text { bytes, .. }) => {
+                    if std::str::from_utf8(bytes).map_or(true, |text| !is_skipped(text)) {
+                        skipped += 1;
+                    }
+                }
+                Some(Line::TooLong { .. }) => skipped += 1,
+            }
+        }
+        Ok(skipped)
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {

@@ -4,7 +4,7 @@
 //! Reading stops at `##FASTA` (or at a bare `>` line, which some tools write without the
 //! directive): what follows is sequence, not features.
 
-use std::io;
+use std::io::{self, BufRead};
 
 use noodles::core::Position;
 use noodles::gff;
@@ -12,7 +12,7 @@ use noodles::gff::feature::record::Strand;
 use noodles::gff::record::attributes::field::Value;
 
 use super::lines::Line;
-use super::{Input, Interval, Item, Record, RecordStream};
+use super::{Input, Interval, Item, Record, RecordStream, StreamPosition};
 
 const COLUMNS: [&str; 8] = [
     "seqid", "source", "type", "start", "end", "strand", "ID", "Name",
@@ -83,6 +83,16 @@ impl RecordStream for GffStream {
 
     fn samples(&self) -> &[String] {
         &[]
+    }
+
+    fn position(&self) -> Option<StreamPosition> {
+        Some(StreamPosition::of(&self.lines))
+    }
+
+    fn resume(&mut self, input: Box<dyn BufRead + Send>, at: StreamPosition) -> io::Result<()> {
+        self.done = false;
+        self.lines.restart(input, at.line, at.offset);
+        Ok(())
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {

@@ -1,13 +1,13 @@
 //! GTF (GFF2 with `key "value";` attributes) with noodles' lazy line reader
 //! (<https://mblab.wustl.edu/GTF22.html>). Coordinates are 1-based inclusive, as in GFF3.
 
-use std::io;
+use std::io::{self, BufRead};
 
 use noodles::gtf;
 
 use super::gff::{columns, first_label, is_blank, strand_text, to_interval};
 use super::lines::Line;
-use super::{Input, Item, Record, RecordStream};
+use super::{Input, Item, Record, RecordStream, StreamPosition};
 
 const COLUMNS: [&str; 9] = [
     "seqid",
@@ -48,6 +48,15 @@ impl RecordStream for GtfStream {
 
     fn samples(&self) -> &[String] {
         &[]
+    }
+
+    fn position(&self) -> Option<StreamPosition> {
+        Some(StreamPosition::of(&self.lines))
+    }
+
+    fn resume(&mut self, input: Box<dyn BufRead + Send>, at: StreamPosition) -> io::Result<()> {
+        self.lines.restart(input, at.line, at.offset);
+        Ok(())
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {

@@ -1,17 +1,53 @@
 //! Decompression and a line reader that never holds more than `max` bytes of a line.
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// Decompressed bytes before the ratio check of [`DecompressionLimits`] starts:
+/// small files may legitimately expand a lot (a header of repeated lines).
+pub const RATIO_CHECK_AFTER_BYTES: u64 = 64 << 20;
+
+/// How much one gzip/BGZF input may expand before reading stops with an error:
+/// a few kilobytes of gzip can hold gigabytes of zeros (a "gzip bomb"), and
+/// every page, filter and export that reads such a file would spin on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecompressionLimits {
+    /// Most decompressed bytes (0: no limit).
+    pub max_bytes: u64,
+    /// Most decompressed bytes per compressed byte, once
+    /// [`RATIO_CHECK_AFTER_BYTES`] have been decompressed (0: no limit).
+    /// Deflate tops out near 1032:1; most genomics text stays below 100:1.
+    pub max_ratio: u64,
+}
+
+impl DecompressionLimits {
+    pub const NONE: Self = Self {
+        max_bytes: 0,
+        max_ratio: 0,
+    };
+}
+
+/// Wraps `input` in a gzip decoder when it starts with the gzip magic `1f 8b`,
+/// without a limit on how much it may expand (see [`decompress_with_limits`]).
+pub fn decompress(input: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
+    decompress_with_limits(input, DecompressionLimits::NONE)
+}
+
 /// Wraps `input` in a gzip decoder when it starts with the gzip magic `1f 8b`.
 ///
 /// `MultiGzDecoder` reads plain gzip and BGZF alike (BGZF is a series of gzip members);
 /// noodles-bgzf would reject plain gzip. Peeked bytes are put back, so nothing is lost
-/// even if the first `fill_buf` returns a single byte.
-pub fn decompress(mut input: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
+/// even if the first `fill_buf` returns a single byte. Decompressed output beyond
+/// `limits` is an `InvalidData` error that says which limit was hit.
+pub fn decompress_with_limits(
+    mut input: Box<dyn BufRead + Send>,
+    limits: DecompressionLimits,
+) -> io::Result<Box<dyn BufRead + Send>> {
     let mut head = Vec::with_capacity(GZIP_MAGIC.len());
     while head.len() < GZIP_MAGIC.len() {
         let available = match input.fill_buf() {
@@ -28,10 +64,75 @@ pub fn decompress(mut input: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufR
     }
     let is_gzip = head == GZIP_MAGIC;
     let rejoined = Cursor::new(head).chain(input);
-    if is_gzip {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(rejoined))))
-    } else {
-        Ok(Box::new(rejoined))
+    if !is_gzip {
+        return Ok(Box::new(rejoined));
+    }
+    let compressed = Arc::new(AtomicU64::new(0));
+    let counted = Counted {
+        inner: rejoined,
+        count: compressed.clone(),
+    };
+    Ok(Box::new(BufReader::new(Limited {
+        inner: MultiGzDecoder::new(counted),
+        produced: 0,
+        compressed,
+        limits,
+    })))
+}
+
+/// Counts the compressed bytes the decoder has taken.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Decompressed output that stops at [`DecompressionLimits`].
+struct Limited<R> {
+    inner: R,
+    produced: u64,
+    compressed: Arc<AtomicU64>,
+    limits: DecompressionLimits,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        let DecompressionLimits {
+            max_bytes,
+            max_ratio,
+        } = self.limits;
+        if max_bytes > 0 && self.produced > max_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the file decompresses to more than {max_bytes} bytes, the most read for one request"
+                ),
+            ));
+        }
+        let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+        if max_ratio > 0
+            && self.produced > RATIO_CHECK_AFTER_BYTES
+            && self.produced / compressed > max_ratio
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the file expands more than {max_ratio} times when decompressed \
+                     ({} bytes from {compressed}); this looks like a decompression bomb, not genomics data",
+                    self.produced
+                ),
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -54,6 +155,8 @@ pub(crate) struct Lines<R> {
     inner: R,
     buf: Vec<u8>,
     number: u64,
+    /// Bytes consumed from `inner` (the decompressed stream): where the next line starts.
+    offset: u64,
     max: usize,
 }
 
@@ -63,8 +166,23 @@ impl<R: BufRead> Lines<R> {
             inner,
             buf: Vec::new(),
             number: 0,
+            offset: 0,
             max,
         }
+    }
+
+    /// Lines read so far, and where the next one starts in the decompressed stream.
+    pub(crate) fn position(&self) -> (u64, u64) {
+        (self.number, self.offset)
+    }
+
+    /// Goes on from `inner`, which the caller has positioned at byte `offset` of the
+    /// same decompressed stream, just after line `number`.
+    pub(crate) fn restart(&mut self, inner: R, number: u64, offset: u64) {
+        self.inner = inner;
+        self.buf.clear();
+        self.number = number;
+        self.offset = offset;
     }
 
     pub(crate) fn max(&self) -> usize {
@@ -102,6 +220,7 @@ impl<R: BufRead> Lines<R> {
             self.buf.extend_from_slice(&content[..keep]);
             len += content.len() as u64;
             self.inner.consume(used);
+            self.offset += used as u64;
             if done {
                 break;
             }
@@ -184,6 +303,71 @@ mod tests {
             .and_then(|mut r| r.read_to_string(&mut out))
             .expect("plain text");
         assert_eq!(out, "chr1\t1\t2\n");
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(data).expect("write");
+        gz.finish().expect("finish")
+    }
+
+    fn read_all(bytes: Vec<u8>, limits: DecompressionLimits) -> io::Result<u64> {
+        let input: Box<dyn BufRead + Send> = Box::new(Cursor::new(bytes));
+        let mut reader = decompress_with_limits(input, limits)?;
+        io::copy(&mut reader, &mut io::sink())
+    }
+
+    #[test]
+    fn decompressed_bytes_beyond_the_limit_are_an_error_that_says_so() {
+        let member = gzip(&vec![b'A'; 1 << 20]);
+        let bomb = member.repeat(8);
+        let limits = DecompressionLimits {
+            max_bytes: 3 << 20,
+            max_ratio: 0,
+        };
+        let err = read_all(bomb.clone(), limits).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("more than 3145728 bytes"), "{err}");
+        // Exactly at the limit is fine, and so is no limit.
+        let limits = DecompressionLimits {
+            max_bytes: 8 << 20,
+            max_ratio: 0,
+        };
+        assert_eq!(read_all(bomb.clone(), limits).unwrap(), 8 << 20);
+        assert_eq!(read_all(bomb, DecompressionLimits::NONE).unwrap(), 8 << 20);
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_stopped_by_its_ratio_soon_after_the_threshold() {
+        // 16 MiB of zeros compress about 1000:1; 8 members make 128 MiB.
+        let bomb = gzip(&vec![0; 16 << 20]).repeat(8);
+        let limits = DecompressionLimits {
+            max_bytes: 0,
+            max_ratio: 500,
+        };
+        let err = read_all(bomb, limits).unwrap_err();
+        assert!(err.to_string().contains("decompression bomb"), "{err}");
+    }
+
+    #[test]
+    fn ordinary_compressed_text_is_far_below_the_ratio_limit() {
+        let mut text = Vec::new();
+        for i in 0..2_000_000u64 {
+            let line = format!(
+                "chr1\t{}\t{}\tpeak_{i}\t{}\t+\n",
+                i * 50,
+                i * 50 + 20,
+                i % 1000
+            );
+            text.extend_from_slice(line.as_bytes());
+        }
+        assert!(text.len() as u64 > RATIO_CHECK_AFTER_BYTES);
+        let limits = DecompressionLimits {
+            max_bytes: 0,
+            max_ratio: 100,
+        };
+        assert_eq!(read_all(gzip(&text), limits).unwrap(), text.len() as u64);
     }
 
     #[test]

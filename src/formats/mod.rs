@@ -15,10 +15,12 @@
 //! noodles types never leave this module.
 
 mod bed;
+mod bounds;
 mod detect;
 mod gff;
 mod gtf;
 mod lines;
+mod seek;
 mod tabular;
 mod vcf;
 
@@ -26,14 +28,29 @@ use std::io::{self, BufRead};
 
 use serde::Serialize;
 
+pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
 pub use self::detect::{detect, supported_formats};
-pub use self::lines::decompress;
+pub use self::lines::{
+    DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
+};
+pub use self::seek::reopen_at;
 
 /// Default for [`FormatOptions::max_line_bytes`]: 1 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 
-/// INFO keys shown when [`FormatOptions::info_fields`] is empty.
+/// INFO keys shown, if the header declares them, when [`FormatOptions::info_fields`] is
+/// empty.
 pub const DEFAULT_INFO_FIELDS: &[&str] = &["END", "SVTYPE", "SVLEN", "DP", "AF", "GENE"];
+
+/// Default for [`FormatOptions::decompression`]: at most 1 GiB decompressed
+/// per request, no ratio check (`limits.max_decompressed_bytes` and
+/// `limits.max_compression_ratio` in the configuration). The ratio check is
+/// off by default because GT-only cohort VCFs of thousands of mostly hom-ref
+/// samples can legitimately compress several hundred times.
+pub const DEFAULT_DECOMPRESSION_LIMITS: DecompressionLimits = DecompressionLimits {
+    max_bytes: 1 << 30,
+    max_ratio: 0,
+};
 
 /// The kinds of file igv-relay recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -161,11 +178,15 @@ pub struct FormatOptions {
     pub chrom_col: Option<usize>,
     pub start_col: Option<usize>,
     pub end_col: Option<usize>,
-    /// VCF INFO keys shown as columns; empty means [`DEFAULT_INFO_FIELDS`].
+    /// VCF INFO keys shown as columns; empty means those of [`DEFAULT_INFO_FIELDS`] the
+    /// header declares (all of them when it declares no INFO at all).
     pub info_fields: Vec<String>,
     /// Lines longer than this become [`Item::Invalid`] and are skipped without being held
     /// in memory beyond this many bytes.
     pub max_line_bytes: usize,
+    /// How far a gzip/BGZF input may expand; beyond it reading fails with an
+    /// `InvalidData` I/O error.
+    pub decompression: DecompressionLimits,
 }
 
 impl Default for FormatOptions {
@@ -177,16 +198,7 @@ impl Default for FormatOptions {
             end_col: None,
             info_fields: Vec::new(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
-        }
-    }
-}
-
-impl FormatOptions {
-    fn effective_info_fields(&self) -> Vec<String> {
-        if self.info_fields.is_empty() {
-            DEFAULT_INFO_FIELDS.iter().map(|s| s.to_string()).collect()
-        } else {
-            self.info_fields.clone()
+            decompression: DEFAULT_DECOMPRESSION_LIMITS,
         }
     }
 }
@@ -254,6 +266,56 @@ pub trait RecordStream {
     /// The next item; `Ok(None)` at the end of the file. `Err` only for I/O and
     /// decompression errors, never for a malformed line.
     fn next_item(&mut self) -> io::Result<Option<Item>>;
+
+    /// Columns of the file that [`Self::columns`] leaves out to bound memory
+    /// ([`MAX_COLUMNS`], [`MAX_SAMPLE_COLUMNS`]); a page can say so.
+    fn hidden_columns(&self) -> usize {
+        0
+    }
+
+    /// Where the stream stands between two items, if it can be resumed from exactly
+    /// here with [`Self::resume`] (`None` while it still holds items it read ahead).
+    fn position(&self) -> Option<StreamPosition> {
+        None
+    }
+
+    /// Goes on from `at`, a [`Self::position`] an earlier stream over the same file
+    /// reported, as if every item before it had been read. `input` is the file's
+    /// decompressed bytes from `at.offset` on ([`reopen_at`]); the header has already
+    /// been read by [`open`]. See [`open_at`].
+    fn resume(&mut self, input: Box<dyn BufRead + Send>, at: StreamPosition) -> io::Result<()> {
+        let _ = (input, at);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this stream cannot be resumed part-way",
+        ))
+    }
+
+    /// Skips up to `n` items without building them (no parsing beyond telling data
+    /// lines from comments); returns how many it skipped, fewer only at the end.
+    /// Exactly the items [`Self::next_item`] would have returned are skipped.
+    fn skip_items(&mut self, n: u64) -> io::Result<u64> {
+        let mut skipped = 0;
+        while skipped < n && self.next_item()?.is_some() {
+            skipped += 1;
+        }
+        Ok(skipped)
+    }
+}
+
+/// A place between two items of a stream: the number of lines read so far and the
+/// byte (in the decompressed file) where the next line starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct StreamPosition {
+    pub line: u64,
+    pub offset: u64,
+}
+
+impl StreamPosition {
+    fn of(lines: &Input) -> Self {
+        let (line, offset) = lines.position();
+        StreamPosition { line, offset }
+    }
 }
 
 /// Why a file cannot be shown as rows.
@@ -304,9 +366,9 @@ pub fn open(
     if !kind.has_rows() {
         return Err(FormatError::NoRows(kind));
     }
-    let input = decompress(input)?;
+    let input = decompress_with_limits(input, options.decompression)?;
     let lines = lines::Lines::new(input, options.max_line_bytes);
-    Ok(match kind {
+    let stream: Box<dyn RecordStream + Send> = match kind {
         FormatKind::Vcf => Box::new(vcf::VcfStream::open(lines, options)?),
         FormatKind::Bed
         | FormatKind::BedGraph
@@ -319,7 +381,28 @@ pub fn open(
         FormatKind::Bam | FormatKind::Cram | FormatKind::BigWig => {
             return Err(FormatError::NoRows(kind));
         }
-    })
+    };
+    Ok(Box::new(bounds::Bounded::new(stream)))
+}
+
+/// Opens the file at `path` as [`open`] does, then goes on from `at` (a position an
+/// earlier stream over the same bytes reported): the header is read from the start,
+/// the rows from `at` on. Plain files seek, BGZF seeks to the block, plain gzip is
+/// inflated and skipped (see [`reopen_at`]).
+pub fn open_at(
+    kind: FormatKind,
+    path: &std::path::Path,
+    options: &FormatOptions,
+    at: StreamPosition,
+) -> Result<Box<dyn RecordStream + Send>, FormatError> {
+    let file = std::fs::File::open(path)?;
+    let mut stream = open(
+        kind,
+        Box::new(io::BufReader::with_capacity(64 * 1024, file)),
+        options,
+    )?;
+    stream.resume(reopen_at(path, at.offset, options.decompression)?, at)?;
+    Ok(stream)
 }
 
 /// The input type every stream reads from.

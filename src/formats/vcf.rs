@@ -6,17 +6,22 @@
 
 use std::collections::VecDeque;
 use std::error::Error;
-use std::io;
+use std::io::{self, BufRead};
 
 use noodles::vcf;
 
 use super::lines::Line;
-use super::{FormatError, FormatKind, FormatOptions, Input, Interval, Item, Record, RecordStream};
+use super::{
+    FormatError, FormatKind, FormatOptions, Input, Interval, Item, Record, RecordStream,
+    StreamPosition,
+};
 
 /// Header lines may be longer than data lines (many samples on `#CHROM`).
 const HEADER_LINE_LIMIT: usize = 16 << 20;
-/// A header larger than this is not a header we should hold in memory.
-const HEADER_TOTAL_LIMIT: u64 = 64 << 20;
+/// A header larger than this is not a header we should hold in memory: parsed,
+/// 64 MiB of `##contig` lines took 630 MB for one request; 16 MiB still fits
+/// half a million scaffolds.
+const HEADER_TOTAL_LIMIT: u64 = 16 << 20;
 
 const FIXED_COLUMNS: [&str; 7] = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER"];
 
@@ -26,6 +31,8 @@ pub(crate) struct VcfStream {
     columns: Vec<String>,
     contigs: Vec<(String, Option<u64>)>,
     samples: Vec<String>,
+    /// Samples past [`super::MAX_SAMPLE_COLUMNS`], which get no GT column.
+    hidden_samples: usize,
     info_fields: Vec<String>,
     /// Header lines noodles could not read; reported before the first record.
     queued: VecDeque<Item>,
@@ -123,8 +130,23 @@ impl VcfStream {
             .iter()
             .map(|(name, contig)| (name.clone(), contig.length().map(|n| n as u64)))
             .collect();
-        let samples: Vec<String> = header.sample_names().iter().cloned().collect();
-        let info_fields = options.effective_info_fields();
+        // One GT column per sample: a cohort of 100 000 would make every row
+        // (and a page of them) enormous, so only the first ones are shown.
+        let hidden_samples = header
+            .sample_names()
+            .len()
+            .saturating_sub(super::MAX_SAMPLE_COLUMNS);
+        let samples: Vec<String> = header
+            .sample_names()
+            .iter()
+            .take(super::MAX_SAMPLE_COLUMNS)
+            .cloned()
+            .collect();
+        let info_fields = if options.info_fields.is_empty() {
+            default_info_fields(&header)
+        } else {
+            options.info_fields.clone()
+        };
         let columns = FIXED_COLUMNS
             .iter()
             .map(|s| s.to_string())
@@ -137,10 +159,23 @@ impl VcfStream {
             columns,
             contigs,
             samples,
+            hidden_samples,
             info_fields,
             queued,
         })
     }
+}
+
+/// The [`super::DEFAULT_INFO_FIELDS`] this file declares: an SNV call set would
+/// otherwise show END, SVTYPE and SVLEN columns that are empty on every row.
+/// A header that declares no INFO at all (hand-written files) keeps them all.
+fn default_info_fields(header: &vcf::Header) -> Vec<String> {
+    let infos = header.infos();
+    super::DEFAULT_INFO_FIELDS
+        .iter()
+        .filter(|key| infos.is_empty() || infos.contains_key(**key))
+        .map(|key| key.to_string())
+        .collect()
 }
 
 impl RecordStream for VcfStream {
@@ -158,6 +193,38 @@ impl RecordStream for VcfStream {
 
     fn samples(&self) -> &[String] {
         &self.samples
+    }
+
+    fn hidden_columns(&self) -> usize {
+        self.hidden_samples
+    }
+
+    fn position(&self) -> Option<StreamPosition> {
+        self.queued
+            .is_empty()
+            .then(|| StreamPosition::of(&self.lines))
+    }
+
+    fn resume(&mut self, input: Box<dyn BufRead + Send>, at: StreamPosition) -> io::Result<()> {
+        self.queued.clear();
+        self.lines.restart(input, at.line, at.offset);
+        Ok(())
+    }
+
+    fn skip_items(&mut self, n: u64) -> io::Result<u64> {
+        let mut skipped = 0;
+        while skipped < n && self.queued.pop_front().is_some() {
+            skipped += 1;
+        }
+        while skipped < n {
+            match self.lines.next_line()? {
+                None => break,
+                // As in `next_item`: every line but blank and `#` lines is one item.
+                Some(Line::Text { bytes, .. }) if bytes.is_empty() || bytes[0] == b'#' => {}
+                Some(_) => skipped += 1,
+            }
+        }
+        Ok(skipped)
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {

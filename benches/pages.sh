@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Link pages of small and large VCFs, plain and bgzipped, against the file size
+# and against `wc -l`:
+#   - page 1 of a 10^6-record VCF vs page 1 of a 10^3-record one (target <= 1.5)
+#   - page 5,000 of the large file on a second visit (target <= 50 ms)
+#   - full TSV export throughput vs `wc -l` on the same file (target >= 0.25;
+#     for .vcf.gz the baseline is `bgzip -dc | wc -l`)
+#   - the server's peak RSS during the exports (target <= 64 MB)
+#
+# Every timing is the median of REPEAT runs; baseline and subject runs alternate.
+# Prints one `name=value` line per figure.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+REPEAT=${REPEAT:-7}
+EXPORT_REPEAT=${EXPORT_REPEAT:-3}
+LARGE=${LARGE:-1000000}
+SMALL=${SMALL:-1000}
+
+need_deb curl
+need_deb bgzip tabix
+
+data="$BENCH_WORK/data"
+mkdir -p "$data"
+gen=$(gen_vcf_binary)
+log "generating VCFs of $SMALL and $LARGE records"
+"$gen" --records "$SMALL" --out "$data/small.vcf"
+"$gen" --records "$LARGE" --out "$data/large.vcf"
+bgzip -c "$data/small.vcf" >"$data/small.vcf.gz"
+bgzip -@2 -c "$data/large.vcf" >"$data/large.vcf.gz"
+
+start_relay "$data" "$BENCH_WORK/relay.log"
+files="$RELAY_URL/files/$(basename "$data")"
+check_budget
+
+# time_median URL: median seconds of REPEAT fetches (after one warm-up fetch).
+time_median() {
+    local url=$1 i
+    curl_time "$url" >/dev/null
+    for ((i = 0; i < REPEAT; i++)); do curl_time "$url"; done | median
+}
+
+# Page 1, small and large alternated.
+for ext in vcf vcf.gz; do
+    : >"$BENCH_WORK/p1-small" && : >"$BENCH_WORK/p1-large"
+    curl_time "$files/small.$ext" >/dev/null
+    curl_time "$files/large.$ext" >/dev/null
+    for ((i = 0; i < REPEAT; i++)); do
+        curl_time "$files/small.$ext" >>"$BENCH_WORK/p1-small"
+        curl_time "$files/large.$ext" >>"$BENCH_WORK/p1-large"
+    done
+    small=$(median <"$BENCH_WORK/p1-small")
+    large=$(median <"$BENCH_WORK/p1-large")
+    key=${ext//./_}
+    log "page 1 ($ext): small ${small}s, large ${large}s"
+    echo "page1_large_vs_small_${key}_ratio=$(ratio "$large" "$small")"
+done
+check_budget
+
+# Page 5,000 of the large file: the first visit reads up to it, the second uses
+# the positions the first one remembered.
+for ext in vcf vcf.gz; do
+    key=${ext//./_}
+    first=$(curl_time "$files/large.$ext?page=5000" "$BENCH_WORK/page5000.html")
+    second=$(time_median "$files/large.$ext?page=5000")
+    # Page 5,000 starts at record 499,901: its line number is the header's
+    # length more. Both visits must show it.
+    expected=$(($(grep -c '^#' "$data/large.vcf") + 499901))
+    curl -s -o "$BENCH_WORK/page5000b.html" "$files/large.$ext?page=5000"
+    for page in "$BENCH_WORK/page5000.html" "$BENCH_WORK/page5000b.html"; do
+        if ! grep -q "<td class=\"num\">$expected</td>" "$page"; then
+            echo "page 5000 of large.$ext does not start at line $expected" >&2
+            exit 1
+        fi
+    done
+    log "page 5000 ($ext): first visit ${first}s, second ${second}s"
+    echo "page5000_first_visit_${key}_ms=$(awk -v s="$first" 'BEGIN {printf "%.1f", s * 1000}')"
+    echo "page5000_second_visit_${key}_ms=$(awk -v s="$second" 'BEGIN {printf "%.1f", s * 1000}')"
+done
+check_budget
+
+# Full TSV export vs wc -l, alternated; throughput = file bytes / seconds.
+wc_time() {
+    local start end
+    start=$(date +%s.%N)
+    if [[ $1 == *.gz ]]; then
+        bgzip -dc "$1" | wc -l >/dev/null
+    else
+        wc -l "$1" >/dev/null
+    fi
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$end" 'BEGIN {print b - a}'
+}
+
+for ext in vcf vcf.gz; do
+    key=${ext//./_}
+    file="$data/large.$ext"
+    : >"$BENCH_WORK/wc" && : >"$BENCH_WORK/export"
+    cat "$file" >/dev/null
+    for ((i = 0; i < EXPORT_REPEAT; i++)); do
+        check_budget
+        wc_time "$file" >>"$BENCH_WORK/wc"
+        curl_time "$files/large.$ext?format=tsv" "$BENCH_WORK/export.tsv" >>"$BENCH_WORK/export"
+    done
+    lines=$(wc -l <"$BENCH_WORK/export.tsv")
+    wc_s=$(median <"$BENCH_WORK/wc")
+    export_s=$(median <"$BENCH_WORK/export")
+    bytes=$(stat -c %s "$data/large.vcf")
+    log "export ($ext): $lines TSV lines in ${export_s}s; wc -l ${wc_s}s"
+    if ((lines != LARGE + 1)); then
+        echo "export of large.$ext has $lines lines, expected $((LARGE + 1))" >&2
+        exit 1
+    fi
+    echo "export_${key}_mb_per_s=$(awk -v b="$bytes" -v s="$export_s" 'BEGIN {printf "%.1f", b / s / 1e6}')"
+    echo "export_${key}_records_per_s=$(awk -v n="$LARGE" -v s="$export_s" 'BEGIN {printf "%.0f", n / s}')"
+    echo "wc_${key}_mb_per_s=$(awk -v b="$bytes" -v s="$wc_s" 'BEGIN {printf "%.1f", b / s / 1e6}')"
+    echo "export_vs_wc_${key}_throughput_ratio=$(ratio "$wc_s" "$export_s" 4)"
+done
+
+rss_kb=$(peak_rss_kb "$RELAY_PID")
+echo "export_peak_rss_mb=$(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k / 1024}')"
+echo "export_peak_rss_target_64mb_met=$(awk -v k="$rss_kb" 'BEGIN {print (k <= 65536) ? "yes" : "no"}')"
