@@ -35,6 +35,12 @@ pub enum AppError {
     MethodNotAllowed(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// An upstream server (Galaxy) failed or sent something that is not the data.
+    #[error("{0}")]
+    BadGateway(String),
+    /// An upstream server (Galaxy) did not answer in time.
+    #[error("{0}")]
+    GatewayTimeout(String),
 }
 
 impl AppError {
@@ -56,6 +62,8 @@ impl AppError {
             Self::UnprocessableFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
         }
     }
 
@@ -70,6 +78,8 @@ impl AppError {
             Self::UnprocessableFile { .. } => "unprocessable_file",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Internal(_) => "internal_error",
+            Self::BadGateway(_) => "bad_gateway",
+            Self::GatewayTimeout(_) => "gateway_timeout",
         }
     }
 
@@ -131,6 +141,8 @@ struct ErrorPage<'a> {
     parameter: Option<&'a str>,
     value: Option<String>,
     supported: &'a [(String, String)],
+    /// Galaxy failed, rather than the request.
+    upstream: bool,
 }
 
 fn echo(value: &str) -> String {
@@ -159,6 +171,13 @@ impl ResponseError for Rejection {
         if matches!(self.error, AppError::Internal(_)) {
             tracing::error!(error = %self.error, "request failed");
         }
+        let upstream = matches!(
+            self.error,
+            AppError::BadGateway(_) | AppError::GatewayTimeout(_)
+        );
+        if upstream {
+            tracing::warn!(error = %self.error, "upstream failed");
+        }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         if let AppError::MethodNotAllowed(_) = self.error {
@@ -184,6 +203,7 @@ impl ResponseError for Rejection {
             parameter,
             value,
             supported,
+            upstream,
         };
         match page.render() {
             Ok(html) => response.content_type("text/html; charset=utf-8").body(html),

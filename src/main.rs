@@ -33,6 +33,55 @@ enum Command {
     /// Exit 0 when the service at server.bind answers /healthz (for container
     /// health checks; slim images have no curl).
     Healthcheck,
+    /// Write a static "View in IGV" link page for one result file: plain links
+    /// to the relay's public URL, CSS inlined, no script (a Galaxy HTML output,
+    /// a page on a share).
+    Render(Box<RenderArgs>),
+}
+
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// The result file (VCF, BED family, GFF3, GTF, tabular; plain or gzipped).
+    file: PathBuf,
+    /// Genome id (hg38, b37, ...) sent with every link; a Galaxy dbkey also works.
+    #[arg(long)]
+    genome: Option<String>,
+    /// Galaxy database/build of the file: mapped to a genome, `?` for none.
+    #[arg(long)]
+    dbkey: Option<String>,
+    /// The relay's public URL the links point at (default: server.public_url,
+    /// else http://<server.bind>/).
+    #[arg(long = "relay-url")]
+    relay_url: Option<String>,
+    /// Where to write the page (default: standard output).
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// The file's format (vcf, bed, gff3, ...) or Galaxy datatype (interval,
+    /// bed6, ...), when its name does not say (Galaxy files end in .dat).
+    #[arg(long)]
+    format: Option<String>,
+    /// Page title (default: the file name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Galaxy interval metadata: 1-based chromosome/start/end column numbers.
+    #[arg(long = "chrom-col")]
+    chrom_col: Option<usize>,
+    #[arg(long = "start-col")]
+    start_col: Option<usize>,
+    #[arg(long = "end-col")]
+    end_col: Option<usize>,
+    /// Bases added on each side of every locus.
+    #[arg(long, default_value_t = 0)]
+    flank: u64,
+    /// Most records listed; the rest are counted and the page says so.
+    #[arg(long = "max-rows")]
+    max_rows: Option<u64>,
+    /// Records per file: page.html, page-2.html, ... linked to each other (needs -o).
+    #[arg(long = "per-file")]
+    per_file: Option<usize>,
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +99,7 @@ fn main() -> ExitCode {
     }) {
         Command::CheckConfig => check_config(settings),
         Command::Healthcheck => healthcheck(&settings.server.bind),
+        Command::Render(args) => render(&settings, *args),
         Command::Serve { bind, data_dirs } => {
             if let Some(bind) = bind {
                 settings.server.bind = bind;
@@ -57,6 +107,90 @@ fn main() -> ExitCode {
             settings.add_data_dirs(&data_dirs);
             serve(settings)
         }
+    }
+}
+
+fn render(settings: &Settings, args: RenderArgs) -> ExitCode {
+    use igv_relay::domain::loci::LociRules;
+    use igv_relay::genomes::GenomeRegistry;
+    use igv_relay::render::{RenderOptions, render};
+    use igv_relay::sources::galaxy::ColumnMetadata;
+
+    let fail = |message: String| {
+        eprintln!("igv-relay render: {message}");
+        ExitCode::FAILURE
+    };
+    if args.per_file.is_some() && args.output.is_none() {
+        return fail("--per-file writes several files; give -o FILE".to_owned());
+    }
+    let relay_url = match &args.relay_url {
+        Some(text) => url::Url::parse(text)
+            .map_err(|e| format!("--relay-url {text:?}: {e}"))
+            .and_then(|mut url| {
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(format!("--relay-url {text:?}: expected an http(s) URL"));
+                }
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                Ok(url)
+            }),
+        None => settings
+            .server
+            .bind
+            .parse()
+            .map_err(|_| format!("server.bind {:?} is not an address", settings.server.bind))
+            .and_then(|address| settings.public_url(address).map_err(|e| e.to_string())),
+    };
+    let relay_url = match relay_url {
+        Ok(url) => url,
+        Err(e) => return fail(e),
+    };
+    let registry = match GenomeRegistry::from_settings(settings) {
+        Ok(r) => r,
+        Err(e) => return fail(e.to_string()),
+    };
+    let options = RenderOptions {
+        input: args.file,
+        output: args.output,
+        relay_url,
+        genome: args.genome,
+        dbkey: args.dbkey,
+        format: args.format,
+        name: args.name,
+        columns: ColumnMetadata {
+            chrom: args.chrom_col,
+            start: args.start_col,
+            end: args.end_col,
+        },
+        flank: args.flank,
+        max_rows: args.max_rows,
+        per_file: args.per_file,
+        quiet: args.quiet,
+    };
+    let rules = LociRules {
+        max_loci: settings.relay.max_loci,
+        allow_feature_names: settings.relay.allow_feature_names,
+    };
+    match render(&options, &registry, rules) {
+        Ok(summary) => {
+            if !args.quiet && options.output.is_some() {
+                let files: Vec<String> = summary
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect();
+                eprintln!(
+                    "igv-relay render: {} of {} records in {}",
+                    summary.shown,
+                    summary.records,
+                    files.join(", ")
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e.to_string()),
     }
 }
 

@@ -1,8 +1,11 @@
 //! Builds the application: state from settings, routes, the bound server.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, guard, web};
 use tracing_actix_web::TracingLogger;
 use url::Url;
@@ -12,7 +15,10 @@ use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
 use crate::domain::loci::LociRules;
 use crate::genomes::{GenomeRegistry, RegistryError};
 use crate::links::ServiceUrls;
-use crate::routes::{assets, files, health, pages, relay};
+use crate::metrics::Metrics;
+use crate::middleware::{AccessLog, WebPolicy, response_headers};
+use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
+use crate::sources::galaxy::GalaxyClient;
 use crate::sources::local::DataRoots;
 
 /// Everything a request handler may read; built once at start-up.
@@ -26,6 +32,12 @@ pub struct AppState {
     pub allowed_hosts: AllowedHosts,
     pub loci_rules: LociRules,
     pub roots: DataRoots,
+    /// The configured Galaxy server (`galaxy.url`), if any.
+    pub galaxy: Option<GalaxyClient>,
+    pub metrics: Metrics,
+    pub web_policy: WebPolicy,
+    /// `/api/openapi.json`, generated once from the API's handlers.
+    pub openapi: String,
 }
 
 impl AppState {
@@ -49,14 +61,29 @@ impl AppState {
                 })?;
             }
         }
-        let allowed_hosts = AllowedHosts::new(settings.relay.allowed_file_hosts.iter().cloned())
-            .with_url(&public_url);
+        let galaxy = GalaxyClient::new(&settings.galaxy, settings.galaxy_url()?)?;
+        let mut allowed_hosts =
+            AllowedHosts::new(settings.relay.allowed_file_hosts.iter().cloned())
+                .with_url(&public_url);
+        // IGV loads Galaxy datasets from Galaxy's own data URLs.
+        if let Some(galaxy) = &galaxy {
+            allowed_hosts = allowed_hosts.with_url(galaxy.base());
+        }
         let loci_rules = LociRules {
             max_loci: settings.relay.max_loci,
             allow_feature_names: settings.relay.allow_feature_names,
         };
         let roots = DataRoots::new(&settings.data.roots);
+        let metrics = Metrics::new()
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
+        let web_policy = WebPolicy::from_settings(&settings)
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e)))?;
+        let openapi = api::openapi_document(&public_url)
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
         Ok(Self {
+            metrics,
+            web_policy,
+            openapi,
             genomes,
             igv,
             urls: ServiceUrls::new(public_url.clone()),
@@ -64,6 +91,7 @@ impl AppState {
             allowed_hosts,
             loci_rules,
             roots,
+            galaxy,
             settings,
         })
     }
@@ -76,6 +104,16 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{name}", web::get().to(assets::asset))
+        .route("/embed", web::route().guard(get_or_head()).to(embed::embed))
+        .service(api::scope())
+        .route(
+            "/galaxy/display",
+            web::route().guard(get_or_head()).to(galaxy::display),
+        )
+        .route(
+            "/galaxy/datasets/{id}",
+            web::route().guard(get_or_head()).to(galaxy::dataset),
+        )
         .route("/files/", web::get().to(files::roots))
         .route("/files", web::get().to(files::roots))
         .route("/files/{tail:.+}", web::get().to(files::file_or_dir))
@@ -90,11 +128,13 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/igv/goto")
+                .wrap(from_fn(relay::rate_limit))
                 .route(web::route().guard(get_or_head()).to(relay::goto))
                 .default_service(web::to(relay::method_not_allowed)),
         )
         .service(
             web::resource("/igv/load")
+                .wrap(from_fn(relay::rate_limit))
                 .route(web::route().guard(get_or_head()).to(relay::load))
                 .default_service(web::to(relay::method_not_allowed)),
         );
@@ -116,11 +156,31 @@ impl Application {
             .map_err(|e| StartupError::Bind(settings.server.bind.clone(), e))?;
         let public_url = settings.public_url(address)?;
         let state = web::Data::new(AppState::new(settings, public_url.clone())?);
+        // Limits (SECURITY.md): slow or idle clients are cut off, and at most
+        // `max_connections` are served at once (actix counts per worker).
+        let limits = state.settings.limits.clone();
+        let workers = limits.worker_count();
+        let relay_limit = relay::RelayRateLimit::from_settings(&limits).map(web::Data::new);
         let server = HttpServer::new(move || {
-            App::new()
-                .wrap(TracingLogger::default())
-                .app_data(state.clone())
-                .configure(configure_routes)
+            // Outermost last: the request id exists before the headers
+            // middleware reads it, and /metrics counts every response.
+            let mut app = App::new()
+                .wrap(from_fn(response_headers))
+                .wrap(state.metrics.middleware())
+                .wrap(TracingLogger::<AccessLog>::new())
+                .app_data(state.clone());
+            if let Some(limit) = &relay_limit {
+                app = app.app_data(limit.clone());
+            }
+            app.configure(configure_routes)
+        })
+        .workers(workers)
+        .max_connections(limits.max_connections.div_ceil(workers))
+        .client_request_timeout(Duration::from_millis(limits.client_request_timeout_ms))
+        .client_disconnect_timeout(Duration::from_millis(limits.client_disconnect_timeout_ms))
+        .keep_alive(match limits.keep_alive_secs {
+            0 => KeepAlive::Disabled,
+            secs => KeepAlive::Timeout(Duration::from_secs(secs)),
         })
         .listen(listener)
         .map_err(|e| StartupError::Bind(address.to_string(), e))?

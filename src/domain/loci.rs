@@ -65,7 +65,14 @@ impl Loci {
         rules: LociRules,
         genome: Option<&Genome>,
     ) -> Result<Locus, LocusProblem> {
-        let locus = Locus::parse(token)?;
+        Self::check_one(Locus::parse(token)?, rules, genome)
+    }
+
+    fn check_one(
+        locus: Locus,
+        rules: LociRules,
+        genome: Option<&Genome>,
+    ) -> Result<Locus, LocusProblem> {
         let is_bare_word = locus.span() == Span::Whole && !locus.chrom().looks_like_sequence_name();
         match genome {
             Some(g) => match g.resolve(&locus) {
@@ -77,6 +84,40 @@ impl Loci {
             None if is_bare_word && !rules.allow_feature_names => Err(LocusProblem::FeatureName),
             None => Ok(locus),
         }
+    }
+
+    /// Loci that are already parsed (a record's intervals): the checks of
+    /// [`Loci::parse`], with the same errors, without printing each locus and
+    /// reading it back. A parsed [`Locus`] always has coordinates or a checked
+    /// name, so only the count and the genome are left to check.
+    pub fn from_parsed(
+        loci: Vec<Locus>,
+        rules: LociRules,
+        genome: Option<&Genome>,
+    ) -> Result<Self, LociError> {
+        if loci.is_empty() {
+            return Err(LociError::Empty);
+        }
+        if loci.len() > rules.max_loci {
+            return Err(LociError::TooMany {
+                count: loci.len(),
+                max: rules.max_loci,
+            });
+        }
+        let needs_checking = loci
+            .iter()
+            .any(|l| genome.is_some() || l.span() == Span::Whole);
+        if !needs_checking {
+            return Ok(Self(loci));
+        }
+        let mut checked = Vec::with_capacity(loci.len());
+        for locus in loci {
+            let text = locus.to_string();
+            let locus = Self::check_one(locus, rules, genome)
+                .map_err(|problem| LociError::Item { text, problem })?;
+            checked.push(locus);
+        }
+        Ok(Self(checked))
     }
 
     pub fn from_locus(locus: Locus) -> Self {

@@ -146,10 +146,12 @@ impl Locus {
         if start > end {
             return Err(LocusError::StartAfterEnd { start, end });
         }
-        Ok(Self {
-            chrom,
-            span: Span::Range { start, end },
-        })
+        let span = if start == end {
+            Span::Position(start)
+        } else {
+            Span::Range { start, end }
+        };
+        Ok(Self { chrom, span })
     }
 
     pub fn chrom(&self) -> &ChromName {
@@ -388,6 +390,17 @@ mod tests {
         let l = Locus::parse("chr1:50-100").unwrap();
         assert_eq!(l.with_flank(100, Some(150)).to_string(), "chr1:1-150");
         assert_eq!(l.with_flank(10, None).to_string(), "chr1:40-110");
+    }
+
+    #[test]
+    fn one_base_intervals_become_positions() {
+        let chrom = ChromName::parse("chr1").unwrap();
+        let l = Locus::from_interval(chrom.clone(), 12345, 12345).unwrap();
+        assert_eq!(l.to_string(), "chr1:12345");
+        assert_eq!(
+            Locus::from_interval(chrom, 5, 6).unwrap().to_string(),
+            "chr1:5-6"
+        );
     }
 
     #[test]

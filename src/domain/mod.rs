@@ -4,3 +4,4 @@ pub mod genome;
 pub mod igv;
 pub mod loci;
 pub mod locus;
+pub mod request;

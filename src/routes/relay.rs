@@ -3,31 +3,37 @@
 //! no body: IGV runs the body of any non-GET request as batch commands
 //! (igv-port.md §4.3), so 307/308 are never used.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use actix_extensible_rate_limit::backend::memory::InMemoryBackend;
+use actix_extensible_rate_limit::backend::{Backend, SimpleInput};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::rt::time::Instant;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::domain::genome::Genome;
-use crate::domain::igv::{
-    FileUrl, IgvCommand, IgvPort, IgvTarget, LoadCommand, TrackFile, TrackFormat, TrackName,
-};
-use crate::domain::loci::Loci;
-use crate::error::{AppError, Rejection};
+use crate::configuration::{LimitSettings, RateLimitKey};
+use crate::domain::genome::{Genome, GenomeError};
+use crate::domain::igv::{IgvCommand, IgvPort, IgvTarget};
+use crate::domain::request::{self, Genomes, Query, RelayRules, RequestError};
+use crate::error::{AppError, Rejection, wants_json};
+use crate::genomes::GenomeRegistry;
 use crate::routes::query::QueryParams;
 use crate::startup::AppState;
 
 /// The cookie a user's settings page stores their IGV port in.
 pub const PORT_COOKIE: &str = "igv_port";
 
-/// Most files one `/load` may name.
-const MAX_FILES: usize = 10;
-
 pub async fn goto(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
-    relay(&req, &state, parse_goto).map_err(|e| e.for_request(&req))
+    relay(&req, &state, request::parse_goto).map_err(|e| e.for_request(&req))
 }
 
 pub async fn load(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
-    relay(&req, &state, parse_load).map_err(|e| e.for_request(&req))
+    relay(&req, &state, request::parse_load).map_err(|e| e.for_request(&req))
 }
 
 /// Anything but GET/HEAD on a relay route.
@@ -35,7 +41,13 @@ pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, Reject
     Err(AppError::MethodNotAllowed(req.method().to_string()).for_request(&req))
 }
 
-type CommandParser = fn(&QueryParams, &AppState) -> Result<IgvCommand, AppError>;
+type CommandParser = fn(&Query, &RelayRules<'_>) -> Result<IgvCommand, RequestError>;
+
+impl Genomes for GenomeRegistry {
+    fn genome(&self, id: &str) -> Result<&Genome, GenomeError> {
+        self.get(id)
+    }
+}
 
 fn relay(
     req: &HttpRequest,
@@ -43,10 +55,18 @@ fn relay(
     parse: CommandParser,
 ) -> Result<HttpResponse, AppError> {
     let params = QueryParams::parse(req.query_string())?;
-    let command = parse(&params, state)?;
+    let rules = RelayRules {
+        loci: state.loci_rules,
+        allowed_hosts: &state.allowed_hosts,
+        genomes: &state.genomes,
+    };
+    let command = parse(params.query(), &rules)
+        .map_err(AppError::from)
+        .inspect_err(|e| state.metrics.validation_failed(e))?;
     let target = user_target(req, &params, state)?;
     let igv_url = command.to_url(&target);
     tracing::info!(command = command.kind(), "relayed to IGV");
+    state.metrics.relayed(command.kind());
     if params.flag("landing")?.unwrap_or(false) {
         return landing_page(req, state, &command, &target, igv_url.as_str());
     }
@@ -65,8 +85,7 @@ fn user_target(
     params: &QueryParams,
     state: &AppState,
 ) -> Result<IgvTarget, AppError> {
-    if let Some(port) = params.get("port") {
-        let port = IgvPort::parse(port).map_err(|e| AppError::invalid("port", port, e))?;
+    if let Some(port) = request::port(params.query())? {
         return Ok(state.igv.with_port(port));
     }
     if let Some(cookie) = req.cookie(PORT_COOKIE) {
@@ -75,109 +94,6 @@ fn user_target(
         return Ok(state.igv.with_port(port));
     }
     Ok(state.igv.clone())
-}
-
-fn genome_param<'a>(
-    params: &QueryParams,
-    state: &'a AppState,
-) -> Result<Option<&'a Genome>, AppError> {
-    match params.non_empty("genome") {
-        None => Ok(None),
-        Some(id) => state
-            .genomes
-            .get(id)
-            .map(Some)
-            .map_err(|e| AppError::invalid("genome", id, e)),
-    }
-}
-
-fn loci_param(
-    params: &QueryParams,
-    state: &AppState,
-    genome: Option<&Genome>,
-) -> Result<Option<Loci>, AppError> {
-    let Some(text) = params.get("locus") else {
-        return Ok(None);
-    };
-    Loci::parse(text, state.loci_rules, genome)
-        .map(Some)
-        .map_err(|e| AppError::invalid("locus", text, e))
-}
-
-fn parse_goto(params: &QueryParams, state: &AppState) -> Result<IgvCommand, AppError> {
-    let genome = genome_param(params, state)?;
-    let loci = loci_param(params, state, genome)?.ok_or(AppError::MissingParameter("locus"))?;
-    Ok(IgvCommand::Goto { loci })
-}
-
-fn parse_load(params: &QueryParams, state: &AppState) -> Result<IgvCommand, AppError> {
-    let genome = genome_param(params, state)?;
-    let files_text = params.required("file")?;
-    let urls = split_list(files_text);
-    if urls.is_empty() {
-        return Err(AppError::invalid("file", files_text, "no file URL given"));
-    }
-    if urls.len() > MAX_FILES {
-        return Err(AppError::invalid(
-            "file",
-            files_text,
-            format!("at most {MAX_FILES} files at once"),
-        ));
-    }
-    let indexes = match params.non_empty("index") {
-        None => vec![None; urls.len()],
-        Some(text) => {
-            let list = split_list(text);
-            if list.len() != urls.len() {
-                return Err(AppError::invalid(
-                    "index",
-                    text,
-                    format!(
-                        "{} index URLs for {} files; give one per file",
-                        list.len(),
-                        urls.len()
-                    ),
-                ));
-            }
-            list.into_iter().map(Some).collect()
-        }
-    };
-    let mut files = Vec::with_capacity(urls.len());
-    for (file, index) in urls.into_iter().zip(indexes) {
-        let file = FileUrl::parse(file, &state.allowed_hosts)
-            .map_err(|e| AppError::invalid("file", file, e))?;
-        let index = index
-            .map(|i| {
-                FileUrl::parse(i, &state.allowed_hosts)
-                    .map_err(|e| AppError::invalid("index", i, e))
-            })
-            .transpose()?;
-        files.push(TrackFile { file, index });
-    }
-    let name = params
-        .non_empty("name")
-        .map(|n| TrackName::parse(n).map_err(|e| AppError::invalid("name", n, e)))
-        .transpose()?;
-    let format = params
-        .non_empty("format")
-        .map(|f| TrackFormat::parse(f).map_err(|e| AppError::invalid("format", f, e)))
-        .transpose()?;
-    let merge = params.flag("merge")?;
-    let locus = loci_param(params, state, genome)?;
-    Ok(IgvCommand::Load(LoadCommand {
-        files,
-        genome: genome.map(IgvCommand::load_genome),
-        locus,
-        name,
-        format,
-        merge,
-    }))
-}
-
-/// Several URLs are separated by spaces or newlines in the relay's own
-/// parameter (commas are legal inside URLs, so they do not separate here).
-fn split_list(text: &str) -> Vec<&str> {
-    text.split_whitespace().collect()
 }
 
 /// The same relay request without `landing`: it answers the 303 to IGV.
@@ -232,4 +148,87 @@ fn landing_page(
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header(("Referrer-Policy", HeaderValue::from_static("no-referrer")))
         .body(html))
+}
+
+/// The optional per-client limit on relay requests
+/// (`limits.relay_requests_per_minute`), shared by all workers. IGV handles
+/// one request at a time and raises its window on each, so a page that fires
+/// links in a loop can make the user's desktop unusable.
+#[derive(Clone)]
+pub struct RelayRateLimit {
+    backend: InMemoryBackend,
+    per_minute: u64,
+    key: RateLimitKey,
+}
+
+impl RelayRateLimit {
+    /// `None` when the limit is off. Must run inside the actix runtime: the
+    /// backend spawns its clean-up task there.
+    pub fn from_settings(limits: &LimitSettings) -> Option<Self> {
+        (limits.relay_requests_per_minute > 0).then(|| Self {
+            backend: InMemoryBackend::builder().build(),
+            per_minute: limits.relay_requests_per_minute,
+            key: limits.rate_limit_key,
+        })
+    }
+
+    fn client(&self, req: &ServiceRequest) -> String {
+        let text = match self.key {
+            RateLimitKey::Peer => req.peer_addr().map(|a| a.ip().to_string()),
+            RateLimitKey::Forwarded => req
+                .connection_info()
+                .realip_remote_addr()
+                .map(str::to_owned),
+        };
+        // `realip_remote_addr` may carry a port; one client is one address.
+        let text = text.unwrap_or_default();
+        text.parse::<SocketAddr>()
+            .map(|a| a.ip().to_string())
+            .unwrap_or(text)
+    }
+}
+
+/// Middleware on the relay routes: 429 with `Retry-After` once a client has
+/// used up its requests for the minute; nothing else changes.
+pub async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    let Some(limit) = req.app_data::<web::Data<RelayRateLimit>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let input = SimpleInput {
+        interval: Duration::from_secs(60),
+        max_requests: limit.per_minute,
+        key: limit.client(&req),
+    };
+    let (decision, output, _) = match limit.backend.request(input).await {
+        Ok(answer) => answer,
+        Err(never) => match never {},
+    };
+    if decision.is_allowed() {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let wait = output
+        .reset
+        .saturating_duration_since(Instant::now())
+        .as_secs()
+        .max(1);
+    tracing::warn!(client = %limit.client(&req), "relay rate limit reached");
+    let message = format!(
+        "too many IGV links from your address: at most {} a minute; try again in {wait} s",
+        limit.per_minute
+    );
+    let mut response = HttpResponse::TooManyRequests();
+    response
+        .insert_header((header::RETRY_AFTER, wait.to_string()))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let response = if wants_json(req.request()) {
+        response.json(serde_json::json!({"error": "rate_limited", "message": message}))
+    } else {
+        response
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("429 Too Many Requests: {message}\n"))
+    };
+    Ok(req.into_response(response).map_into_right_body())
 }

@@ -1,6 +1,7 @@
 //! Data roots: named directories of result files. A path from a request never
 //! leaves its root: `..`, encoded dots, backslashes, NUL, absolute paths and
-//! symlinks that point outside are all refused.
+//! symlinks that point outside are all refused, and so are hidden (dot) files,
+//! which listings do not show either.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -110,6 +111,9 @@ impl DataRoots {
             match segment {
                 "" => continue,
                 "." | ".." => return Err(refused("it contains '..' or '.'")),
+                // Listings hide dot files (`.git/`, `.env`, `.htpasswd`): a
+                // typed URL must not reach what a listing never shows.
+                s if s.starts_with('.') => return Err(refused("it names a hidden file")),
                 s if s.contains('%') => return Err(refused("it contains an encoded character")),
                 s => relative.push(s),
             }
@@ -177,6 +181,23 @@ mod tests {
             r.resolve("nope/a.bed"),
             Err(PathError::UnknownRoot(_))
         ));
+    }
+
+    #[test]
+    fn hidden_files_and_directories_are_refused_like_listings_hide_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".htpasswd"), "admin:x").unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git").join("config"), "[remote]").unwrap();
+        std::fs::write(dir.path().join("a.bed.bai"), "x").unwrap();
+        let r = roots(dir.path());
+        for bad in ["r/.htpasswd", "r/.git/config", "r/.git", "r/sub/.x"] {
+            assert!(
+                matches!(r.resolve(bad), Err(PathError::Refused(..))),
+                "{bad}"
+            );
+        }
+        assert!(r.resolve("r/a.bed.bai").is_ok());
     }
 
     #[test]

@@ -1,0 +1,308 @@
+//! A relay request as a pure function of its query string: parameters parsed
+//! the strict way, then the one IGV command they ask for.
+//!
+//! Kept free of HTTP so it can be fuzzed (fuzz/fuzz_targets/relay_query.rs)
+//! together with the URL it renders: whatever the query, the command either
+//! fails with a [`RequestError`] or renders to a URL IGV parses back to it.
+
+use std::collections::HashMap;
+
+use super::genome::{Genome, GenomeError};
+use super::igv::{
+    AllowedHosts, FileUrl, IgvCommand, IgvPort, LoadCommand, TrackFile, TrackFormat, TrackName,
+};
+use super::loci::{Loci, LociRules};
+
+/// Longest query string accepted; anything longer is not a real IGV link.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+/// Most files one `/load` may name.
+pub const MAX_FILES: usize = 10;
+
+/// Longest echo of a refused query in an error; the rest is not worth showing.
+const QUERY_ECHO_BYTES: usize = 64;
+
+/// Why a request was refused, naming the parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("{param}: {reason}")]
+    Invalid {
+        param: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("the parameter {0} is required")]
+    Missing(&'static str),
+    #[error("the parameter {0} was given more than once")]
+    Duplicate(String),
+}
+
+impl RequestError {
+    pub fn invalid(param: &'static str, value: &str, reason: impl ToString) -> Self {
+        Self::Invalid {
+            param,
+            value: value.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Query parameters, each at most once: IGV would silently take the last of
+/// two while a reader of the link might trust the first.
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    values: HashMap<String, String>,
+}
+
+impl Query {
+    pub fn parse(query: &str) -> Result<Self, RequestError> {
+        if query.len() > MAX_QUERY_BYTES {
+            let mut cut = QUERY_ECHO_BYTES.min(query.len());
+            while !query.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return Err(RequestError::invalid(
+                "query",
+                &query[..cut],
+                format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
+            ));
+        }
+        let mut values = HashMap::new();
+        // form_urlencoded leaves malformed escapes such as `%zz` as literal text;
+        // the domain parsers then refuse the `%`, so IGV never sees one.
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            if values.insert(key.to_string(), value.into_owned()).is_some() {
+                return Err(RequestError::Duplicate(key.into_owned()));
+            }
+        }
+        Ok(Self { values })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// A parameter that is present and not blank.
+    pub fn non_empty(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn required(&self, key: &'static str) -> Result<&str, RequestError> {
+        self.get(key).ok_or(RequestError::Missing(key))
+    }
+
+    /// `1`, `true`, `yes`, `on` → true; `0`, `false`, `no`, `off`, empty → false.
+    pub fn flag(&self, key: &'static str) -> Result<Option<bool>, RequestError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Some(true)),
+            "" | "0" | "false" | "no" | "off" => Ok(Some(false)),
+            _ => Err(RequestError::invalid(key, v, "expected true or false")),
+        }
+    }
+
+    pub fn number(&self, key: &'static str) -> Result<Option<u64>, RequestError> {
+        match self.non_empty(key) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| RequestError::invalid(key, v, "expected a whole number")),
+        }
+    }
+}
+
+/// Where genome ids in requests are looked up (the service's registry, or a
+/// fixed set in tests and fuzz targets).
+pub trait Genomes {
+    fn genome(&self, id: &str) -> Result<&Genome, GenomeError>;
+}
+
+/// What a relay request is checked against; all of it comes from configuration.
+pub struct RelayRules<'a> {
+    pub loci: LociRules,
+    pub allowed_hosts: &'a AllowedHosts,
+    pub genomes: &'a dyn Genomes,
+}
+
+/// The `port` parameter: the user's IGV port, if the link names one.
+pub fn port(query: &Query) -> Result<Option<IgvPort>, RequestError> {
+    query
+        .get("port")
+        .map(|p| IgvPort::parse(p).map_err(|e| RequestError::invalid("port", p, e)))
+        .transpose()
+}
+
+fn genome<'a>(query: &Query, rules: &RelayRules<'a>) -> Result<Option<&'a Genome>, RequestError> {
+    match query.non_empty("genome") {
+        None => Ok(None),
+        Some(id) => rules
+            .genomes
+            .genome(id)
+            .map(Some)
+            .map_err(|e| RequestError::invalid("genome", id, e)),
+    }
+}
+
+fn loci(
+    query: &Query,
+    rules: &RelayRules<'_>,
+    genome: Option<&Genome>,
+) -> Result<Option<Loci>, RequestError> {
+    let Some(text) = query.get("locus") else {
+        return Ok(None);
+    };
+    Loci::parse(text, rules.loci, genome)
+        .map(Some)
+        .map_err(|e| RequestError::invalid("locus", text, e))
+}
+
+/// `/igv/goto?locus=…[&genome=…]`.
+pub fn parse_goto(query: &Query, rules: &RelayRules<'_>) -> Result<IgvCommand, RequestError> {
+    let genome = genome(query, rules)?;
+    let loci = loci(query, rules, genome)?.ok_or(RequestError::Missing("locus"))?;
+    Ok(IgvCommand::Goto { loci })
+}
+
+/// `/igv/load?file=…[&index=…][&genome=…][&locus=…][&name=…][&format=…][&merge=…]`.
+pub fn parse_load(query: &Query, rules: &RelayRules<'_>) -> Result<IgvCommand, RequestError> {
+    let genome = genome(query, rules)?;
+    let files_text = query.required("file")?;
+    let urls = split_list(files_text);
+    if urls.is_empty() {
+        return Err(RequestError::invalid(
+            "file",
+            files_text,
+            "no file URL given",
+        ));
+    }
+    if urls.len() > MAX_FILES {
+        return Err(RequestError::invalid(
+            "file",
+            files_text,
+            format!("at most {MAX_FILES} files at once"),
+        ));
+    }
+    let indexes = match query.non_empty("index") {
+        None => vec![None; urls.len()],
+        Some(text) => {
+            let list = split_list(text);
+            if list.len() != urls.len() {
+                return Err(RequestError::invalid(
+                    "index",
+                    text,
+                    format!(
+                        "{} index URLs for {} files; give one per file",
+                        list.len(),
+                        urls.len()
+                    ),
+                ));
+            }
+            list.into_iter().map(Some).collect()
+        }
+    };
+    let mut files = Vec::with_capacity(urls.len());
+    for (file, index) in urls.into_iter().zip(indexes) {
+        let file = FileUrl::parse(file, rules.allowed_hosts)
+            .map_err(|e| RequestError::invalid("file", file, e))?;
+        let index = index
+            .map(|i| {
+                FileUrl::parse(i, rules.allowed_hosts)
+                    .map_err(|e| RequestError::invalid("index", i, e))
+            })
+            .transpose()?;
+        files.push(TrackFile { file, index });
+    }
+    let name = query
+        .non_empty("name")
+        .map(|n| TrackName::parse(n).map_err(|e| RequestError::invalid("name", n, e)))
+        .transpose()?;
+    let format = query
+        .non_empty("format")
+        .map(|f| TrackFormat::parse(f).map_err(|e| RequestError::invalid("format", f, e)))
+        .transpose()?;
+    let merge = query.flag("merge")?;
+    let locus = loci(query, rules, genome)?;
+    Ok(IgvCommand::Load(LoadCommand {
+        files,
+        genome: genome.map(IgvCommand::load_genome),
+        locus,
+        name,
+        format,
+        merge,
+    }))
+}
+
+/// Several URLs are separated by spaces or newlines in the relay's own
+/// parameter (commas are legal inside URLs, so they do not separate here).
+fn split_list(text: &str) -> Vec<&str> {
+    text.split_whitespace().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::domain::genome::GenomeId;
+
+    struct One(Genome);
+
+    impl Genomes for One {
+        fn genome(&self, id: &str) -> Result<&Genome, GenomeError> {
+            if id == self.0.id().as_str() {
+                Ok(&self.0)
+            } else {
+                Err(GenomeError::Unknown {
+                    id: id.to_owned(),
+                    known: "tiny".into(),
+                })
+            }
+        }
+    }
+
+    fn tiny() -> One {
+        let sizes = Genome::parse_sizes("chr1\t5000\n").unwrap();
+        One(Genome::new(
+            GenomeId::parse("tiny").unwrap(),
+            "tiny".into(),
+            sizes,
+            &BTreeMap::new(),
+        )
+        .unwrap())
+    }
+
+    #[test]
+    fn a_long_query_is_refused_without_splitting_a_character() {
+        let query = format!("locus={}", "é".repeat(MAX_QUERY_BYTES));
+        let err = Query::parse(&query).unwrap_err();
+        assert!(matches!(err, RequestError::Invalid { param: "query", .. }));
+    }
+
+    #[test]
+    fn goto_resolves_against_the_named_genome() {
+        let genomes = tiny();
+        let hosts = AllowedHosts::default();
+        let rules = RelayRules {
+            loci: LociRules::default(),
+            allowed_hosts: &hosts,
+            genomes: &genomes,
+        };
+        let q = Query::parse("locus=1:10-99999&genome=tiny").unwrap();
+        let IgvCommand::Goto { loci } = parse_goto(&q, &rules).unwrap() else {
+            panic!("a goto")
+        };
+        assert_eq!(loci.to_string(), "chr1:10-5000");
+        let q = Query::parse("locus=chr1&genome=nope").unwrap();
+        assert!(matches!(
+            parse_goto(&q, &rules),
+            Err(RequestError::Invalid {
+                param: "genome",
+                ..
+            })
+        ));
+    }
+}
