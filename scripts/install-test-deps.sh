@@ -6,6 +6,7 @@
 #   x11-apps netpbm  xwd + xwdtopnm/pnmtopng: screenshots of the X display
 #   chromium chromium-driver  the headless browser and its WebDriver server
 #   ca-certificates  the WebDriver client (fantoccini/rustls) loads the system roots
+#   nginx            a real reverse proxy in front of the service (tests/prefix_nginx.rs)
 #
 # Idempotent: installs only what dpkg-query reports missing. `apt-get update` runs only if
 # that install fails (stale or missing package lists), as igv-e2e.md §1 recommends, so a
@@ -14,7 +15,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx)
 if [[ "${1:-}" != "--no-browser" ]]; then
     packages+=(chromium chromium-driver)
 fi

@@ -17,6 +17,13 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+# A real Galaxy for tests/galaxy.rs: the first run installs it from PyPI into
+# ${IGV_RELAY_CACHE:-$HOME/.cache/igv-relay}/galaxy; later runs only start it.
+# Under set -e a Galaxy that cannot start fails the run.
+scripts/galaxy.sh start
+trap 'scripts/galaxy.sh stop' EXIT
+eval "$(scripts/galaxy.sh env)"
+
 cargo test --locked --all-targets
 
 # The end-to-end harness stops every process it starts (Drop, atexit, and a

@@ -7,16 +7,12 @@
 //! tests skip with a printed reason, except under `CI=true`, where they fail.
 
 #[path = "support/app.rs"]
-#[allow(dead_code)]
 mod app;
 #[path = "support/browser.rs"]
-#[allow(dead_code)]
 mod browser;
 #[path = "support/igv.rs"]
-#[allow(dead_code)]
 mod igv;
 #[path = "support/procs.rs"]
-#[allow(dead_code)]
 mod procs;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -298,7 +294,7 @@ async fn load_and_go_loads_our_raw_file_and_shows_the_locus() {
     let raw = rig.app.url("/raw/e2e/regions.bed");
     let tracks = rig.igv.loaded_tracks().await;
     assert!(
-        tracks.iter().any(|t| *t == raw),
+        tracks.contains(&raw),
         "{raw} not among the loaded tracks {tracks:?}"
     );
     rig.finish().await;
