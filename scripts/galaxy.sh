@@ -25,7 +25,7 @@
 #   GALAXY_NO_LAUNCH=1   start fails instead of launching a server that is not running
 #                        (tests/galaxy.rs sets both outside CI, so a plain `cargo test`
 #                        uses a running Galaxy or skips, and never starts one)
-#   IGV_RELAY_BIN        igv-relay binary for the "render" tool (default target/debug/igv-relay)
+#   IGV_RELAY_BIN        igv-relay binary for the "render" tool (default $CARGO_TARGET_DIR or target, debug/igv-relay)
 #
 # Install needs PyPI (~340 wheels, about 2 minutes); after that nothing needs the network.
 # Galaxy 26.1.2's metapackage pins certifi==2026.10.19, which PyPI does not have (only
@@ -43,7 +43,7 @@ PORT=${GALAXY_PORT:-8089}
 RELAY_URL=${GALAXY_RELAY_URL:-http://127.0.0.1:18080/}
 RELAY_URL=${RELAY_URL%/}/
 START_TIMEOUT=${GALAXY_START_TIMEOUT:-300}
-RELAY_BIN=${IGV_RELAY_BIN:-$ROOT/target/debug/igv-relay}
+RELAY_BIN=${IGV_RELAY_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/igv-relay}
 ADMIN_EMAIL=admin@example.org
 ADMIN_PASSWORD=admin-password
 BOOTSTRAP_KEY=igv-relay-test-bootstrap-key
