@@ -100,44 +100,45 @@ impl AppState {
 /// Registers every route; shared by the server and in-process tests.
 pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     let get_or_head = || guard::Any(guard::Get()).or(guard::Head());
-    cfg.route("/", web::route().guard(get_or_head()).to(pages::start))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/static/{name}", web::get().to(assets::asset))
-        .route("/embed", web::route().guard(get_or_head()).to(embed::embed))
-        .service(api::scope())
-        .route(
-            "/galaxy/display",
-            web::route().guard(get_or_head()).to(galaxy::display),
-        )
-        .route(
-            "/galaxy/datasets/{id}",
-            web::route().guard(get_or_head()).to(galaxy::dataset),
-        )
-        .route("/files/", web::get().to(files::roots))
-        .route("/files", web::get().to(files::roots))
-        .route("/files/{tail:.+}", web::get().to(files::file_or_dir))
-        .route(
-            "/raw/{tail:.+}",
-            web::route().guard(get_or_head()).to(files::raw),
-        )
-        .service(
-            web::resource("/settings")
-                .route(web::get().to(pages::settings))
-                .route(web::post().to(pages::save_settings)),
-        )
-        .service(
-            web::resource("/igv/goto")
-                .wrap(from_fn(relay::rate_limit))
-                .route(web::route().guard(get_or_head()).to(relay::goto))
-                .default_service(web::to(relay::method_not_allowed)),
-        )
-        .service(
-            web::resource("/igv/load")
-                .wrap(from_fn(relay::rate_limit))
-                .route(web::route().guard(get_or_head()).to(relay::load))
-                .default_service(web::to(relay::method_not_allowed)),
-        );
+    // The relay first: it is the hot path, and actix tries services in order.
+    cfg.service(
+        web::resource("/igv/goto")
+            .wrap(from_fn(relay::rate_limit))
+            .route(web::route().guard(get_or_head()).to(relay::goto))
+            .default_service(web::to(relay::method_not_allowed)),
+    )
+    .service(
+        web::resource("/igv/load")
+            .wrap(from_fn(relay::rate_limit))
+            .route(web::route().guard(get_or_head()).to(relay::load))
+            .default_service(web::to(relay::method_not_allowed)),
+    )
+    .route("/", web::route().guard(get_or_head()).to(pages::start))
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/static/{name}", web::get().to(assets::asset))
+    .route("/embed", web::route().guard(get_or_head()).to(embed::embed))
+    .service(api::scope())
+    .route(
+        "/galaxy/display",
+        web::route().guard(get_or_head()).to(galaxy::display),
+    )
+    .route(
+        "/galaxy/datasets/{id}",
+        web::route().guard(get_or_head()).to(galaxy::dataset),
+    )
+    .route("/files/", web::get().to(files::roots))
+    .route("/files", web::get().to(files::roots))
+    .route("/files/{tail:.+}", web::get().to(files::file_or_dir))
+    .route(
+        "/raw/{tail:.+}",
+        web::route().guard(get_or_head()).to(files::raw),
+    )
+    .service(
+        web::resource("/settings")
+            .route(web::get().to(pages::settings))
+            .route(web::post().to(pages::save_settings)),
+    );
 }
 
 pub struct Application {

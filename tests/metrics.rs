@@ -223,7 +223,9 @@ fn json_logs() -> &'static Captured {
         let logs = Captured::default();
         let writer = logs.clone();
         let subscriber =
-            igv_relay::telemetry::subscriber("json", "info", false, move || writer.clone());
+            igv_relay::telemetry::subscriber("json", "info,igv_relay=debug", false, move || {
+                writer.clone()
+            });
         tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
         logs
     })

@@ -65,7 +65,8 @@ fn relay(
         .inspect_err(|e| state.metrics.validation_failed(e))?;
     let target = user_target(req, &params, state)?;
     let igv_url = command.to_url(&target);
-    tracing::info!(command = command.kind(), "relayed to IGV");
+    // The access line already records the request; this one is for debugging.
+    tracing::debug!(command = command.kind(), "relayed to IGV");
     state.metrics.relayed(command.kind());
     if params.flag("landing")?.unwrap_or(false) {
         return landing_page(req, state, &command, &target, igv_url.as_str());
