@@ -482,6 +482,49 @@ fn genotypes(record: &vcf::Record, sample_count: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn open_text(text: String) -> Result<Box<dyn RecordStream + Send>, FormatError> {
+        let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
+        super::super::open(FormatKind::Vcf, input, &FormatOptions::default())
+    }
+
+    /// 64 MiB of `##contig` lines took 630 MB to parse for one request.
+    #[test]
+    fn a_header_past_the_total_limit_is_refused_before_it_is_parsed() {
+        let mut text = String::from("##fileformat=VCFv4.2\n");
+        let mut i = 0;
+        while text.len() as u64 <= HEADER_TOTAL_LIMIT {
+            text.push_str(&format!("##contig=<ID=c{i},length=9>\n"));
+            i += 1;
+        }
+        text.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+        let Err(err) = open_text(text) else {
+            panic!("a {HEADER_TOTAL_LIMIT}-byte header was accepted")
+        };
+        assert!(err.to_string().contains("larger than"), "{err}");
+    }
+
+    #[test]
+    fn a_cohort_shows_the_first_samples_and_counts_the_rest() {
+        let samples = super::super::MAX_SAMPLE_COLUMNS + 5;
+        let mut text = String::from(
+            "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT",
+        );
+        for i in 0..samples {
+            text.push_str(&format!("\ts{i}"));
+        }
+        text.push_str("\nchr1\t5\t.\tA\tG\t.\t.\t.\tGT");
+        text.push_str(&"\t0/1".repeat(samples));
+        text.push('\n');
+        let mut stream = open_text(text).unwrap();
+        assert_eq!(stream.samples().len(), super::super::MAX_SAMPLE_COLUMNS);
+        assert_eq!(stream.hidden_columns(), 5);
+        let Some(Item::Record(record)) = stream.next_item().unwrap() else {
+            panic!("a record")
+        };
+        assert_eq!(record.cells.len(), stream.columns().len());
+        assert_eq!(record.cells.last().map(String::as_str), Some("0/1"));
+    }
+
     fn span(pos: u64, reference: &str, alt: &str, info: &str) -> Vec<(String, u64, u64)> {
         variant_span("chr1", pos, reference, alt, info)
             .expect("valid")

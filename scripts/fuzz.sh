@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Fuzzes igv-relay's pure parsers with cargo-fuzz (libFuzzer, nightly toolchain):
+#   locus_url    Locus/Loci parsing + the /goto URL (re-parses to the same loci, no bad %)
+#   relay_query  the relay's query string -> IGV command -> URL, decoded as IGV decodes it
+#   formats      every format's record stream over arbitrary (optionally gzipped) bytes
+#
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#   scripts/fuzz.sh 20                 # CI smoke run (scripts/test.sh)
+#   scripts/fuzz.sh 3600 formats       # an hour on one target
+# Environment:
+#   FUZZ_SANITIZER  address (default) | none   none builds much faster; Rust panics,
+#                                              overflows and debug assertions are caught either way
+#
+# Seeds are in fuzz/corpus/<target>/ (kept in git); what libFuzzer finds goes to
+# fuzz/target/corpus/<target>/. A crash stops the script with its input in
+# fuzz/artifacts/<target>/; reproduce with
+#   cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>
+# and add it as a regression test (see SECURITY.md).
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+
+seconds=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(locus_url relay_query formats)
+fi
+sanitizer=${FUZZ_SANITIZER:-address}
+
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  echo "fuzz.sh: the nightly toolchain is needed (rustup toolchain install nightly)" >&2
+  exit 1
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "fuzz.sh: installing cargo-fuzz" >&2
+  cargo install cargo-fuzz --locked
+fi
+
+started=$(date +%s)
+cargo +nightly fuzz build -s "$sanitizer"
+echo "fuzz.sh: built the targets (sanitizer: $sanitizer) in $(( $(date +%s) - started )) s"
+
+summary=()
+status=0
+for target in "${targets[@]}"; do
+  mkdir -p "target/corpus/$target" "target/logs"
+  log="target/logs/$target.log"
+  set +e
+  cargo +nightly fuzz run -s "$sanitizer" "$target" \
+    "target/corpus/$target" "corpus/$target" -- \
+    -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(awk '/stat::number_of_executed_units/ {n = $2} END {print n + 0}' "$log")
+  if [ "$rc" -eq 0 ]; then
+    result="no crash"
+  else
+    result="FAILED (exit $rc), see fuzz/$log and fuzz/artifacts/$target/"
+    status=1
+    tail -40 "$log" >&2
+  fi
+  summary+=("$(printf '%-12s %6s s %12s execs  %s' "$target" "$seconds" "$execs" "$result")")
+done
+
+echo "fuzz.sh: summary"
+printf '  %s\n' "${summary[@]}"
+exit "$status"
