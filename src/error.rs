@@ -31,6 +31,8 @@ pub enum AppError {
     },
     #[error("{message}")]
     UnprocessableFile { message: String },
+    #[error("{0}")]
+    Forbidden(String),
     #[error("the method {0} is not allowed here; IGV links only use GET")]
     MethodNotAllowed(String),
     #[error("internal error: {0}")]
@@ -58,6 +60,7 @@ impl AppError {
             | Self::MissingParameter(_)
             | Self::DuplicateParameter(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UnprocessableFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -74,6 +77,7 @@ impl AppError {
             Self::MissingParameter(_) => "missing_parameter",
             Self::DuplicateParameter(_) => "duplicate_parameter",
             Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
             Self::UnsupportedFormat { .. } => "unsupported_format",
             Self::UnprocessableFile { .. } => "unprocessable_file",
             Self::MethodNotAllowed(_) => "method_not_allowed",

@@ -1560,3 +1560,34 @@ async fn without_a_configured_limit_the_relay_is_not_rate_limited() {
         );
     }
 }
+
+#[actix_web::test]
+async fn the_configured_decompression_limit_applies_to_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2 MiB of zeros after a valid header: over a 1 MiB limit, far under the default.
+    let mut vcf = gzip(b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    vcf.extend_from_slice(&gzip(&vec![0u8; 2 << 20]));
+    std::fs::write(dir.path().join("small-bomb.vcf.gz"), &vcf).unwrap();
+    let path = dir.path().to_path_buf();
+    let limited = spawn_app_with(|s| {
+        s.limits.max_decompressed_bytes = 1 << 20;
+        s.data.roots = vec![DataRootSettings {
+            name: "b".into(),
+            path: path.clone(),
+            genome: None,
+        }];
+    })
+    .await;
+    let r = limited.get_json("/files/b/small-bomb.vcf.gz").await;
+    assert_eq!(r.status().as_u16(), 422);
+    let default = spawn_app_with(|s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "b".into(),
+            path,
+            genome: None,
+        }];
+    })
+    .await;
+    let r = default.get_json("/files/b/small-bomb.vcf.gz").await;
+    assert_ne!(r.status().as_u16(), 422, "the default limit is 1 GiB");
+}

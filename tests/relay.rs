@@ -376,3 +376,18 @@ async fn health_and_readiness() {
             .any(|g| g == "hg38")
     );
 }
+
+#[actix_web::test]
+async fn another_site_cannot_change_the_users_igv_port() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/settings"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("port", "60222")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(r.headers().get("set-cookie").is_none());
+}

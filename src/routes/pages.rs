@@ -143,12 +143,25 @@ pub async fn save_settings(
     state: web::Data<AppState>,
     form: web::Form<PortForm>,
 ) -> Result<HttpResponse, Rejection> {
+    // Another site must not be able to re-point a user's IGV links (SameSite=Lax
+    // still sends cookies with top-level cross-site POSTs' responses).
+    let fetch_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if fetch_site == Some("cross-site") {
+        return Err(AppError::Forbidden(
+            "the IGV port can only be changed from this service's own settings page".into(),
+        )
+        .for_request(&req));
+    }
     let port = IgvPort::parse(&form.port)
         .map_err(|e| AppError::invalid("port", &form.port, e).for_request(&req))?;
     let cookie = Cookie::build(PORT_COOKIE, port.to_string())
         .path(state.urls.base().path().to_owned())
         .same_site(SameSite::Lax)
         .http_only(true)
+        .secure(state.urls.base().scheme() == "https")
         .max_age(Duration::days(365))
         .finish();
     let back = state.urls.url("settings", &[("saved", "1")]);

@@ -196,6 +196,8 @@ impl<'a> RecordView<'a> {
             chrom_col: column("chromCol")?.or(options.chrom_col),
             start_col: column("startCol")?.or(options.start_col),
             end_col: column("endCol")?.or(options.end_col),
+            // The operator's limit, whatever the source suggested.
+            decompression: state.settings.limits.decompression(),
             ..options
         };
         let filter = RowFilter {

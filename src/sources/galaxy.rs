@@ -255,9 +255,16 @@ impl GalaxyClient {
             return Ok(None);
         };
         let timeout = Duration::from_secs(settings.timeout_secs.max(1));
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)))
-            .read_timeout(timeout)
+        // Only Galaxy's own host and port are ever connected to, checked again
+        // after DNS resolution (src/sources/remote.rs); Galaxy's redirects are
+        // not followed at all.
+        let policy = crate::sources::remote::RemotePolicy::for_base_url(&base)
+            .map_err(|e| ConfigError::Invalid(format!("galaxy.url: {e}")))?;
+        let http = policy
+            .client_builder(
+                Duration::from_secs(settings.connect_timeout_secs.max(1)),
+                timeout,
+            )
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("igv-relay/", env!("CARGO_PKG_VERSION")))
             .build()
