@@ -226,14 +226,6 @@ impl RecordStream for BedStream {
         &self.columns
     }
 
-    fn contigs(&self) -> Option<&[(String, Option<u64>)]> {
-        None
-    }
-
-    fn samples(&self) -> &[String] {
-        &[]
-    }
-
     fn position(&self) -> Option<StreamPosition> {
         self.pending
             .is_none()

@@ -42,14 +42,6 @@ impl RecordStream for GtfStream {
         &self.columns
     }
 
-    fn contigs(&self) -> Option<&[(String, Option<u64>)]> {
-        None
-    }
-
-    fn samples(&self) -> &[String] {
-        &[]
-    }
-
     fn position(&self) -> Option<StreamPosition> {
         Some(StreamPosition::of(&self.lines))
     }

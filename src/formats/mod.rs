@@ -260,9 +260,13 @@ pub trait RecordStream {
     /// Display column names; every [`Record::cells`] has this length.
     fn columns(&self) -> &[String];
     /// VCF `##contig` lines (name, length) when the header has any.
-    fn contigs(&self) -> Option<&[(String, Option<u64>)]>;
+    fn contigs(&self) -> Option<&[(String, Option<u64>)]> {
+        None
+    }
     /// VCF sample names; one GT column per sample is part of [`Self::columns`].
-    fn samples(&self) -> &[String];
+    fn samples(&self) -> &[String] {
+        &[]
+    }
     /// The next item; `Ok(None)` at the end of the file. `Err` only for I/O and
     /// decompression errors, never for a malformed line.
     fn next_item(&mut self) -> io::Result<Option<Item>>;

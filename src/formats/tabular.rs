@@ -397,14 +397,6 @@ impl RecordStream for TabularStream {
         &self.columns
     }
 
-    fn contigs(&self) -> Option<&[(String, Option<u64>)]> {
-        None
-    }
-
-    fn samples(&self) -> &[String] {
-        &[]
-    }
-
     fn position(&self) -> Option<StreamPosition> {
         self.pending
             .is_none()
