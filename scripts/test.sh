@@ -24,7 +24,14 @@ scripts/galaxy.sh start
 trap 'scripts/galaxy.sh stop' EXIT
 eval "$(scripts/galaxy.sh env)"
 
+rm -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips"
 cargo test --locked --all-targets
+if [ -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" ]; then
+  echo "test.sh: end-to-end: $(cat "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips") browser -> relay -> IGV round trips checked against the locus IGV shows"
+elif [ "${CI:-}" = true ]; then
+  echo "test.sh: the end-to-end tests checked no IGV round trip" >&2
+  exit 1
+fi
 
 # Fuzz smoke run: 20 s per target without a sanitizer (scripts/fuzz.sh runs
 # longer ones). cargo-fuzz needs the nightly toolchain, which rustup cannot

@@ -151,12 +151,18 @@ impl Rig {
     async fn finish(self) {
         self.igv.assert_no_dialogs();
         assert!(self.igv.http_alive().await, "IGV's port must still answer");
-        eprintln!(
-            "e2e: {} IGV round trips checked so far",
-            CHECKED.load(Ordering::Relaxed)
-        );
+        let checked = CHECKED.load(Ordering::Relaxed);
+        eprintln!("e2e: {checked} IGV round trips checked so far");
+        record_round_trips(checked);
         self.browser.close().await;
     }
+}
+
+/// libtest hides a passing test's output, so the count also goes to a file
+/// that `scripts/test.sh` prints: CI's log shows how many clicks were checked.
+fn record_round_trips(checked: usize) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-round-trips");
+    let _ = std::fs::write(path, checked.to_string());
 }
 
 /// Where IGV shows a single base `chr:pos`: a 40 bp window (igv-port.md §3.4).
