@@ -42,7 +42,10 @@ impl RowFilter {
             return false;
         }
         if let Some(chrom) = &self.chrom
-            && !record.intervals.iter().any(|i| &i.chrom == chrom)
+            && !record
+                .intervals
+                .iter()
+                .any(|i| same_sequence(&i.chrom, chrom))
         {
             return false;
         }
@@ -54,6 +57,24 @@ impl RowFilter {
         }
         true
     }
+}
+
+/// Whether two names mean the same sequence for a filter: `7`, `chr7` and
+/// `Chr7` do, and so do `M`, `MT` and `chrM` (people type either convention).
+fn same_sequence(a: &str, b: &str) -> bool {
+    fn bare(name: &str) -> &str {
+        // `get` keeps a name whose third byte splits a character from panicking.
+        let stripped = match (name.get(..3), name.get(3..)) {
+            (Some(prefix), Some(rest))
+                if !rest.is_empty() && prefix.eq_ignore_ascii_case("chr") =>
+            {
+                rest
+            }
+            _ => name,
+        };
+        if stripped == "M" { "MT" } else { stripped }
+    }
+    a == b || bare(a) == bare(b)
 }
 
 /// One row of a link page.
@@ -528,6 +549,17 @@ impl PageIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_chromosome_filter_accepts_either_naming_convention() {
+        assert!(same_sequence("chr7", "7"));
+        assert!(same_sequence("7", "chr7"));
+        assert!(same_sequence("chrM", "MT"));
+        assert!(same_sequence("chrX", "chrX"));
+        assert!(!same_sequence("chr7", "17"));
+        assert!(!same_sequence("chr", "7"));
+        assert!(!same_sequence("cé7", "7"));
+    }
     use std::io::Write;
 
     const ROWS: u64 = 5_000;

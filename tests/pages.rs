@@ -1336,6 +1336,9 @@ async fn chrom_q_and_pass_filters_select_rows() {
     assert_eq!(loci(&body), ["chr2:500", "chr2:1"]);
     // The record on chr2 whose locus is invalid is still shown, with its reason.
     assert_eq!(row_errors(&body).len(), 1);
+    // Either naming convention selects the same rows.
+    let ensembl = page(&app, "/files/pages/variants.vcf?chrom=2").await;
+    assert_eq!(loci(&ensembl), ["chr2:500", "chr2:1"]);
 
     let body = page(&app, "/files/pages/variants.vcf?q=DEL").await;
     assert_eq!(loci(&body), ["chr1:100-103", "chr1:1000-5000"]);
