@@ -33,6 +33,11 @@ pub enum AppError {
     UnprocessableFile { message: String },
     #[error("{0}")]
     Forbidden(String),
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("the method {0} is not allowed here; IGV links only use GET")]
     MethodNotAllowed(String),
     #[error("internal error: {0}")]
@@ -61,6 +66,7 @@ impl AppError {
             | Self::DuplicateParameter(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UnprocessableFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -78,6 +84,7 @@ impl AppError {
             Self::DuplicateParameter(_) => "duplicate_parameter",
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
+            Self::TooManyRequests { .. } => "rate_limited",
             Self::UnsupportedFormat { .. } => "unsupported_format",
             Self::UnprocessableFile { .. } => "unprocessable_file",
             Self::MethodNotAllowed(_) => "method_not_allowed",
@@ -184,6 +191,12 @@ impl ResponseError for Rejection {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self.error
+        {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
         if let AppError::MethodNotAllowed(_) = self.error {
             response.insert_header((header::ALLOW, HeaderValue::from_static("GET, HEAD")));
         }

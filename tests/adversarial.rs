@@ -1279,6 +1279,12 @@ async fn wide_and_long_rows_keep_pages_small() {
             body.len()
         );
         assert!(body.contains("View in IGV"), "{target}");
+        if !target.contains("long.bed") {
+            assert!(
+                body.contains("are not shown here"),
+                "{target}: the cut is explained"
+            );
+        }
     }
     let grown = rss_bytes().saturating_sub(before);
     eprintln!("wide rows: resident memory grew by {} MiB", grown >> 20);
@@ -1520,6 +1526,13 @@ async fn the_relay_rate_limit_answers_429_per_client_and_spares_other_pages() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "browsers get the HTML error page"
+    );
     assert!(r.text().await.unwrap().contains("at most 3 a minute"));
     let r = app.get_json("/igv/load?file=x").await;
     assert_eq!(r.status().as_u16(), 429);

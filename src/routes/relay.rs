@@ -20,7 +20,7 @@ use crate::configuration::{LimitSettings, RateLimitKey};
 use crate::domain::genome::{Genome, GenomeError};
 use crate::domain::igv::{IgvCommand, IgvPort, IgvTarget};
 use crate::domain::request::{self, Genomes, Query, RelayRules, RequestError};
-use crate::error::{AppError, Rejection, wants_json};
+use crate::error::{AppError, Rejection};
 use crate::genomes::GenomeRegistry;
 use crate::routes::query::QueryParams;
 use crate::startup::AppState;
@@ -220,16 +220,12 @@ pub async fn rate_limit(
         "too many IGV links from your address: at most {} a minute; try again in {wait} s",
         limit.per_minute
     );
-    let mut response = HttpResponse::TooManyRequests();
-    response
-        .insert_header((header::RETRY_AFTER, wait.to_string()))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    let response = if wants_json(req.request()) {
-        response.json(serde_json::json!({"error": "rate_limited", "message": message}))
-    } else {
-        response
-            .content_type("text/plain; charset=utf-8")
-            .body(format!("429 Too Many Requests: {message}\n"))
-    };
+    let response = actix_web::ResponseError::error_response(
+        &AppError::TooManyRequests {
+            message,
+            retry_after_secs: wait,
+        }
+        .for_request(req.request()),
+    );
     Ok(req.into_response(response).map_into_right_body())
 }
