@@ -292,6 +292,13 @@ impl<'a> RecordView<'a> {
             let resolver =
                 LocusResolver::new(self.genome, stream.as_ref(), self.flank, state.loci_rules);
             unchecked = !resolver.checks_chromosomes();
+            let hidden = stream.hidden_columns();
+            if hidden > 0 {
+                // Wide files are cut to bound memory (formats::bounds); say so.
+                note = Some(format!(
+                    "{hidden} more columns (or samples) are not shown here; download the file to see them."
+                ));
+            }
             let seekable = self.seekable_file();
             let page = Rows::new(stream.as_mut(), resolver, self.filter.clone())
                 .with_index(seekable)
