@@ -2,7 +2,6 @@
 //! that knows genomes and IGV, but not HTTP.
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::SystemTime;
@@ -11,7 +10,7 @@ use crate::domain::genome::Genome;
 use crate::domain::loci::{Loci, LociRules};
 use crate::domain::locus::{ChromName, Locus};
 use crate::formats::{
-    self, FormatError, FormatKind, FormatOptions, Interval, Item, RecordStream, StreamPosition,
+    self, FormatKind, FormatOptions, Interval, Item, RecordStream, StreamPosition,
 };
 
 /// Records per page unless asked otherwise, and the most a page may hold.
@@ -194,15 +193,6 @@ pub struct Page {
     pub samples: Vec<String>,
     pub rows: Vec<Row>,
     pub has_next: bool,
-}
-
-/// Opens a file's record stream.
-pub fn open_stream(
-    kind: FormatKind,
-    input: Box<dyn BufRead + Send>,
-    options: &FormatOptions,
-) -> Result<Box<dyn RecordStream + Send>, FormatError> {
-    formats::open(kind, input, options)
 }
 
 /// Iterates the rows a filter keeps, in file order.
@@ -607,7 +597,7 @@ mod tests {
     ) -> (Vec<(u64, String)>, bool) {
         let options = FormatOptions::default();
         let file = std::fs::File::open(path).expect("open");
-        let mut stream = open_stream(
+        let mut stream = formats::open(
             FormatKind::Vcf,
             Box::new(std::io::BufReader::new(file)),
             &options,

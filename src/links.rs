@@ -3,8 +3,6 @@
 
 use url::Url;
 
-use crate::domain::igv::IgvPort;
-
 #[derive(Clone, Debug)]
 pub struct ServiceUrls {
     base: Url,
@@ -60,12 +58,6 @@ impl ServiceUrls {
 
     pub fn settings(&self) -> Url {
         self.url("settings", &[])
-    }
-
-    pub fn with_port(url: &Url, port: IgvPort) -> Url {
-        let mut url = url.clone();
-        url.query_pairs_mut().append_pair("port", &port.to_string());
-        url
     }
 }
 
