@@ -1,13 +1,18 @@
-//! Prometheus metrics at `/metrics`: requests and latency by route and status
-//! (actix-web-prom), relay commands by kind and validation failures by reason.
+//! Prometheus metrics at `/metrics`: requests and latency by route, method
+//! and status, relay commands by kind and validation failures by reason.
 //!
 //! Each `Metrics` owns its own registry rather than a process-global recorder,
 //! so every application built in one process (as the tests do) counts alone.
+//! Requests are counted by `middleware::request_context`, in the same pass
+//! that writes the access line (actix-web-prom's own middleware layer cost the
+//! relay a seventh of its throughput, BENCHMARKS.md).
 
-use actix_web_prom::{
-    ActixMetricsConfiguration, LabelsConfiguration, PrometheusMetrics, PrometheusMetricsBuilder,
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
-use prometheus::{IntCounterVec, Opts, Registry};
 
 use crate::error::AppError;
 
@@ -17,15 +22,23 @@ pub const NAMESPACE: &str = "igv_relay";
 /// Where the metrics are served (relative to the service root).
 pub const ENDPOINT: &str = "/metrics";
 
+/// The `route` of requests no route matched: scanners probing random URLs
+/// must not create one time series each.
+pub const UNMATCHED: &str = "UNMATCHED";
+
 /// Latency buckets in seconds: the relay answers in well under a millisecond,
 /// file pages may take a second or more.
 const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+const REQUEST_LABELS: &[&str] = &["method", "route", "status"];
+
 #[derive(Clone)]
 pub struct Metrics {
-    http: PrometheusMetrics,
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
     relayed: IntCounterVec,
     validation_failures: IntCounterVec,
 }
@@ -39,19 +52,19 @@ impl std::fmt::Debug for Metrics {
 impl Metrics {
     pub fn new() -> Result<Self, MetricsError> {
         let registry = Registry::new();
-        let http = PrometheusMetricsBuilder::new(NAMESPACE)
-            .endpoint(ENDPOINT)
-            .registry(registry.clone())
-            .buckets(BUCKETS)
-            // A route pattern (`/files/{tail}`), never the raw path: scanners
-            // probing random URLs must not create one time series each.
-            .mask_unmatched_patterns("UNMATCHED")
-            .metrics_configuration(
-                ActixMetricsConfiguration::default()
-                    .labels(LabelsConfiguration::default().endpoint("route")),
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "Total number of HTTP requests").namespace(NAMESPACE),
+            REQUEST_LABELS,
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_requests_duration_seconds",
+                "HTTP request duration in seconds until the response head, for all requests",
             )
-            .build()
-            .map_err(|e| MetricsError(e.to_string()))?;
+            .namespace(NAMESPACE)
+            .buckets(BUCKETS.to_vec()),
+            REQUEST_LABELS,
+        )?;
         let relayed = IntCounterVec::new(
             Opts::new(
                 "relay_commands_total",
@@ -68,18 +81,51 @@ impl Metrics {
             .namespace(NAMESPACE),
             &["reason", "parameter"],
         )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(relayed.clone()))?;
         registry.register(Box::new(validation_failures.clone()))?;
         Ok(Self {
-            http,
+            registry,
+            requests,
+            latency,
             relayed,
             validation_failures,
         })
     }
 
-    /// The middleware that counts requests and serves [`ENDPOINT`].
-    pub fn middleware(&self) -> PrometheusMetrics {
-        self.http.clone()
+    /// One request was answered. `route` is the pattern that matched
+    /// (`/files/{tail:.+}`), never the raw path; methods outside the standard
+    /// ones are counted as `OTHER`, for the same reason.
+    pub fn answered(
+        &self,
+        method: &Method,
+        route: Option<&str>,
+        status: StatusCode,
+        elapsed: Duration,
+    ) {
+        let method = match *method {
+            Method::GET
+            | Method::HEAD
+            | Method::POST
+            | Method::PUT
+            | Method::DELETE
+            | Method::OPTIONS
+            | Method::PATCH => method.as_str(),
+            _ => "OTHER",
+        };
+        let labels = [method, route.unwrap_or(UNMATCHED), status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.latency
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Every series in Prometheus' text format.
+    pub fn render(&self) -> Result<String, MetricsError> {
+        let mut text = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
+        String::from_utf8(text).map_err(|e| MetricsError(e.to_string()))
     }
 
     /// A command was sent on to IGV (`goto`, `load`).

@@ -1,14 +1,14 @@
 //! Response headers every route gets: the request id, and the security
-//! headers of HTML pages; CORS for `/api/*`; one access-log line per request.
+//! headers of HTML pages; CORS for `/api/*`; one access-log line per request
+//! carrying the request's id.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, web};
-use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use actix_web::{Error, HttpResponse, web};
+use tracing::Instrument;
 
 use crate::configuration::{Settings, normalize_origin};
 use crate::startup::AppState;
@@ -91,19 +91,103 @@ impl WebPolicy {
     }
 }
 
-/// Sets `x-request-id` (the id tracing-actix-web gave the request's root
-/// span), `X-Content-Type-Options` and `Referrer-Policy` on every response, and
-/// a CSP on HTML responses that did not set their own (`/embed` does).
-pub async fn response_headers(
+/// A request's id: sent back in `x-request-id` and carried by every log line
+/// logged while the request is handled (the `request_id` of its span).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// The proxy's `x-request-id` when it sent a sane one (so one id follows a
+    /// request through nginx, Galaxy's logs and ours), else a fresh one.
+    fn for_request(req: &ServiceRequest) -> Self {
+        req.headers()
+            .get(&REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|id| Self::is_acceptable(id))
+            .map_or_else(Self::fresh, |id| Self(id.to_owned()))
+    }
+
+    /// Short and plain enough to log and echo without escaping.
+    fn is_acceptable(id: &str) -> bool {
+        (1..=128).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    }
+
+    /// A UUID-shaped id: 64 random bits drawn once per process, then a
+    /// counter. Unique within a process and across restarts, without a
+    /// `getrandom(2)` per request (which tracing-actix-web's UUIDv4 costs;
+    /// it showed in the relay's profile, BENCHMARKS.md).
+    fn fresh() -> Self {
+        use std::hash::{BuildHasher, RandomState};
+        use std::sync::LazyLock;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static PROCESS: LazyLock<u64> =
+            LazyLock::new(|| RandomState::new().hash_one(std::process::id()));
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let low = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let bits = (u128::from(*PROCESS) << 64) | u128::from(low);
+        // 8-4-4-4-12 hex digits; `format!` was a tenth of the relay's time.
+        let mut text = String::with_capacity(36);
+        for i in (0..32).rev() {
+            if matches!(text.len(), 8 | 13 | 18 | 23) {
+                text.push('-');
+            }
+            let digit = ((bits >> (i * 4)) & 0xf) as u32;
+            text.push(char::from_digit(digit, 16).unwrap_or('0'));
+        }
+        Self(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The outermost middleware: gives the request its id and a span holding it,
+/// writes one access line and counts the request in `/metrics` when the
+/// response head is ready, and sets
+/// `x-request-id`, `X-Content-Type-Options` and `Referrer-Policy` on every
+/// response, and a CSP on HTML responses that did not set their own
+/// (`/embed` does).
+///
+/// One middleware and one log line per request on purpose: the relay answers
+/// in microseconds, and tracing-actix-web's root span (a dozen fields, two
+/// lines a request, a UUIDv4 each) and actix-web-prom's layer cost the relay
+/// more than half its throughput (BENCHMARKS.md).
+pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let request_id = req.extensions().get::<RequestId>().copied();
-    let mut res = next.call(req).await?;
+    let started = std::time::Instant::now();
+    let id = RequestId::for_request(&req);
+    let span = tracing::info_span!("request", request_id = %id.as_str());
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let outcome = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let (status, route) = match &outcome {
+        Ok(res) => (res.status(), res.request().match_pattern()),
+        Err(e) => (e.as_response_error().status_code(), None),
+    };
+    if let Some(state) = &state {
+        state
+            .metrics
+            .answered(&method, route.as_deref(), status, elapsed);
+    }
+    tracing::info!(
+        parent: &span,
+        method = %method,
+        path = %path,
+        status = status.as_u16(),
+        micros = elapsed.as_micros() as u64,
+        "request finished"
+    );
+    let mut res = outcome?;
     let headers = res.headers_mut();
-    if let Some(id) = request_id
-        && let Ok(value) = HeaderValue::from_str(&id.to_string())
-    {
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
         headers.insert(REQUEST_ID_HEADER, value);
     }
     headers.insert(
@@ -189,25 +273,5 @@ fn preflight_response(origin: Option<&str>, allowed: bool) -> HttpResponse {
                     origin.unwrap_or("(none)")
                 ),
             })),
-    }
-}
-
-/// tracing-actix-web's root span (method, route, status, `request_id`), plus
-/// one `request finished` event per request, so that even a successful
-/// request leaves a log line carrying its id.
-pub struct AccessLog;
-
-impl RootSpanBuilder for AccessLog {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        DefaultRootSpanBuilder::on_request_start(request)
-    }
-
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let status = match outcome {
-            Ok(response) => response.status().as_u16(),
-            Err(error) => error.as_response_error().status_code().as_u16(),
-        };
-        span.in_scope(|| tracing::info!(status, "request finished"));
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }

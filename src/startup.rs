@@ -7,7 +7,6 @@ use actix_web::dev::Server;
 use actix_web::http::KeepAlive;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, guard, web};
-use tracing_actix_web::TracingLogger;
 use url::Url;
 
 use crate::configuration::{ConfigError, Settings};
@@ -15,8 +14,8 @@ use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
 use crate::domain::loci::LociRules;
 use crate::genomes::{GenomeRegistry, RegistryError};
 use crate::links::ServiceUrls;
-use crate::metrics::Metrics;
-use crate::middleware::{AccessLog, WebPolicy, response_headers};
+use crate::metrics::{self, Metrics};
+use crate::middleware::{WebPolicy, request_context};
 use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
 use crate::sources::galaxy::GalaxyClient;
 use crate::sources::local::DataRoots;
@@ -116,6 +115,7 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     .route("/", web::route().guard(get_or_head()).to(pages::start))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
+    .route(metrics::ENDPOINT, web::get().to(health::metrics))
     .route("/static/{name}", web::get().to(assets::asset))
     .route("/embed", web::route().guard(get_or_head()).to(embed::embed))
     .service(api::scope())
@@ -163,12 +163,10 @@ impl Application {
         let workers = limits.worker_count();
         let relay_limit = relay::RelayRateLimit::from_settings(&limits).map(web::Data::new);
         let server = HttpServer::new(move || {
-            // Outermost last: the request id exists before the headers
-            // middleware reads it, and /metrics counts every response.
+            // Every response, /metrics included, gets the request id and the
+            // security headers, and is logged and counted.
             let mut app = App::new()
-                .wrap(from_fn(response_headers))
-                .wrap(state.metrics.middleware())
-                .wrap(TracingLogger::<AccessLog>::new())
+                .wrap(from_fn(request_context))
                 .app_data(state.clone());
             if let Some(limit) = &relay_limit {
                 app = app.app_data(limit.clone());

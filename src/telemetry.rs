@@ -1,23 +1,42 @@
 //! Logging with `tracing`: plain text or JSON lines. Every line logged while a
-//! request is handled carries that request's `request_id` (from the root span
-//! of `TracingLogger`), which is also sent back in the `x-request-id` header.
+//! request is handled carries that request's `request_id` (from the span that
+//! `middleware::request_context` opens), which is also sent back in the
+//! `x-request-id` header.
 
-use tracing::Subscriber;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Installs the global subscriber once; later calls (tests) are no-ops.
-pub fn init(format: &str, level: &str) {
-    // try_init also routes `log` records (actix internals) into tracing.
+/// Installs the global subscriber once; later calls are no-ops (and return
+/// `None`). Lines go to standard error from a writer thread that takes them in
+/// batches, one `write(2)` per batch: request threads only format their line.
+/// Nothing is dropped (a full queue makes the logging thread wait). Keep the
+/// guard until exit: dropping it writes out what is queued.
+#[must_use = "dropping the guard stops the log writer"]
+pub fn init(format: &str, level: &str) -> Option<WorkerGuard> {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = subscriber(format, level, ansi, std::io::stderr).try_init();
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("igv-relay-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
+    // try_init also routes `log` records (actix internals) into tracing.
+    subscriber(format, level, ansi, writer)
+        .try_init()
+        .ok()
+        .map(|()| guard)
 }
 
 /// The subscriber `init` installs, writing to `writer` (with colours only when
 /// `ansi`: container logs are not terminals). With `format = json`
 /// each line is one JSON object whose `span`/`spans` fields hold the request
-/// span's fields (`request_id`, `http.route`, ...).
+/// span's fields (`request_id`).
 pub fn subscriber<W>(
     format: &str,
     level: &str,
@@ -40,7 +59,178 @@ where
                 .with_span_list(true)
                 .finish(),
         )
-    } else {
+    } else if ansi {
         Box::new(builder.finish())
+    } else {
+        Box::new(
+            builder
+                .fmt_fields(PlainFields)
+                .event_format(PlainLine)
+                .finish(),
+        )
+    }
+}
+
+/// The text format without colours, as logged to files and containers: the
+/// same line as tracing-subscriber's default format,
+/// `2026-11-26T10:46:34.580980Z  INFO request{request_id=…}: target: message k=v`,
+/// written directly. The default format paints every part of the line with an
+/// (empty) style even with colours off, and that was most of the cost of the
+/// relay's access line (BENCHMARKS.md).
+struct PlainLine;
+
+impl<S, N> FormatEvent<S, N> for PlainLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let meta = event.metadata();
+        write!(
+            writer,
+            "{} {:>5} ",
+            humantime::format_rfc3339_micros(std::time::SystemTime::now()),
+            meta.level().as_str()
+        )?;
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                writer.write_str(span.name())?;
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    writer.write_char('{')?;
+                    writer.write_str(fields)?;
+                    writer.write_char('}')?;
+                }
+                writer.write_char(':')?;
+            }
+            writer.write_char(' ')?;
+        }
+        writer.write_str(meta.target())?;
+        writer.write_str(": ")?;
+        ctx.format_fields(writer.by_ref(), event)?;
+        writer.write_char('\n')
+    }
+}
+
+/// `message k=v k2=v2`: strings and other values as `Debug` prints them
+/// (so a value with spaces stays one token), the message as written.
+struct PlainFields;
+
+impl<'writer> FormatFields<'writer> for PlainFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        writer: Writer<'writer>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut visitor = PlainVisitor {
+            writer,
+            first: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct PlainVisitor<'writer> {
+    writer: Writer<'writer>,
+    first: bool,
+    result: std::fmt::Result,
+}
+
+impl PlainVisitor<'_> {
+    fn separate(&mut self) -> std::fmt::Result {
+        if std::mem::replace(&mut self.first, false) {
+            Ok(())
+        } else {
+            self.writer.write_char(' ')
+        }
+    }
+}
+
+impl Visit for PlainVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if self.result.is_err() {
+            return;
+        }
+        self.result = self.separate().and_then(|()| {
+            if field.name() == "message" {
+                write!(self.writer, "{value:?}")
+            } else {
+                write!(self.writer, "{}={value:?}", field.name())
+            }
+        });
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if self.result.is_err() {
+            return;
+        }
+        self.result = self.separate().and_then(|()| {
+            self.writer.write_str(field.name())?;
+            self.writer.write_char('=')?;
+            self.writer.write_str(itoa::Buffer::new().format(value))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn plain_lines_carry_time_level_span_target_message_and_fields() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = subscriber("text", "info", false, move || writer.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("request", request_id = %"abc-1");
+            span.in_scope(|| {
+                tracing::info!(method = %"GET", path = "/a b", status = 303_u64, "request finished");
+                tracing::debug!("below the level: not written");
+            });
+            tracing::warn!(reason = ?Some(1), "outside any span");
+        });
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        let (time, rest) = lines[0].split_once(' ').unwrap();
+        assert!(
+            humantime::parse_rfc3339(time).is_ok() && time.len() == 27,
+            "RFC 3339 with microseconds: {time}"
+        );
+        assert_eq!(
+            rest,
+            " INFO request{request_id=abc-1}: igv_relay::telemetry::tests: \
+             request finished method=GET path=\"/a b\" status=303"
+        );
+        assert!(
+            lines[1]
+                .ends_with(" WARN igv_relay::telemetry::tests: outside any span reason=Some(1)"),
+            "{}",
+            lines[1]
+        );
     }
 }

@@ -345,6 +345,32 @@ async fn responses_carry_a_fresh_request_id_and_the_relay_stays_uncached() {
 }
 
 #[actix_web::test]
+async fn a_request_id_from_the_proxy_is_kept_and_a_bad_one_replaced() {
+    let app = spawn_app().await;
+    let client = &app.client;
+    let sent = "nginx-7f3a9c.42";
+    let r = client
+        .get(app.url("/igv/goto?locus=chr1:1-100"))
+        .header("x-request-id", sent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&r, "x-request-id"), Some(sent));
+    // Spaces, quotes or a very long id would be logged as given: not taken.
+    for bad in ["two words", "a\"b", &"x".repeat(129), ""] {
+        let r = client
+            .get(app.url("/igv/goto?locus=chr1:1-100"))
+            .header("x-request-id", bad)
+            .send()
+            .await
+            .unwrap();
+        let id = header(&r, "x-request-id").expect("x-request-id").to_owned();
+        assert_ne!(id, bad);
+        assert_eq!(id.len(), 36, "a fresh UUID-shaped id: {id}");
+    }
+}
+
+#[actix_web::test]
 async fn embed_cannot_be_framed_by_default() {
     let app = spawn_app().await;
     let r = app.get("/embed?loci=chr1:100-200").await;

@@ -5,7 +5,7 @@
 //! together with the URL it renders: whatever the query, the command either
 //! fails with a [`RequestError`] or renders to a URL IGV parses back to it.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::genome::{Genome, GenomeError};
 use super::igv::{
@@ -51,7 +51,9 @@ impl RequestError {
 /// two while a reader of the link might trust the first.
 #[derive(Debug, Default, Clone)]
 pub struct Query {
-    values: HashMap<String, String>,
+    /// In the order given. A list, not a map: real links have a handful of
+    /// parameters, and hashing them cost more than the relay's own checks.
+    values: Vec<(String, String)>,
 }
 
 impl Query {
@@ -67,19 +69,33 @@ impl Query {
                 format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
             ));
         }
-        let mut values = HashMap::new();
         // form_urlencoded leaves malformed escapes such as `%zz` as literal text;
         // the domain parsers then refuse the `%`, so IGV never sees one.
-        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            if values.insert(key.to_string(), value.into_owned()).is_some() {
-                return Err(RequestError::Duplicate(key.into_owned()));
-            }
+        let values: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        // Pairwise for the usual few; a set for long (hostile) queries.
+        let duplicate = if values.len() <= 16 {
+            values
+                .iter()
+                .enumerate()
+                .find(|(i, (k, _))| values[..*i].iter().any(|(seen, _)| seen == k))
+                .map(|(_, (k, _))| k)
+        } else {
+            let mut seen = HashSet::with_capacity(values.len());
+            values.iter().map(|(k, _)| k).find(|k| !seen.insert(*k))
+        };
+        if let Some(key) = duplicate {
+            return Err(RequestError::Duplicate(key.clone()));
         }
         Ok(Self { values })
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(String::as_str)
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A parameter that is present and not blank.

@@ -238,7 +238,7 @@ pub fn link_for(state: &AppState, input: &str, genome: Option<&Genome>, flank: u
                     .goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
                     .to_string(),
             ),
-            igv_url: Some(IgvCommand::Goto { loci }.to_url(&state.igv).to_string()),
+            igv_url: Some(IgvCommand::Goto { loci }.to_url(&state.igv)),
             error: None,
         },
         Err(error) => LinkResult {

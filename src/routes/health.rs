@@ -1,8 +1,9 @@
-//! Liveness and readiness for container orchestration.
+//! Liveness and readiness for container orchestration, metrics for Prometheus.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::error::{AppError, Rejection};
 use crate::startup::AppState;
 
 /// The process is alive and serving.
@@ -26,4 +27,18 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
+}
+
+/// Every metric in Prometheus' text format.
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Rejection> {
+    let text = state
+        .metrics
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()).for_request(&req))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
 }

@@ -561,9 +561,7 @@ impl ExportView {
                     let locus = loci.to_string();
                     let mut relay = state.urls.goto(&locus, self.genome.as_deref());
                     relay.query_pairs_mut().append_pair("landing", "1");
-                    let igv = IgvCommand::Goto { loci: loci.clone() }
-                        .to_url(&state.igv)
-                        .to_string();
+                    let igv = IgvCommand::Goto { loci: loci.clone() }.to_url(&state.igv);
                     (Some(locus), Some(relay.to_string()), Some(igv))
                 }
                 Err(_) => (None, None, None),

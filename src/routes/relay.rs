@@ -69,12 +69,13 @@ fn relay(
     tracing::debug!(command = command.kind(), "relayed to IGV");
     state.metrics.relayed(command.kind());
     if params.flag("landing")?.unwrap_or(false) {
-        return landing_page(req, state, &command, &target, igv_url.as_str());
+        return landing_page(req, state, &command, &target, &igv_url);
     }
+    // `Referrer-Policy: no-referrer` comes with every response
+    // (`middleware::request_context`).
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, igv_url.as_str()))
+        .insert_header((header::LOCATION, igv_url))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .insert_header(("Referrer-Policy", HeaderValue::from_static("no-referrer")))
         .finish())
 }
 
