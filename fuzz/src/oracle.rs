@@ -112,7 +112,10 @@ pub fn check_rendered(
     rules: LociRules,
     genome: Option<&Genome>,
 ) {
-    let url = command.to_url(target);
+    let text = command.to_url(target);
+    let url = Url::parse(&text).unwrap_or_else(|e| panic!("not a URL: {text}: {e}"));
+    // Built as text: a parser must not find anything to normalise in it.
+    assert_eq!(url.as_str(), text);
     assert_eq!(url.scheme(), "http");
     assert!(url.host_str() == Some("127.0.0.1"), "not loopback: {url}");
     assert_eq!(url.port(), Some(target.port().get()));
