@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The relay's /igv/goto against nginx answering the same redirect with
 #   return 302 http://127.0.0.1:60151/goto?locus=$arg_locus;
-# Same machine, same wrk settings, runs alternated (relay, nginx, relay, ...),
-# so load from anything else running hits both alike.
+# Same machine, same wrk settings, runs alternated (relay, nginx, bare, relay,
+# ...), so load from anything else running hits them all alike. "bare" is
+# actix-web itself answering the same 303 with nothing else
+# (examples/bare_redirect.rs): the ceiling of the framework the relay is built
+# on, so the figures separate the framework from the relay's own work.
 #
 # Prints one line per figure:
-#   relay_rps= nginx_rps= relay_vs_nginx_rps_ratio= relay_p99_ms= nginx_p99_ms=
+#   relay_rps= nginx_rps= bare_actix_rps= relay_vs_nginx_rps_ratio=
+#   relay_vs_bare_actix_rps_ratio= bare_actix_vs_nginx_rps_ratio=
+#   relay_p99_ms= nginx_p99_ms=
 #
 # Knobs (environment): CONNECTIONS (64), THREADS (2), DURATION (8s), ROUNDS (3).
 # Both servers log one access line per request to a file, as deployed.
@@ -54,8 +59,16 @@ BENCH_PIDS+=("$NGINX_PID")
 nginx_url="http://127.0.0.1:$nginx_port/igv/goto?locus=$LOCUS"
 wait_http "$nginx_url"
 
-# Both must answer a redirect to the same IGV URL before anything is timed.
-for url in "$relay_url" "$nginx_url"; do
+log "building examples/bare_redirect (not timed)"
+(cd "$BENCH_ROOT" && cargo build --release --example bare_redirect >&2)
+bare_port=$(free_port)
+"$BENCH_ROOT/target/release/examples/bare_redirect" "127.0.0.1:$bare_port" >/dev/null &
+BENCH_PIDS+=("$!")
+bare_url="http://127.0.0.1:$bare_port/igv/goto?locus=$LOCUS"
+wait_http "$bare_url"
+
+# All must answer a redirect to the same IGV URL before anything is timed.
+for url in "$relay_url" "$nginx_url" "$bare_url"; do
     location=$(curl -s -o /dev/null -w '%{redirect_url}' "$url")
     if [[ "$location" != "http://127.0.0.1:60151/goto?locus=$LOCUS" ]]; then
         echo "unexpected redirect from $url: $location" >&2
@@ -79,26 +92,34 @@ wrk_run() {
 # Warm both up (connections, page cache, the relay's allocator).
 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$relay_url" >/dev/null
 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$nginx_url" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$bare_url" >/dev/null
 
 : >"$BENCH_WORK/relay.runs"
 : >"$BENCH_WORK/nginx.runs"
+: >"$BENCH_WORK/bare.runs"
 for ((round = 1; round <= ROUNDS; round++)); do
-    check_budget 270
+    check_budget 250
     r=$(wrk_run "$relay_url" "$BENCH_WORK/wrk-relay-$round.txt")
     n=$(wrk_run "$nginx_url" "$BENCH_WORK/wrk-nginx-$round.txt")
-    log "round $round: relay rps/p99ms $r | nginx $n"
+    b=$(wrk_run "$bare_url" "$BENCH_WORK/wrk-bare-$round.txt")
+    log "round $round: relay rps/p99ms $r | nginx $n | bare actix-web $b"
     echo "$r" >>"$BENCH_WORK/relay.runs"
     echo "$n" >>"$BENCH_WORK/nginx.runs"
+    echo "$b" >>"$BENCH_WORK/bare.runs"
 done
 
 relay_rps=$(awk '{print $1}' "$BENCH_WORK/relay.runs" | median)
 nginx_rps=$(awk '{print $1}' "$BENCH_WORK/nginx.runs" | median)
+bare_rps=$(awk '{print $1}' "$BENCH_WORK/bare.runs" | median)
 relay_p99=$(awk '{print $2}' "$BENCH_WORK/relay.runs" | median)
 nginx_p99=$(awk '{print $2}' "$BENCH_WORK/nginx.runs" | median)
 
 echo "relay_rps=$relay_rps"
 echo "nginx_rps=$nginx_rps"
+echo "bare_actix_rps=$bare_rps"
 echo "relay_vs_nginx_rps_ratio=$(ratio "$relay_rps" "$nginx_rps")"
+echo "relay_vs_bare_actix_rps_ratio=$(ratio "$relay_rps" "$bare_rps")"
+echo "bare_actix_vs_nginx_rps_ratio=$(ratio "$bare_rps" "$nginx_rps")"
 echo "relay_p99_ms=$relay_p99"
 echo "nginx_p99_ms=$nginx_p99"
 echo "relay_p99_target_5ms_met=$(awk -v p="$relay_p99" 'BEGIN {print (p <= 5) ? "yes" : "no"}')"

@@ -129,14 +129,16 @@ impl RequestId {
         let low = COUNTER.fetch_add(1, Ordering::Relaxed);
         let bits = (u128::from(*PROCESS) << 64) | u128::from(low);
         // 8-4-4-4-12 hex digits; `format!` was a tenth of the relay's time.
-        let mut text = String::with_capacity(36);
-        for i in (0..32).rev() {
-            if matches!(text.len(), 8 | 13 | 18 | 23) {
-                text.push('-');
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [b'-'; 36];
+        let mut bit = 128;
+        for (i, byte) in text.iter_mut().enumerate() {
+            if !matches!(i, 8 | 13 | 18 | 23) {
+                bit -= 4;
+                *byte = HEX[((bits >> bit) & 0xf) as usize];
             }
-            let digit = ((bits >> (i * 4)) & 0xf) as u32;
-            text.push(char::from_digit(digit, 16).unwrap_or('0'));
         }
+        let text = String::from_utf8_lossy(&text).into_owned();
         Self(text)
     }
 

@@ -3,6 +3,9 @@
 //! `middleware::request_context` opens), which is also sent back in the
 //! `x-request-id` header.
 
+use std::io::{BufWriter, Write};
+use std::time::{Duration, Instant};
+
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
@@ -15,22 +18,70 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the global subscriber once; later calls are no-ops (and return
-/// `None`). Lines go to standard error from a writer thread that takes them in
-/// batches, one `write(2)` per batch: request threads only format their line.
-/// Nothing is dropped (a full queue makes the logging thread wait). Keep the
-/// guard until exit: dropping it writes out what is queued.
+/// `None`). Lines go to standard error from a writer thread: request threads
+/// only format their line and queue it, and the writer thread writes them in
+/// batches, at least every [`FLUSH_INTERVAL`]. Nothing is dropped (a full
+/// queue makes the logging thread wait). Keep the guard until exit: dropping
+/// it writes out what is queued.
 #[must_use = "dropping the guard stops the log writer"]
 pub fn init(format: &str, level: &str) -> Option<WorkerGuard> {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("igv-relay-log")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+        .finish(Batched::new(std::io::stderr()));
     // try_init also routes `log` records (actix internals) into tracing.
-    subscriber(format, level, ansi, writer)
+    subscriber(format, level, ansi, writer.clone())
         .try_init()
-        .ok()
-        .map(|()| guard)
+        .ok()?;
+    // The writer thread flushes only when it wakes; an empty line every
+    // interval wakes it, so a quiet server's last lines still come out.
+    let _ = std::thread::Builder::new()
+        .name("igv-relay-log-tick".into())
+        .spawn(move || {
+            let mut writer = writer;
+            // Ends once the writer thread has (the guard was dropped).
+            while writer.write(b"").is_ok() {
+                std::thread::sleep(FLUSH_INTERVAL);
+            }
+        });
+    Some(guard)
+}
+
+/// The longest a log line waits in memory before it is written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A buffered writer whose `flush` writes only once [`FLUSH_INTERVAL`] has
+/// passed since the last write-out (or when the buffer fills, or on drop).
+/// tracing-appender's thread flushes every time its queue runs empty, which
+/// under load was one `write(2)` and one thread wake-up per two requests, a
+/// fifth of the relay's throughput (BENCHMARKS.md).
+struct Batched<W: Write> {
+    out: BufWriter<W>,
+    written: Instant,
+}
+
+impl<W: Write> Batched<W> {
+    fn new(out: W) -> Self {
+        Self {
+            out: BufWriter::with_capacity(64 * 1024, out),
+            written: Instant::now(),
+        }
+    }
+}
+
+impl<W: Write> Write for Batched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.written.elapsed() < FLUSH_INTERVAL {
+            return Ok(());
+        }
+        self.written = Instant::now();
+        self.out.flush()
+    }
 }
 
 /// The subscriber `init` installs, writing to `writer` (with colours only when

@@ -7,6 +7,7 @@
 //! restarted (shared/reference/igv-port.md §3, §5). So only three shapes pass:
 //! `CHR`, `CHR:POS` and `CHR:START-END`, 1-based and inclusive like IGV's box.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -221,10 +222,21 @@ impl Locus {
 /// The canonical form sent to IGV: no thousands separators.
 impl fmt::Display for Locus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written piece by piece: exports print one locus per row, and
+        // `write!` with arguments cost more than the rest of the row.
+        f.write_str(self.chrom.as_str())?;
         match self.span {
-            Span::Whole => write!(f, "{}", self.chrom),
-            Span::Position(p) => write!(f, "{}:{}", self.chrom, p),
-            Span::Range { start, end } => write!(f, "{}:{}-{}", self.chrom, start, end),
+            Span::Whole => Ok(()),
+            Span::Position(p) => {
+                f.write_str(":")?;
+                f.write_str(itoa::Buffer::new().format(p))
+            }
+            Span::Range { start, end } => {
+                f.write_str(":")?;
+                f.write_str(itoa::Buffer::new().format(start))?;
+                f.write_str("-")?;
+                f.write_str(itoa::Buffer::new().format(end))
+            }
         }
     }
 }
@@ -267,12 +279,12 @@ fn parse_position(text: &str, what: &'static str) -> Result<u64, LocusError> {
 
 /// Accepts `1234567` or `1,234,567` (groups of three after the first), and
 /// nothing else: IGV strips every comma, so `1,2` would silently mean 12.
-fn strip_thousands(text: &str) -> Option<String> {
+fn strip_thousands(text: &str) -> Option<Cow<'_, str>> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b == b',') {
         return None;
     }
     if !text.contains(',') {
-        return Some(text.to_owned());
+        return Some(Cow::Borrowed(text));
     }
     let mut groups = text.split(',');
     let first = groups.next()?;
@@ -286,7 +298,7 @@ fn strip_thousands(text: &str) -> Option<String> {
         }
         digits.push_str(group);
     }
-    Some(digits)
+    Some(Cow::Owned(digits))
 }
 
 fn group_thousands(n: u64) -> String {

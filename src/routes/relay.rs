@@ -90,7 +90,11 @@ fn user_target(
     if let Some(port) = request::port(params.query())? {
         return Ok(state.igv.with_port(port));
     }
-    if let Some(cookie) = req.cookie(PORT_COOKIE) {
+    // Only when there are cookies: `cookie()` stores the parsed jar in the
+    // request's extensions, an allocation per request otherwise.
+    if req.headers().contains_key(header::COOKIE)
+        && let Some(cookie) = req.cookie(PORT_COOKIE)
+    {
         let port = IgvPort::parse(cookie.value())
             .map_err(|e| AppError::invalid("igv_port cookie", cookie.value(), e))?;
         return Ok(state.igv.with_port(port));
