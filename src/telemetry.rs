@@ -252,6 +252,25 @@ mod tests {
     }
 
     #[test]
+    fn batched_lines_are_written_out_once_the_interval_has_passed_or_on_drop() {
+        let out = Captured::default();
+        let mut batched = Batched::new(out.clone());
+        batched.write_all(b"one\n").unwrap();
+        batched.flush().unwrap();
+        assert!(
+            out.0.lock().unwrap().is_empty(),
+            "held back within the interval"
+        );
+        std::thread::sleep(FLUSH_INTERVAL);
+        batched.write_all(b"two\n").unwrap();
+        batched.flush().unwrap();
+        assert_eq!(out.0.lock().unwrap().as_slice(), b"one\ntwo\n");
+        batched.write_all(b"three\n").unwrap();
+        drop(batched);
+        assert_eq!(out.0.lock().unwrap().as_slice(), b"one\ntwo\nthree\n");
+    }
+
+    #[test]
     fn plain_lines_carry_time_level_span_target_message_and_fields() {
         let logs = Captured::default();
         let writer = logs.clone();
