@@ -69,6 +69,20 @@ impl IgvTarget {
     pub fn port(&self) -> IgvPort {
         self.port
     }
+
+    /// `http://host:port/goto?locus=`: a goto URL is this followed by the
+    /// loci, printed and then [`encode_value`]d (as [`IgvCommand::to_url`]
+    /// does). Exports build one per row from it.
+    pub fn goto_prefix(&self) -> String {
+        format!("{}/goto?locus=", self.base)
+    }
+}
+
+/// A parameter value percent-encoded the way IGV must receive it: everything
+/// but letters, digits and `-._~:` escaped, so no `+`, `%`, `&`, `,` or `;`
+/// ever reaches IGV's own decoding.
+pub fn encode_value(value: &str) -> impl std::fmt::Display + Iterator<Item = &str> + '_ {
+    utf8_percent_encode(value, IGV_VALUE)
 }
 
 /// A TCP port for IGV: unprivileged ports only, so a link can never aim the
@@ -329,7 +343,7 @@ impl IgvCommand {
         if let Self::Goto { loci } = self {
             // The relay's hot path: no list of pairs to build.
             url.push_str("/goto?locus=");
-            url.extend(utf8_percent_encode(&loci.to_string(), IGV_VALUE));
+            url.extend(encode_value(&loci.to_string()));
             return url;
         }
         let (path, pairs) = self.query_pairs();
@@ -338,7 +352,7 @@ impl IgvCommand {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(k);
             url.push('=');
-            url.extend(utf8_percent_encode(v, IGV_VALUE));
+            url.extend(encode_value(v));
         }
         url
     }

@@ -62,7 +62,9 @@ impl Bounded {
                     }
                     budget -= keep.min(budget);
                 }
-                record.label = cut(&record.label, MAX_FIELD_BYTES);
+                if record.label.len() > MAX_FIELD_BYTES {
+                    record.label = cut(&record.label, MAX_FIELD_BYTES);
+                }
                 for interval in &mut record.intervals {
                     if interval.chrom.len() > MAX_FIELD_BYTES {
                         interval.chrom = cut(&interval.chrom, MAX_FIELD_BYTES);

@@ -80,6 +80,80 @@ pub fn decompress_with_limits(
     })))
 }
 
+/// Inflates on a thread of its own, a few chunks ahead of the reader, so that
+/// an export of a gzip/BGZF file parses on one core while the next blocks are
+/// inflated on another. Memory stays bounded (`AHEAD_CHUNKS` chunks of
+/// `AHEAD_CHUNK_BYTES`); the thread ends at the end of the input, on an error
+/// (handed to the reader in order), or once the reader is dropped.
+pub fn read_ahead(mut inner: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
+    const AHEAD_CHUNKS: usize = 4;
+    const AHEAD_CHUNK_BYTES: usize = 256 * 1024;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(AHEAD_CHUNKS);
+    let spawned = std::thread::Builder::new()
+        .name("igv-relay-inflate".into())
+        .spawn(move || {
+            loop {
+                let mut chunk = vec![0; AHEAD_CHUNK_BYTES];
+                let mut filled = 0;
+                let result = loop {
+                    match inner.read(&mut chunk[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == chunk.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                chunk.truncate(filled);
+                let done = filled < AHEAD_CHUNK_BYTES || result.is_err();
+                if filled > 0 && tx.send(Ok(chunk)).is_err() {
+                    return;
+                }
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e));
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+    spawned?;
+    Ok(Box::new(BufReader::with_capacity(
+        AHEAD_CHUNK_BYTES,
+        Ahead {
+            rx,
+            chunk: Cursor::new(Vec::new()),
+        },
+    )))
+}
+
+/// The reading end of [`read_ahead`].
+struct Ahead {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Cursor<Vec<u8>>,
+}
+
+impl Read for Ahead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.chunk.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => self.chunk = Cursor::new(chunk),
+                Ok(Err(e)) => return Err(e),
+                // The thread is done: the end of the input.
+                Err(_) => return Ok(0),
+            }
+        }
+    }
+}
+
 /// Counts the compressed bytes the decoder has taken.
 struct Counted<R> {
     inner: R,
@@ -264,6 +338,39 @@ mod tests {
             });
         }
         out
+    }
+
+    /// Fails after giving `good` bytes, as a truncated gzip member does.
+    struct FailsAfter {
+        good: Cursor<Vec<u8>>,
+    }
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.good.read(buf)? {
+                0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut short")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn reading_ahead_gives_the_same_bytes_then_the_inner_error() {
+        // Several chunks and a partial one.
+        let data: Vec<u8> = (0..(600 * 1024 + 7)).map(|i| (i % 251) as u8).collect();
+        let mut ahead = read_ahead(Box::new(Cursor::new(data.clone()))).unwrap();
+        let mut got = Vec::new();
+        ahead.read_to_end(&mut got).unwrap();
+        assert_eq!(got, data);
+
+        let failing = BufReader::new(FailsAfter {
+            good: Cursor::new(data.clone()),
+        });
+        let mut ahead = read_ahead(Box::new(failing)).unwrap();
+        let mut got = Vec::new();
+        let err = ahead.read_to_end(&mut got).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(got, data, "every byte before the error arrives first");
     }
 
     #[test]

@@ -187,6 +187,14 @@ pub struct FormatOptions {
     /// How far a gzip/BGZF input may expand; beyond it reading fails with an
     /// `InvalidData` I/O error.
     pub decompression: DecompressionLimits,
+    /// Whether records carry [`Record::cells`]. Exports show none, and for a VCF
+    /// building them (a string per column) was a third of an export's time, so
+    /// they turn this off; a format may fill cells anyway.
+    pub cells: bool,
+    /// Read and inflate on a thread of its own ([`lines::read_ahead`]): for
+    /// exports, which read the whole file; a page reads a few blocks and would
+    /// inflate more than it shows.
+    pub read_ahead: bool,
 }
 
 impl Default for FormatOptions {
@@ -199,6 +207,8 @@ impl Default for FormatOptions {
             info_fields: Vec::new(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             decompression: DEFAULT_DECOMPRESSION_LIMITS,
+            cells: true,
+            read_ahead: false,
         }
     }
 }
@@ -234,7 +244,8 @@ pub struct Record {
     /// What a human calls this record (VCF ID, BED name, GFF Name/ID, ...); may be empty
     /// when the file names nothing.
     pub label: String,
-    /// Values for [`RecordStream::columns`], same length, as written in the file.
+    /// Values for [`RecordStream::columns`], same length, as written in the file;
+    /// may be empty when [`FormatOptions::cells`] is off.
     pub cells: Vec<String>,
     /// VCF only: `Some(true)` for `PASS`, `Some(false)` for any other filter, `None` when
     /// FILTER is `.` (filters not applied) and for every other format.
@@ -370,7 +381,10 @@ pub fn open(
     if !kind.has_rows() {
         return Err(FormatError::NoRows(kind));
     }
-    let input = decompress_with_limits(input, options.decompression)?;
+    let mut input = decompress_with_limits(input, options.decompression)?;
+    if options.read_ahead {
+        input = lines::read_ahead(input)?;
+    }
     let lines = lines::Lines::new(input, options.max_line_bytes);
     let stream: Box<dyn RecordStream + Send> = match kind {
         FormatKind::Vcf => Box::new(vcf::VcfStream::open(lines, options)?),

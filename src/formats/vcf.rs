@@ -34,6 +34,8 @@ pub(crate) struct VcfStream {
     /// Samples past [`super::MAX_SAMPLE_COLUMNS`], which get no GT column.
     hidden_samples: usize,
     info_fields: Vec<String>,
+    /// [`super::FormatOptions::cells`].
+    cells: bool,
     /// Header lines noodles could not read; reported before the first record.
     queued: VecDeque<Item>,
 }
@@ -161,6 +163,7 @@ impl VcfStream {
             samples,
             hidden_samples,
             info_fields,
+            cells: options.cells,
             queued,
         })
     }
@@ -249,7 +252,10 @@ impl RecordStream for VcfStream {
                 continue;
             }
             let parsed = read_line(bytes, &mut self.record).and_then(|()| {
-                to_record(number, &self.record, &self.info_fields, self.samples.len())
+                let cells = self
+                    .cells
+                    .then_some((&self.info_fields[..], self.samples.len()));
+                to_record(number, &self.record, cells)
             });
             return Ok(Some(match parsed {
                 Ok(record) => Item::Record(record),
@@ -274,11 +280,12 @@ fn read_line(bytes: &[u8], record: &mut vcf::Record) -> Result<(), String> {
     }
 }
 
+/// `cells`: the INFO keys and the number of samples to show, or `None` for a
+/// record without cells (exports).
 fn to_record(
     line: u64,
     record: &vcf::Record,
-    info_fields: &[String],
-    sample_count: usize,
+    cells: Option<(&[String], usize)>,
 ) -> Result<Record, String> {
     let chrom = record.reference_sequence_name();
     if chrom.is_empty() {
@@ -303,14 +310,17 @@ fn to_record(
     let ids = record.ids();
     let ids = ids.as_ref();
     let label = if ids.is_empty() || ids == "." {
-        format!("{chrom}:{pos} {reference}>{alt}")
+        // `CHROM:POS REF>ALT`, put together without `format!` (every record
+        // of an unannotated call set takes this path).
+        let pos = itoa::Buffer::new().format(pos).to_owned();
+        let mut label =
+            String::with_capacity(chrom.len() + pos.len() + reference.len() + alt.len() + 3);
+        for part in [chrom, ":", &pos, " ", reference, ">", alt] {
+            label.push_str(part);
+        }
+        label
     } else {
         ids.to_string()
-    };
-    let quality = match record.quality_score() {
-        None => ".".to_string(),
-        Some(Ok(q)) => q.to_string(),
-        Some(Err(_)) => return Err("QUAL is not a number".to_string()),
     };
     let filters = record.filters();
     let filter = filters.as_ref();
@@ -319,25 +329,36 @@ fn to_record(
         "PASS" => Some(true),
         _ => Some(false),
     };
-
-    let mut cells = Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + sample_count);
-    cells.extend([
-        chrom.to_string(),
-        pos.to_string(),
-        ids.to_string(),
-        reference.to_string(),
-        alt.to_string(),
-        quality,
-        filter.to_string(),
-    ]);
-    for key in info_fields {
-        cells.push(match info_value(info, key) {
-            None => String::new(),
-            Some(None) => "yes".to_string(),
-            Some(Some(value)) => value.to_string(),
-        });
-    }
-    cells.extend(genotypes(record, sample_count));
+    let cells = match cells {
+        None => Vec::new(),
+        Some((info_fields, sample_count)) => {
+            let quality = match record.quality_score() {
+                None => ".".to_string(),
+                Some(Ok(q)) => q.to_string(),
+                Some(Err(_)) => return Err("QUAL is not a number".to_string()),
+            };
+            let mut cells =
+                Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + sample_count);
+            cells.extend([
+                chrom.to_string(),
+                pos.to_string(),
+                ids.to_string(),
+                reference.to_string(),
+                alt.to_string(),
+                quality,
+                filter.to_string(),
+            ]);
+            for key in info_fields {
+                cells.push(match info_value(info, key) {
+                    None => String::new(),
+                    Some(None) => "yes".to_string(),
+                    Some(Some(value)) => value.to_string(),
+                });
+            }
+            cells.extend(genotypes(record, sample_count));
+            cells
+        }
+    };
 
     Ok(Record {
         line,
@@ -365,6 +386,26 @@ fn info_value<'a>(info: &'a str, key: &str) -> Option<Option<&'a str>> {
         })
 }
 
+/// [`info_value`] of several keys in one pass; the first occurrence of each counts.
+fn info_values<'a, const N: usize>(info: &'a str, keys: [&str; N]) -> [Option<Option<&'a str>>; N] {
+    let mut found = [None; N];
+    if info == "." {
+        return found;
+    }
+    for field in info.split(';') {
+        let (key, value) = match field.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (field, None),
+        };
+        if let Some(i) = keys.iter().position(|k| *k == key)
+            && found[i].is_none()
+        {
+            found[i] = Some(value);
+        }
+    }
+    found
+}
+
 /// The one place VCF positions become intervals (already 1-based inclusive).
 ///
 /// The first interval is `CHROM:POS..=end` where `end` is the maximum over the ALT
@@ -379,7 +420,9 @@ fn variant_span(
     info: &str,
 ) -> Result<Vec<Interval>, String> {
     let ref_end = (pos + reference.len() as u64).saturating_sub(1);
-    let info_end = match info_value(info, "END").flatten() {
+    // One pass over INFO for both keys: this runs for every record.
+    let [end_value, svlen_value] = info_values(info, ["END", "SVLEN"]);
+    let info_end = match end_value.flatten() {
         None | Some(".") => None,
         Some(value) => Some(
             value
@@ -387,7 +430,7 @@ fn variant_span(
                 .map_err(|_| format!("INFO END is not a whole number: {value:?}"))?,
         ),
     };
-    let svlens: Vec<Option<u64>> = match info_value(info, "SVLEN").flatten() {
+    let svlens: Vec<Option<u64>> = match svlen_value.flatten() {
         None => Vec::new(),
         Some(values) => values
             .split(',')
@@ -485,6 +528,48 @@ mod tests {
     fn open_text(text: String) -> Result<Box<dyn RecordStream + Send>, FormatError> {
         let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
         super::super::open(FormatKind::Vcf, input, &FormatOptions::default())
+    }
+
+    #[test]
+    fn records_without_cells_have_the_same_loci_labels_and_filters() {
+        let text = "##fileformat=VCFv4.2\n\
+            #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n\
+            chr1\t5\t.\tA\tG\t12.5\tPASS\tDP=3\tGT\t0/1\n\
+            chr1\t9\trs9\tAC\tA\t.\tq10\t.\tGT\t1/1\n\
+            chr2\t100\t.\tN\t<DEL>\t.\t.\tSVLEN=-50;END=149\tGT\t0/1\n\
+            chr2\t7\t.\tA\tA[chr3:300[\t.\t.\t.\tGT\t0/1\n\
+            chr2\tx\t.\tA\tG\t.\t.\t.\tGT\t0/1\n";
+        let read = |cells: bool| {
+            let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
+            let options = FormatOptions {
+                cells,
+                ..FormatOptions::default()
+            };
+            let mut stream = super::super::open(FormatKind::Vcf, input, &options).unwrap();
+            let mut items = Vec::new();
+            while let Some(item) = stream.next_item().unwrap() {
+                items.push(item);
+            }
+            items
+        };
+        let (full, bare) = (read(true), read(false));
+        assert_eq!(full.len(), 5);
+        for (full, bare) in full.iter().zip(&bare) {
+            match (full, bare) {
+                (Item::Record(f), Item::Record(b)) => {
+                    assert!(!f.cells.is_empty() && b.cells.is_empty());
+                    assert_eq!(
+                        (f.line, &f.intervals, &f.label, f.filter_pass),
+                        (b.line, &b.intervals, &b.label, b.filter_pass)
+                    );
+                }
+                (f, b) => assert_eq!(f, b),
+            }
+        }
+        let Item::Record(first) = &bare[0] else {
+            panic!("{:?}", bare[0])
+        };
+        assert_eq!(first.label, "chr1:5 A>G");
     }
 
     /// 64 MiB of `##contig` lines took 630 MB to parse for one request.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::domain::genome::Genome;
-use crate::domain::igv::{IgvCommand, TRACK_FORMATS};
+use crate::domain::igv::{TRACK_FORMATS, encode_value};
 use crate::error::AppError;
 use crate::formats::{self, CoordBase, FormatError, FormatKind, FormatOptions};
 use crate::linkpage::{
@@ -224,7 +224,15 @@ impl<'a> RecordView<'a> {
         &self,
         input: Box<dyn BufRead + Send>,
     ) -> Result<Box<dyn formats::RecordStream + Send>, AppError> {
-        formats::open(self.kind, input, &self.options).map_err(|e| match e {
+        self.open_with(input, &self.options)
+    }
+
+    fn open_with(
+        &self,
+        input: Box<dyn BufRead + Send>,
+        options: &FormatOptions,
+    ) -> Result<Box<dyn formats::RecordStream + Send>, AppError> {
+        formats::open(self.kind, input, options).map_err(|e| match e {
             FormatError::Unsupported(m) => AppError::UnsupportedFormat {
                 message: m,
                 supported: supported_formats_list(),
@@ -433,7 +441,15 @@ impl<'a> RecordView<'a> {
         input: Box<dyn BufRead + Send>,
         format: &str,
     ) -> Result<Outcome, AppError> {
-        let stream = self.open(input)?;
+        // Exports show no cells, and read the whole file: records without
+        // cells are much cheaper, and inflating ahead on a second thread
+        // keeps the parsing thread busy.
+        let options = FormatOptions {
+            cells: false,
+            read_ahead: true,
+            ..self.options.clone()
+        };
+        let stream = self.open_with(input, &options)?;
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
         let view = ExportView {
             genome: self.genome.map(|g| g.id().to_string()),
@@ -485,6 +501,16 @@ struct ChunkWriter {
     tx: tokio::sync::mpsc::Sender<Result<web::Bytes, std::io::Error>>,
 }
 
+impl ChunkWriter {
+    /// Hands the chunk on once it is full, after rows were appended to `buf`.
+    fn flush_when_full(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= EXPORT_CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
 impl Write for ChunkWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.buf.extend_from_slice(data);
@@ -498,7 +524,8 @@ impl Write for ChunkWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = web::Bytes::from(std::mem::take(&mut self.buf));
+        let next = Vec::with_capacity(EXPORT_CHUNK_BYTES * 2);
+        let chunk = web::Bytes::from(std::mem::replace(&mut self.buf, next));
         self.tx.blocking_send(Ok(chunk)).map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
         })
@@ -554,30 +581,45 @@ impl ExportView {
                 )?;
             }
         }
+        let links = state.urls.goto_links(&state.igv, self.genome.as_deref());
+        // Reused for every row: the printed loci and their encoded form.
+        let mut locus = String::new();
+        let mut encoded = String::new();
         let mut first = true;
         while let Some(row) = rows.next_row()? {
-            let (locus, relay, igv) = match &row.loci {
-                Ok(loci) => {
-                    let locus = loci.to_string();
-                    let mut relay = state.urls.goto(&locus, self.genome.as_deref());
-                    relay.query_pairs_mut().append_pair("landing", "1");
-                    let igv = IgvCommand::Goto { loci: loci.clone() }.to_url(&state.igv);
-                    (Some(locus), Some(relay.to_string()), Some(igv))
-                }
-                Err(_) => (None, None, None),
-            };
             let error = row.loci.as_ref().err().map(String::as_str);
+            locus.clear();
+            encoded.clear();
+            if let Ok(loci) = &row.loci {
+                use std::fmt::Write as _;
+                let _ = write!(locus, "{loci}");
+                encoded.extend(encode_value(&locus));
+            }
+            let linked = row.loci.is_ok();
             match self.format.as_str() {
-                "tsv" => writeln!(
-                    out,
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    row.line,
-                    locus.as_deref().unwrap_or(""),
-                    tsv_field(&row.label),
-                    relay.as_deref().unwrap_or(""),
-                    igv.as_deref().unwrap_or(""),
-                    tsv_field(error.unwrap_or("")),
-                )?,
+                "tsv" => {
+                    // Appended piece by piece: no string per field, no `fmt`.
+                    let buf = &mut out.buf;
+                    buf.extend_from_slice(itoa::Buffer::new().format(row.line).as_bytes());
+                    buf.push(b'\t');
+                    buf.extend_from_slice(locus.as_bytes());
+                    buf.push(b'\t');
+                    push_tsv_field(buf, &row.label);
+                    buf.push(b'\t');
+                    if linked {
+                        buf.extend_from_slice(links.relay_prefix().as_bytes());
+                        buf.extend_from_slice(encoded.as_bytes());
+                    }
+                    buf.push(b'\t');
+                    if linked {
+                        buf.extend_from_slice(links.igv_prefix().as_bytes());
+                        buf.extend_from_slice(encoded.as_bytes());
+                    }
+                    buf.push(b'\t');
+                    push_tsv_field(buf, error.unwrap_or(""));
+                    buf.push(b'\n');
+                    out.flush_when_full()?;
+                }
                 "json" => {
                     if !first {
                         out.write_all(b",")?;
@@ -585,15 +627,15 @@ impl ExportView {
                     let record = ExportRow {
                         line: row.line,
                         label: &row.label,
-                        locus,
-                        relay_url: relay,
-                        igv_url: igv,
+                        locus: linked.then(|| locus.clone()),
+                        relay_url: linked.then(|| format!("{}{encoded}", links.relay_prefix())),
+                        igv_url: linked.then(|| format!("{}{encoded}", links.igv_prefix())),
                         error,
                     };
                     serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;
                 }
                 _ => {
-                    if let Some(locus) = locus {
+                    if linked {
                         writeln!(out, "goto {locus}\nsnapshot")?;
                     }
                 }
@@ -629,9 +671,13 @@ fn export_file_name(name: &str, format: &str) -> String {
     format!("{safe}.{suffix}")
 }
 
-/// Tabs and line breaks inside a field would break the TSV's shape.
-fn tsv_field(value: &str) -> String {
-    value.replace(['\t', '\n', '\r'], " ")
+/// Appends `value` with its tabs and line breaks as spaces: they would break
+/// the TSV's shape.
+fn push_tsv_field(buf: &mut Vec<u8>, value: &str) {
+    buf.extend(value.bytes().map(|b| match b {
+        b'\t' | b'\n' | b'\r' => b' ',
+        other => other,
+    }));
 }
 
 struct RowView {
