@@ -24,7 +24,7 @@ use crate::routes::query::QueryParams;
 use crate::startup::AppState;
 
 /// Export chunks handed to the response stream.
-const EXPORT_CHUNK_BYTES: usize = 64 * 1024;
+const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
 
 fn with_query(mut url: Url, pairs: &[(&str, String)]) -> String {
     if !pairs.is_empty() {
