@@ -4,11 +4,11 @@
 //! `x-request-id` header.
 
 use std::io::{BufWriter, Write};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::MakeWriter;
@@ -18,44 +18,84 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the global subscriber once; later calls are no-ops (and return
-/// `None`). Lines go to standard error from a writer thread: request threads
-/// only format their line and queue it, and the writer thread writes them in
-/// batches, at least every [`FLUSH_INTERVAL`]. Nothing is dropped (a full
-/// queue makes the logging thread wait). Keep the guard until exit: dropping
-/// it writes out what is queued.
-#[must_use = "dropping the guard stops the log writer"]
-pub fn init(format: &str, level: &str) -> Option<WorkerGuard> {
+/// `None`). Lines go to standard error in batches, like nginx's
+/// `access_log … buffer=64k flush=100ms`: each line is appended to a shared
+/// buffer, which is written out when it fills, when a line finds it older
+/// than [`FLUSH_INTERVAL`], and every [`FLUSH_INTERVAL`] from a timer thread
+/// (so a quiet server's last lines still come out). Keep the guard until
+/// exit: dropping it writes out what is buffered.
+#[must_use = "dropping the guard may lose the last log lines"]
+pub fn init(format: &str, level: &str) -> Option<FlushOnDrop> {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("igv-relay-log")
-        .finish(Batched::new(std::io::stderr()));
+    let log = SharedLog(Arc::new(Mutex::new(Batched::new(std::io::stderr()))));
     // try_init also routes `log` records (actix internals) into tracing.
-    subscriber(format, level, ansi, writer.clone())
+    subscriber(format, level, ansi, log.clone())
         .try_init()
         .ok()?;
-    // The writer thread flushes only when it wakes; an empty line every
-    // interval wakes it, so a quiet server's last lines still come out.
+    let ticking = Arc::downgrade(&log.0);
     let _ = std::thread::Builder::new()
-        .name("igv-relay-log-tick".into())
+        .name("igv-relay-log-flush".into())
         .spawn(move || {
-            let mut writer = writer;
-            // Ends once the writer thread has (the guard was dropped).
-            while writer.write(b"").is_ok() {
+            while let Some(log) = ticking.upgrade() {
+                let _ = lock(&log).flush_if_stale();
+                drop(log);
                 std::thread::sleep(FLUSH_INTERVAL);
             }
         });
-    Some(guard)
+    Some(FlushOnDrop(log))
 }
 
 /// The longest a log line waits in memory before it is written.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A buffered writer whose `flush` writes only once [`FLUSH_INTERVAL`] has
-/// passed since the last write-out (or when the buffer fills, or on drop).
-/// tracing-appender's thread flushes every time its queue runs empty, which
-/// under load was one `write(2)` and one thread wake-up per two requests, a
-/// fifth of the relay's throughput (BENCHMARKS.md).
+/// Writes out what is buffered when dropped (see [`init`]).
+pub struct FlushOnDrop(SharedLog);
+
+impl Drop for FlushOnDrop {
+    fn drop(&mut self) {
+        let _ = lock(&self.0.0).out.flush();
+    }
+}
+
+/// The log buffer every thread appends its lines to.
+///
+/// Not tracing-appender's writer thread: it woke for nearly every line (a
+/// futex wake and a spinning `sched_yield` loop per request under load) and
+/// cost the relay a fifth of its throughput (BENCHMARKS.md). Appending under
+/// an uncontended lock costs a memcpy.
+#[derive(Clone)]
+struct SharedLog(Arc<Mutex<Batched<std::io::Stderr>>>);
+
+fn lock<W: Write>(log: &Mutex<Batched<W>>) -> MutexGuard<'_, Batched<W>> {
+    // A panic elsewhere while logging leaves whole lines behind: keep going.
+    log.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<'a> MakeWriter<'a> for SharedLog {
+    type Writer = LogLine<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        LogLine(lock(&self.0))
+    }
+}
+
+/// One formatted line (the fmt layer writes each event with one `write_all`).
+struct LogLine<'a>(MutexGuard<'a, Batched<std::io::Stderr>>);
+
+impl Write for LogLine<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.out.write(buf)?;
+        self.0.flush_if_stale()?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush_if_stale()
+    }
+}
+
+/// A buffered writer that is written out when full, or on request once
+/// [`FLUSH_INTERVAL`] has passed since it last was, and on drop.
 struct Batched<W: Write> {
     out: BufWriter<W>,
     written: Instant,
@@ -68,14 +108,8 @@ impl<W: Write> Batched<W> {
             written: Instant::now(),
         }
     }
-}
 
-impl<W: Write> Write for Batched<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.out.write(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn flush_if_stale(&mut self) -> std::io::Result<()> {
         if self.written.elapsed() < FLUSH_INTERVAL {
             return Ok(());
         }
@@ -144,10 +178,16 @@ where
         let meta = event.metadata();
         write!(
             writer,
-            "{} {:>5} ",
-            humantime::format_rfc3339_micros(std::time::SystemTime::now()),
-            meta.level().as_str()
+            "{}",
+            humantime::format_rfc3339_micros(std::time::SystemTime::now())
         )?;
+        writer.write_str(match *meta.level() {
+            Level::ERROR => " ERROR ",
+            Level::WARN => "  WARN ",
+            Level::INFO => "  INFO ",
+            Level::DEBUG => " DEBUG ",
+            Level::TRACE => " TRACE ",
+        })?;
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 writer.write_str(span.name())?;
@@ -212,11 +252,11 @@ impl Visit for PlainVisitor<'_> {
             return;
         }
         self.result = self.separate().and_then(|()| {
-            if field.name() == "message" {
-                write!(self.writer, "{value:?}")
-            } else {
-                write!(self.writer, "{}={value:?}", field.name())
+            if field.name() != "message" {
+                self.writer.write_str(field.name())?;
+                self.writer.write_char('=')?;
             }
+            write!(self.writer, "{value:?}")
         });
     }
 
@@ -255,17 +295,17 @@ mod tests {
     fn batched_lines_are_written_out_once_the_interval_has_passed_or_on_drop() {
         let out = Captured::default();
         let mut batched = Batched::new(out.clone());
-        batched.write_all(b"one\n").unwrap();
-        batched.flush().unwrap();
+        batched.out.write_all(b"one\n").unwrap();
+        batched.flush_if_stale().unwrap();
         assert!(
             out.0.lock().unwrap().is_empty(),
             "held back within the interval"
         );
         std::thread::sleep(FLUSH_INTERVAL);
-        batched.write_all(b"two\n").unwrap();
-        batched.flush().unwrap();
+        batched.out.write_all(b"two\n").unwrap();
+        batched.flush_if_stale().unwrap();
         assert_eq!(out.0.lock().unwrap().as_slice(), b"one\ntwo\n");
-        batched.write_all(b"three\n").unwrap();
+        batched.out.write_all(b"three\n").unwrap();
         drop(batched);
         assert_eq!(out.0.lock().unwrap().as_slice(), b"one\ntwo\nthree\n");
     }
