@@ -1,6 +1,7 @@
 //! From a record stream to rows with validated loci: the part of a link page
 //! that knows genomes and IGV, but not HTTP.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard};
@@ -96,6 +97,17 @@ pub struct LocusResolver<'a> {
     contigs: Option<HashMap<String, Option<u64>>>,
     flank: u64,
     rules: LociRules,
+    /// The last chromosome seen: sorted files repeat it row after row, and
+    /// parsing and looking it up again was a twentieth of an export's time.
+    last: RefCell<Option<SeenChromosome>>,
+}
+
+/// A chromosome as written in the file, its parsed name, and its `##contig`
+/// entry (`None`: not among them, or the file has none).
+struct SeenChromosome {
+    written: String,
+    name: ChromName,
+    contig: Option<Option<u64>>,
 }
 
 impl<'a> LocusResolver<'a> {
@@ -122,6 +134,7 @@ impl<'a> LocusResolver<'a> {
             contigs,
             flank,
             rules,
+            last: RefCell::new(None),
         }
     }
 
@@ -141,8 +154,30 @@ impl<'a> LocusResolver<'a> {
         Loci::from_parsed(loci, self.rules, self.genome).map_err(|e| e.to_string())
     }
 
+    /// The chromosome `written` parsed, and its `##contig` entry (`None`: not
+    /// among them; only looked up when the file has `##contig` lines).
+    fn chromosome(&self, written: &str) -> Result<(ChromName, Option<Option<u64>>), String> {
+        let mut last = self.last.borrow_mut();
+        if let Some(seen) = last.as_ref()
+            && seen.written == written
+        {
+            return Ok((seen.name.clone(), seen.contig));
+        }
+        let name = ChromName::parse(written).map_err(|e| e.to_string())?;
+        let contig = self
+            .contigs
+            .as_ref()
+            .and_then(|contigs| contigs.get(written).copied());
+        *last = Some(SeenChromosome {
+            written: written.to_owned(),
+            name: name.clone(),
+            contig,
+        });
+        Ok((name, contig))
+    }
+
     fn resolve_one(&self, interval: &Interval) -> Result<Locus, String> {
-        let chrom = ChromName::parse(&interval.chrom).map_err(|e| e.to_string())?;
+        let (chrom, contig) = self.chromosome(&interval.chrom)?;
         if interval.start > interval.end {
             return Err(format!(
                 "the start ({}) is after the end ({}) after converting to 1-based coordinates",
@@ -158,20 +193,20 @@ impl<'a> LocusResolver<'a> {
                     .chromosome(resolved.chrom().as_str())
                     .map(|c| c.length)
             }
-            (None, Some(contigs)) => match contigs.get(&interval.chrom) {
+            (None, Some(_)) => match contig {
                 None => {
                     return Err(format!(
                         "chromosome {:?} is not among the file's ##contig lines",
                         interval.chrom
                     ));
                 }
-                Some(Some(length)) if interval.start > *length => {
+                Some(Some(length)) if interval.start > length => {
                     return Err(format!(
                         "position {} is beyond the end of {}, which is {length} bp long",
                         interval.start, interval.chrom
                     ));
                 }
-                Some(length) => *length,
+                Some(length) => length,
             },
             (None, None) => None,
         };
@@ -539,6 +574,39 @@ impl PageIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The resolver remembers the last chromosome; switching back and forth,
+    /// to unknown and invalid names, must give what a fresh resolver gives.
+    #[test]
+    fn resolving_is_the_same_with_or_without_the_remembered_chromosome() {
+        let text = "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n\
+                    ##contig=<ID=chr2,length=500>\n\
+                    #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+        let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
+        let stream = formats::open(FormatKind::Vcf, input, &FormatOptions::default()).unwrap();
+        let rules = LociRules::default();
+        let remembering = LocusResolver::new(None, stream.as_ref(), 0, rules);
+        let intervals = [
+            Interval::new("chr1", 10, 20),
+            Interval::new("chr1", 990, 1200),
+            Interval::new("chr9", 1, 2),
+            Interval::new("chr1", 2000, 2001),
+            Interval::new("bad name", 1, 2),
+            Interval::new("chr2", 400, 600),
+            Interval::new("chr2", 5, 5),
+            Interval::new("chr1", 7, 7),
+        ];
+        for interval in &intervals {
+            let fresh = LocusResolver::new(None, stream.as_ref(), 0, rules);
+            let one = std::slice::from_ref(interval);
+            assert_eq!(remembering.resolve(one), fresh.resolve(one), "{interval:?}");
+        }
+        assert_eq!(
+            remembering.resolve(&intervals[1..2]).map(|l| l.to_string()),
+            Ok("chr1:990-1000".to_owned())
+        );
+        assert!(remembering.resolve(&intervals[2..3]).is_err());
+    }
 
     #[test]
     fn the_chromosome_filter_accepts_either_naming_convention() {

@@ -343,7 +343,9 @@ impl IgvCommand {
         if let Self::Goto { loci } = self {
             // The relay's hot path: no list of pairs to build.
             url.push_str("/goto?locus=");
-            url.extend(encode_value(&loci.to_string()));
+            let mut text = String::with_capacity(64);
+            let _ = loci.write_canonical(&mut text);
+            url.extend(encode_value(&text));
             return url;
         }
         let (path, pairs) = self.query_pairs();

@@ -135,16 +135,24 @@ impl Loci {
     }
 }
 
+impl Loci {
+    /// Space-separated canonical loci written to `out` (see
+    /// [`Locus::write_canonical`]).
+    pub fn write_canonical<W: fmt::Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        for (i, locus) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.write_str(" ")?;
+            }
+            locus.write_canonical(out)?;
+        }
+        Ok(())
+    }
+}
+
 /// Space-separated canonical loci: exactly what IGV receives.
 impl fmt::Display for Loci {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, locus) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{locus}")?;
-        }
-        Ok(())
+        self.write_canonical(f)
     }
 }
 

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// IGV parses positions with `Integer.parseInt`, so a Java `int` is the limit.
 pub const MAX_POSITION: u64 = 2_147_483_647;
@@ -25,8 +26,11 @@ const MAX_NAME_LEN: usize = 128;
 /// loci on it), quotes and `!` (IGV strips or interprets them), markup and
 /// control characters. This covers UCSC (`chr1`, `chrUn_KI270302v1`), Ensembl
 /// (`1`, `MT`, `GL000220.1`), RefSeq (`NC_000001.11`) and HLA-free assemblies.
+///
+/// Shared, not copied: every row of a file names one of a few chromosomes, and
+/// a clone per row was an allocation per row.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChromName(String);
+pub struct ChromName(Arc<str>);
 
 impl ChromName {
     pub fn parse(name: &str) -> Result<Self, LocusError> {
@@ -43,7 +47,7 @@ impl ChromName {
         if !(first.is_ascii_alphanumeric() || first == b'_') {
             return Err(LocusError::ChromosomeStart(first as char));
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(Arc::from(name)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -55,7 +59,7 @@ impl ChromName {
     /// unknown feature opens its blocking dialog, so without a genome to check
     /// against we only forward bare names that look like sequence names.
     pub fn looks_like_sequence_name(&self) -> bool {
-        let n = self.0.as_str();
+        let n: &str = &self.0;
         let lower = n.to_ascii_lowercase();
         lower.starts_with("chr")
             || n.bytes().all(|b| b.is_ascii_digit())
@@ -220,24 +224,31 @@ impl Locus {
 }
 
 /// The canonical form sent to IGV: no thousands separators.
-impl fmt::Display for Locus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Written piece by piece: exports print one locus per row, and
-        // `write!` with arguments cost more than the rest of the row.
-        f.write_str(self.chrom.as_str())?;
+impl Locus {
+    /// The canonical text (`chr1:1001-2000`) written to `out`: what
+    /// `Display` prints, and straight into a `String` without `fmt`'s
+    /// machinery when `W` is one (exports print one locus per row).
+    pub fn write_canonical<W: fmt::Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        out.write_str(self.chrom.as_str())?;
         match self.span {
             Span::Whole => Ok(()),
             Span::Position(p) => {
-                f.write_str(":")?;
-                f.write_str(itoa::Buffer::new().format(p))
+                out.write_str(":")?;
+                out.write_str(itoa::Buffer::new().format(p))
             }
             Span::Range { start, end } => {
-                f.write_str(":")?;
-                f.write_str(itoa::Buffer::new().format(start))?;
-                f.write_str("-")?;
-                f.write_str(itoa::Buffer::new().format(end))
+                out.write_str(":")?;
+                out.write_str(itoa::Buffer::new().format(start))?;
+                out.write_str("-")?;
+                out.write_str(itoa::Buffer::new().format(end))
             }
         }
+    }
+}
+
+impl fmt::Display for Locus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_canonical(f)
     }
 }
 

@@ -591,8 +591,7 @@ impl ExportView {
             locus.clear();
             encoded.clear();
             if let Ok(loci) = &row.loci {
-                use std::fmt::Write as _;
-                let _ = write!(locus, "{loci}");
+                let _ = loci.write_canonical(&mut locus);
                 encoded.extend(encode_value(&locus));
             }
             let linked = row.loci.is_ok();
