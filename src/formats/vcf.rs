@@ -388,15 +388,37 @@ fn info_value<'a>(info: &'a str, key: &str) -> Option<Option<&'a str>> {
         })
 }
 
+/// The parts of `text` between `separator`s (none for an empty text): the
+/// same as `str::split` on a character, by a plain byte loop, which is faster
+/// on the short fields of a VCF line (these run for every record).
+fn split_ascii(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(separator.is_ascii());
+    let mut rest = (!text.is_empty()).then_some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == separator) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
 /// [`info_value`] of several keys in one pass; the first occurrence of each counts.
 fn info_values<'a, const N: usize>(info: &'a str, keys: [&str; N]) -> [Option<Option<&'a str>>; N] {
     let mut found = [None; N];
     if info == "." {
         return found;
     }
-    for field in info.split(';') {
-        let (key, value) = match field.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
+    for field in split_ascii(info, b';') {
+        let (key, value) = match field.bytes().position(|b| b == b'=') {
+            // `=` is ASCII: both sides start on character boundaries.
+            Some(i) => (&field[..i], Some(&field[i + 1..])),
             None => (field, None),
         };
         if let Some(i) = keys.iter().position(|k| *k == key)
@@ -439,15 +461,15 @@ fn variant_span(
             .map(|v| v.parse::<i64>().ok().map(i64::unsigned_abs))
             .collect(),
     };
-    let alleles: Vec<&str> = if alt == "." || alt.is_empty() {
-        Vec::new()
+    let alleles = if alt == "." || alt.is_empty() {
+        ""
     } else {
-        alt.split(',').collect()
+        alt
     };
 
     let mut intervals = vec![Interval::new(chrom, pos, ref_end)];
     let mut end: Option<u64> = None;
-    for (i, allele) in alleles.iter().enumerate() {
+    for (i, allele) in split_ascii(alleles, b',').enumerate() {
         let allele_end = if is_symbolic(allele) {
             // SVLEN is one value per ALT allele since VCF 4.4, a single value before.
             let svlen = svlens.get(i).or_else(|| svlens.first()).copied().flatten();
@@ -530,6 +552,16 @@ mod tests {
     fn open_text(text: String) -> Result<Box<dyn RecordStream + Send>, FormatError> {
         let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
         super::super::open(FormatKind::Vcf, input, &FormatOptions::default())
+    }
+
+    #[test]
+    fn split_ascii_splits_as_str_split_does() {
+        for text in ["a", "a;b", ";", "a;;b;", ";x", "DP=3;AF=0.5;é=ü;"] {
+            let ours: Vec<&str> = split_ascii(text, b';').collect();
+            let std: Vec<&str> = text.split(';').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+        assert_eq!(split_ascii("", b';').count(), 0);
     }
 
     #[test]
