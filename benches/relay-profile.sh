@@ -22,6 +22,7 @@ relay=$(relay_binary)
 log "building examples/bare_redirect (not timed)"
 (cd "$BENCH_ROOT" && cargo build --release --example bare_redirect >&2)
 bare="$BENCH_ROOT/target/release/examples/bare_redirect"
+restart_budget
 
 # profile NAME -- COMMAND...: instructions per request of COMMAND, which must
 # listen on $port.
@@ -43,11 +44,14 @@ profile() {
     awk -v t="$total" -v n="$n" 'BEGIN {printf "%.0f\n", t / n}'
 }
 
+check_budget 200
 port=$(free_port)
 bare_i=$(profile bare -- "$bare" "127.0.0.1:$port")
+check_budget 230
 port=$(free_port)
 quiet_i=$(profile quiet -- env IGV_RELAY__LIMITS__WORKERS=1 IGV_RELAY__LOG__LEVEL=warn \
     "$relay" serve --bind "127.0.0.1:$port")
+check_budget 260
 port=$(free_port)
 relay_i=$(profile relay -- env IGV_RELAY__LIMITS__WORKERS=1 \
     "$relay" serve --bind "127.0.0.1:$port")

@@ -61,6 +61,7 @@ wait_http "$nginx_url"
 
 log "building examples/bare_redirect (not timed)"
 (cd "$BENCH_ROOT" && cargo build --release --example bare_redirect >&2)
+restart_budget
 bare_port=$(free_port)
 "$BENCH_ROOT/target/release/examples/bare_redirect" "127.0.0.1:$bare_port" >/dev/null &
 BENCH_PIDS+=("$!")
