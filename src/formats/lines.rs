@@ -161,12 +161,19 @@ impl BufRead for Ahead {
 
 impl Read for Ahead {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_from_buffer(self, buf)
     }
+}
+
+/// `Read::read` for a reader whose data lives in its `BufRead` buffer (chunks
+/// handed over by another thread): copies what is buffered, fetching the next
+/// chunk first when none is.
+pub fn read_from_buffer<R: BufRead + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let available = reader.fill_buf()?;
+    let n = available.len().min(buf.len());
+    buf[..n].copy_from_slice(&available[..n]);
+    reader.consume(n);
+    Ok(n)
 }
 
 /// Counts the compressed bytes the decoder has taken.

@@ -32,6 +32,7 @@ pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAM
 pub use self::detect::{detect, supported_formats};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
+    read_from_buffer,
 };
 pub use self::seek::reopen_at;
 
