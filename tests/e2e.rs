@@ -396,13 +396,17 @@ async fn the_port_chosen_on_the_settings_page_is_used() {
         .click("form button[type=submit]")
         .await
         .expect("save");
-    assert!(
-        rig.browser
-            .page_source()
-            .await
-            .expect("source")
-            .contains("Saved")
-    );
+    // The click returns once the form is submitted, not once the page it
+    // leads to (303 back to /settings?saved=1) has loaded.
+    let saved = rig
+        .browser
+        .client()
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css("p.ok[role=status]"))
+        .await
+        .expect("the settings page says the port was saved");
+    assert!(saved.text().await.expect("text").contains("Saved"));
     rig.browser
         .goto(&rig.page("regions.bed"))
         .await
