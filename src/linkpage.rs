@@ -8,7 +8,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::domain::genome::Genome;
-use crate::domain::loci::{Loci, LociRules};
+use crate::domain::loci::{Loci, LociRules, LocusList};
 use crate::domain::locus::{ChromName, Locus};
 use crate::formats::{
     self, FormatKind, FormatOptions, Interval, Item, RecordStream, StreamPosition,
@@ -145,7 +145,7 @@ impl<'a> LocusResolver<'a> {
     }
 
     pub fn resolve(&self, intervals: &[Interval]) -> Result<Loci, String> {
-        let mut loci = Vec::with_capacity(intervals.len());
+        let mut loci = LocusList::with_capacity(intervals.len());
         for interval in intervals {
             loci.push(self.resolve_one(interval)?);
         }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
 use super::genome::{Genome, GenomeError};
 use super::locus::{Locus, LocusError, Span};
 
@@ -25,9 +27,13 @@ impl Default for LociRules {
     }
 }
 
+/// Loci as they are collected: one or two per record (two for split-screen
+/// rows) stay inline, so a row's loci cost no allocation of their own.
+pub type LocusList = SmallVec<[Locus; 2]>;
+
 /// A non-empty list of validated loci.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Loci(Vec<Locus>);
+pub struct Loci(LocusList);
 
 impl Loci {
     pub fn parse(
@@ -48,7 +54,7 @@ impl Loci {
                 max: rules.max_loci,
             });
         }
-        let mut loci = Vec::with_capacity(tokens.len());
+        let mut loci = LocusList::with_capacity(tokens.len());
         for token in tokens {
             let locus =
                 Self::parse_one(token, rules, genome).map_err(|problem| LociError::Item {
@@ -91,7 +97,7 @@ impl Loci {
     /// reading it back. A parsed [`Locus`] always has coordinates or a checked
     /// name, so only the count and the genome are left to check.
     pub fn from_parsed(
-        loci: Vec<Locus>,
+        loci: LocusList,
         rules: LociRules,
         genome: Option<&Genome>,
     ) -> Result<Self, LociError> {
@@ -110,18 +116,22 @@ impl Loci {
         if !needs_checking {
             return Ok(Self(loci));
         }
-        let mut checked = Vec::with_capacity(loci.len());
+        let mut checked = LocusList::with_capacity(loci.len());
         for locus in loci {
-            let text = locus.to_string();
-            let locus = Self::check_one(locus, rules, genome)
-                .map_err(|problem| LociError::Item { text, problem })?;
+            // The text only for the error; a clone shares the name.
+            let original = locus.clone();
+            let locus =
+                Self::check_one(locus, rules, genome).map_err(|problem| LociError::Item {
+                    text: original.to_string(),
+                    problem,
+                })?;
             checked.push(locus);
         }
         Ok(Self(checked))
     }
 
     pub fn from_locus(locus: Locus) -> Self {
-        Self(vec![locus])
+        Self(smallvec::smallvec![locus])
     }
 
     pub fn as_slice(&self) -> &[Locus] {
