@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use crate::domain::igv::{IgvTarget, encode_value};
+use crate::domain::genome::Genome;
 use crate::domain::loci::Loci;
 
 #[derive(Clone, Debug)]
@@ -42,21 +42,27 @@ impl ServiceUrls {
         self.url("igv/goto", &query)
     }
 
-    /// What every exported row's two links start with (see [`GotoLinks`]).
-    pub fn goto_links(&self, igv: &IgvTarget, genome: Option<&str>) -> GotoLinks {
-        let mut relay = self.url("igv/goto", &[]);
-        {
-            let mut query = relay.query_pairs_mut();
-            if let Some(g) = genome {
-                query.append_pair("genome", g);
-            }
-            // Opens the landing page, which says what was sent (IGV's 204
-            // would leave the tab blank).
-            query.append_pair("landing", "1");
+    /// The relay link of `loci`, as the start page, `/embed` and the API
+    /// give it.
+    pub fn goto_loci(&self, loci: &Loci, genome: Option<&Genome>) -> String {
+        self.goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
+            .to_string()
+    }
+
+    /// The relay link of each row of a page, an export or a rendered file
+    /// (see [`RowLink`]).
+    pub fn row_link(&self, genome: Option<&str>) -> RowLink {
+        let mut rest = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(g) = genome {
+            rest.append_pair("genome", g);
         }
-        GotoLinks {
-            relay: format!("{relay}&locus="),
-            igv: igv.goto_prefix(),
+        // Rows link to the landing page, which keeps saying what was sent
+        // (links open in the named tab "igv-relay", and IGV's 204 would
+        // leave it blank).
+        rest.append_pair("landing", "1");
+        RowLink {
+            prefix: format!("{}?locus=", self.url("igv/goto", &[])),
+            suffix: format!("&{}", rest.finish()),
         }
     }
 
@@ -92,33 +98,65 @@ pub struct LoadLink<'a> {
     pub format: Option<&'a str>,
 }
 
-/// The relay link and the direct IGV link of a row, as a prefix each that the
-/// row's loci, printed and [`encode_value`]d, complete. Exports write a row
-/// per record, and building and parsing two URLs per row was a seventh of
-/// their time.
+/// The relay link of result rows, `…/igv/goto?locus=L[&genome=G]&landing=1`:
+/// made once per page, export or rendered file, so a row only adds its loci.
+/// Rows are many, and building and parsing a URL per row was a seventh of an
+/// export's time.
 #[derive(Clone, Debug)]
-pub struct GotoLinks {
-    relay: String,
-    igv: String,
+pub struct RowLink {
+    prefix: String,
+    suffix: String,
 }
 
-impl GotoLinks {
-    /// `…/igv/goto?[genome=G&]landing=1&locus=`
-    pub fn relay_prefix(&self) -> &str {
-        &self.relay
+impl RowLink {
+    /// Appends the link for `locus` (the canonical text of validated loci).
+    pub fn push_to(&self, out: &mut String, locus: &str) {
+        self.push_encoded(out, url::form_urlencoded::byte_serialize(locus.as_bytes()));
     }
 
-    /// `http://127.0.0.1:60151/goto?locus=`
-    pub fn igv_prefix(&self) -> &str {
-        &self.igv
+    /// Appends the link for loci the caller has already percent-encoded in a
+    /// way that is safe in a query value, such as `domain::igv::encode_value`
+    /// (exports have that encoding at hand for the IGV link, and a second
+    /// encoding pass per row cost a tenth of their time).
+    pub fn push_encoded<'a>(&self, out: &mut String, encoded: impl IntoIterator<Item = &'a str>) {
+        out.push_str(&self.prefix);
+        out.extend(encoded);
+        out.push_str(&self.suffix);
     }
 
-    /// Both links of `loci` as strings.
-    pub fn for_loci(&self, loci: &Loci) -> (String, String) {
-        let encoded: String = encode_value(&loci.to_string()).collect();
-        (
-            format!("{}{encoded}", self.relay),
-            format!("{}{encoded}", self.igv),
-        )
+    /// The link for `locus`.
+    pub fn to(&self, locus: &str) -> String {
+        let mut link = String::with_capacity(self.prefix.len() + locus.len() + 32);
+        self.push_to(&mut link, locus);
+        link
+    }
+}
+
+#[cfg(test)]
+mod row_link_tests {
+    use super::*;
+
+    #[test]
+    fn row_links_carry_the_same_loci_whichever_encoding_built_them() {
+        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
+        let link = urls.row_link(Some("hg38"));
+        let locus = "chr1:1-2 HLA-A*01:01";
+        let plain = link.to(locus);
+        let mut pre_encoded = String::new();
+        link.push_encoded(&mut pre_encoded, crate::domain::igv::encode_value(locus));
+        for text in [&plain, &pre_encoded] {
+            assert!(
+                text.starts_with("https://lab.example/igv/igv/goto?locus="),
+                "{text}"
+            );
+            let url = Url::parse(text).unwrap();
+            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            let expected = [("locus", locus), ("genome", "hg38"), ("landing", "1")];
+            assert_eq!(
+                pairs,
+                expected.map(|(k, v)| (k.to_owned(), v.to_owned())),
+                "{text}"
+            );
+        }
     }
 }

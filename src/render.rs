@@ -285,22 +285,20 @@ pub fn render(
                 .to_owned(),
         );
     }
-    let urls = ServiceUrls::new(options.relay_url.clone());
-    let genome_id = genome.map(|g| g.id().to_string());
+    let link =
+        ServiceUrls::new(options.relay_url.clone()).row_link(genome.map(|g| g.id().as_str()));
     let title = options.name.clone().unwrap_or_else(|| file_name(path));
     let to_static = |row: Row| -> StaticRow {
         match row.loci {
             Ok(loci) => {
                 let locus = loci.to_string();
-                let mut url = urls.goto(&locus, genome_id.as_deref());
-                url.query_pairs_mut().append_pair("landing", "1");
                 StaticRow {
                     line: row.line,
                     cells: row.cells,
                     raw: row.raw,
                     locus_display: loci.to_display_string(),
+                    url: Some(link.to(&locus)),
                     locus,
-                    url: Some(url.to_string()),
                     error: None,
                 }
             }
@@ -344,7 +342,7 @@ pub fn render(
             css: CSS,
             title: &title,
             kind: kind.name(),
-            genome: genome_id.as_deref().unwrap_or(""),
+            genome: genome.map_or("", |g| g.id().as_str()),
             relay: &relay,
             notes,
             columns: &columns,

@@ -24,6 +24,9 @@ const IGV_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
+/// IGV's goto command up to its one parameter's value.
+const GOTO_QUERY: &str = "/goto?locus=";
+
 pub const MAX_FILE_URL_BYTES: usize = 2048;
 const MAX_TRACK_NAME_CHARS: usize = 200;
 
@@ -74,7 +77,7 @@ impl IgvTarget {
     /// loci, printed and then [`encode_value`]d (as [`IgvCommand::to_url`]
     /// does). Exports build one per row from it.
     pub fn goto_prefix(&self) -> String {
-        format!("{}/goto?locus=", self.base)
+        format!("{}{GOTO_QUERY}", self.base)
     }
 }
 
@@ -342,7 +345,7 @@ impl IgvCommand {
         url.push_str(&target.base);
         if let Self::Goto { loci } = self {
             // The relay's hot path: no list of pairs to build.
-            url.push_str("/goto?locus=");
+            url.push_str(GOTO_QUERY);
             let mut text = String::with_capacity(64);
             let _ = loci.write_canonical(&mut text);
             url.extend(encode_value(&text));

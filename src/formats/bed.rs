@@ -184,18 +184,11 @@ impl BedStream {
     /// The next item and, for a text line, how many fields it had.
     fn read_item(&mut self) -> io::Result<Option<(Item, Option<usize>)>> {
         let kind = self.kind;
-        let max = self.lines.max();
         loop {
-            let Some(line) = self.lines.next_line()? else {
-                return Ok(None);
-            };
-            let (number, bytes) = match line {
-                Line::TooLong {
-                    number,
-                    len,
-                    prefix,
-                } => return Ok(Some((super::too_long(number, len, max, prefix), None))),
-                Line::Text { number, bytes } => (number, bytes),
+            let (number, bytes) = match super::next_line(&mut self.lines)? {
+                None => return Ok(None),
+                Some(Err(too_long)) => return Ok(Some((too_long, None))),
+                Some(Ok(line)) => line,
             };
             let Ok(text) = std::str::from_utf8(bytes) else {
                 let item = super::invalid(number, "line is not valid UTF-8 text", bytes);

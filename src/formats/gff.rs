@@ -11,7 +11,6 @@ use noodles::gff;
 use noodles::gff::feature::record::Strand;
 use noodles::gff::record::attributes::field::Value;
 
-use super::lines::Line;
 use super::{Input, Interval, Item, Record, RecordStream, StreamPosition};
 
 const COLUMNS: [&str; 8] = [
@@ -88,18 +87,11 @@ impl RecordStream for GffStream {
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {
-        let max = self.lines.max();
         while !self.done {
-            let Some(line) = self.lines.next_line()? else {
-                break;
-            };
-            let (number, bytes) = match line {
-                Line::TooLong {
-                    number,
-                    len,
-                    prefix,
-                } => return Ok(Some(super::too_long(number, len, max, prefix))),
-                Line::Text { number, bytes } => (number, bytes),
+            let (number, bytes) = match super::next_line(&mut self.lines)? {
+                None => break,
+                Some(Err(too_long)) => return Ok(Some(too_long)),
+                Some(Ok(line)) => line,
             };
             if is_blank(bytes) {
                 continue;

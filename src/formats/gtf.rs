@@ -6,7 +6,6 @@ use std::io::{self, BufRead};
 use noodles::gtf;
 
 use super::gff::{columns, first_label, is_blank, strand_text, to_interval};
-use super::lines::Line;
 use super::{Input, Item, Record, RecordStream, StreamPosition};
 
 const COLUMNS: [&str; 9] = [
@@ -52,18 +51,11 @@ impl RecordStream for GtfStream {
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {
-        let max = self.lines.max();
         loop {
-            let Some(line) = self.lines.next_line()? else {
-                return Ok(None);
-            };
-            let (number, bytes) = match line {
-                Line::TooLong {
-                    number,
-                    len,
-                    prefix,
-                } => return Ok(Some(super::too_long(number, len, max, prefix))),
-                Line::Text { number, bytes } => (number, bytes),
+            let (number, bytes) = match super::next_line(&mut self.lines)? {
+                None => return Ok(None),
+                Some(Err(too_long)) => return Ok(Some(too_long)),
+                Some(Ok(line)) => line,
             };
             if is_blank(bytes) {
                 continue;

@@ -438,6 +438,23 @@ fn invalid(line: u64, message: impl Into<String>, raw: &[u8]) -> Item {
     }
 }
 
+/// A line's number and its bytes, without the line ending.
+type NumberedLine<'a> = (u64, &'a [u8]);
+
+/// The next line of `lines` as its number and bytes (`None` at the end), or,
+/// for a line longer than the limit, the item that reports it.
+fn next_line(lines: &mut Input) -> io::Result<Option<Result<NumberedLine<'_>, Item>>> {
+    let max = lines.max();
+    Ok(lines.next_line()?.map(|line| match line {
+        lines::Line::TooLong {
+            number,
+            len,
+            prefix,
+        } => Err(too_long(number, len, max, prefix)),
+        lines::Line::Text { number, bytes } => Ok((number, bytes)),
+    }))
+}
+
 /// The item for a line longer than `max_line_bytes`.
 fn too_long(line: u64, len: u64, max: usize, prefix: &[u8]) -> Item {
     let cut = floor_char_boundary(prefix, RAW_PREVIEW_BYTES);

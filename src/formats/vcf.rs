@@ -234,18 +234,11 @@ impl RecordStream for VcfStream {
         if let Some(item) = self.queued.pop_front() {
             return Ok(Some(item));
         }
-        let max = self.lines.max();
         loop {
-            let Some(line) = self.lines.next_line()? else {
-                return Ok(None);
-            };
-            let (number, bytes) = match line {
-                Line::TooLong {
-                    number,
-                    len,
-                    prefix,
-                } => return Ok(Some(super::too_long(number, len, max, prefix))),
-                Line::Text { number, bytes } => (number, bytes),
+            let (number, bytes) = match super::next_line(&mut self.lines)? {
+                None => return Ok(None),
+                Some(Err(too_long)) => return Ok(Some(too_long)),
+                Some(Ok(line)) => line,
             };
             // Blank lines and stray header lines (as in concatenated VCFs) carry no variant.
             if bytes.is_empty() || bytes.starts_with(b"#") {

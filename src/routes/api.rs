@@ -232,12 +232,7 @@ pub fn link_for(state: &AppState, input: &str, genome: Option<&Genome>, flank: u
         Ok(loci) => LinkResult {
             input: input.to_owned(),
             locus: Some(loci.to_string()),
-            relay_url: Some(
-                state
-                    .urls
-                    .goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
-                    .to_string(),
-            ),
+            relay_url: Some(state.urls.goto_loci(&loci, genome)),
             igv_url: Some(IgvCommand::Goto { loci }.to_url(&state.igv)),
             error: None,
         },

@@ -87,12 +87,7 @@ fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> 
                 Ok(loci) => EmbedRow {
                     input: line.to_owned(),
                     display: loci.to_display_string(),
-                    relay_url: Some(
-                        state
-                            .urls
-                            .goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
-                            .to_string(),
-                    ),
+                    relay_url: Some(state.urls.goto_loci(&loci, genome)),
                     error: None,
                 },
                 Err(e) => EmbedRow {

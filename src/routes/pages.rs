@@ -65,12 +65,7 @@ fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppEr
             Ok(loci) => LocusRow {
                 input: line.to_owned(),
                 locus: Some(loci.to_display_string()),
-                relay_url: Some(
-                    state
-                        .urls
-                        .goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
-                        .to_string(),
-                ),
+                relay_url: Some(state.urls.goto_loci(&loci, genome)),
                 error: None,
             },
             Err(e) => LocusRow {

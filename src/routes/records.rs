@@ -19,7 +19,7 @@ use crate::formats::{self, CoordBase, FormatError, FormatKind, FormatOptions};
 use crate::linkpage::{
     DEFAULT_PER_PAGE, LocusResolver, MAX_PER_PAGE, Row, RowFilter, Rows, SeekableFile,
 };
-use crate::links::LoadLink;
+use crate::links::{LoadLink, RowLink};
 use crate::routes::query::QueryParams;
 use crate::startup::AppState;
 
@@ -263,14 +263,6 @@ impl<'a> RecordView<'a> {
         Some(url.to_string())
     }
 
-    fn goto_link(&self, state: &AppState, locus: &str) -> String {
-        let mut url = state.urls.goto(locus, self.genome.map(|g| g.id().as_str()));
-        // Links open in the named tab "igv-relay": the landing page keeps
-        // saying what was sent there, where IGV's 204 would leave it blank.
-        url.query_pairs_mut().append_pair("landing", "1");
-        url.to_string()
-    }
-
     pub fn page(
         &self,
         state: &AppState,
@@ -316,10 +308,11 @@ impl<'a> RecordView<'a> {
                 })?;
             columns = page.columns;
             has_next = page.has_next;
+            let link = state.urls.row_link(self.genome.map(|g| g.id().as_str()));
             rows_view = page
                 .rows
                 .into_iter()
-                .map(|row| self.row_view(state, &name, row))
+                .map(|row| self.row_view(state, &link, &name, row))
                 .collect();
         } else {
             note = Some(format!(
@@ -397,7 +390,7 @@ impl<'a> RecordView<'a> {
         out
     }
 
-    fn row_view(&self, state: &AppState, name: &str, row: Row) -> RowView {
+    fn row_view(&self, state: &AppState, link: &RowLink, name: &str, row: Row) -> RowView {
         match &row.loci {
             Ok(loci) => {
                 let locus = loci.to_string();
@@ -412,7 +405,7 @@ impl<'a> RecordView<'a> {
                     cells: row.cells,
                     raw: row.raw,
                     locus_display,
-                    relay_url: Some(self.goto_link(state, &locus)),
+                    relay_url: Some(link.to(&locus)),
                     load_go_url: self.load_link(state, name, Some(&locus)),
                     data_locus: locus,
                     error: None,
@@ -514,9 +507,7 @@ impl ChunkWriter {
 impl Write for ChunkWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.buf.extend_from_slice(data);
-        if self.buf.len() >= EXPORT_CHUNK_BYTES {
-            self.flush()?;
-        }
+        self.flush_when_full()?;
         Ok(data.len())
     }
 
@@ -581,10 +572,13 @@ impl ExportView {
                 )?;
             }
         }
-        let links = state.urls.goto_links(&state.igv, self.genome.as_deref());
-        // Reused for every row: the printed loci and their encoded form.
+        // Each row's two links: these prefixes and the row's loci.
+        let row_link = state.urls.row_link(self.genome.as_deref());
+        let igv_prefix = state.igv.goto_prefix();
+        // Reused for every row: the printed loci, their IGV encoding, the relay link.
         let mut locus = String::new();
         let mut encoded = String::new();
+        let mut relay = String::new();
         let mut first = true;
         while let Some(row) = rows.next_row()? {
             let error = row.loci.as_ref().err().map(String::as_str);
@@ -606,12 +600,13 @@ impl ExportView {
                     push_tsv_field(buf, &row.label);
                     buf.push(b'\t');
                     if linked {
-                        buf.extend_from_slice(links.relay_prefix().as_bytes());
-                        buf.extend_from_slice(encoded.as_bytes());
+                        relay.clear();
+                        row_link.push_encoded(&mut relay, [encoded.as_str()]);
+                        buf.extend_from_slice(relay.as_bytes());
                     }
                     buf.push(b'\t');
                     if linked {
-                        buf.extend_from_slice(links.igv_prefix().as_bytes());
+                        buf.extend_from_slice(igv_prefix.as_bytes());
                         buf.extend_from_slice(encoded.as_bytes());
                     }
                     buf.push(b'\t');
@@ -627,8 +622,12 @@ impl ExportView {
                         line: row.line,
                         label: &row.label,
                         locus: linked.then(|| locus.clone()),
-                        relay_url: linked.then(|| format!("{}{encoded}", links.relay_prefix())),
-                        igv_url: linked.then(|| format!("{}{encoded}", links.igv_prefix())),
+                        relay_url: linked.then(|| {
+                            let mut relay = String::new();
+                            row_link.push_encoded(&mut relay, [encoded.as_str()]);
+                            relay
+                        }),
+                        igv_url: linked.then(|| format!("{igv_prefix}{encoded}")),
                         error,
                     };
                     serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;
