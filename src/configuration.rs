@@ -164,6 +164,10 @@ impl<'de> Deserialize<'de> for ApiKey {
 pub struct DataSettings {
     #[serde(default)]
     pub roots: Vec<DataRootSettings>,
+    /// The built-in demo files as the root `demo`: `true` shows them, `false`
+    /// never; unset shows them only when no root is configured.
+    #[serde(default)]
+    pub demo: Option<bool>,
     /// Bases added on each side of every record's locus unless `?flank=` says otherwise.
     pub default_flank: u64,
 }

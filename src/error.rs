@@ -7,6 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
+use crate::domain::request::RequestError;
+use crate::links::ServiceUrls;
+
 /// Longest echo of a rejected value; the rest is cut so error pages stay small.
 const MAX_ECHOED_CHARS: usize = 200;
 
@@ -104,6 +107,24 @@ impl AppError {
     }
 }
 
+impl From<RequestError> for AppError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::Invalid {
+                param,
+                value,
+                reason,
+            } => AppError::InvalidParameter {
+                param,
+                value,
+                reason,
+            },
+            RequestError::Missing(param) => AppError::MissingParameter(param),
+            RequestError::Duplicate(name) => AppError::DuplicateParameter(name),
+        }
+    }
+}
+
 /// Whether the client prefers JSON (`Accept: application/json`).
 pub fn wants_json(req: &HttpRequest) -> bool {
     req.headers()
@@ -112,9 +133,11 @@ pub fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("application/json") && !accept.contains("text/html"))
 }
 
+/// The service's base URL for the error page's links: registered on its own
+/// (not read from the application state), so errors depend on nothing above them.
 fn base_path(req: &HttpRequest) -> String {
-    req.app_data::<actix_web::web::Data<crate::startup::AppState>>()
-        .map(|s| s.public_url.as_str().to_owned())
+    req.app_data::<actix_web::web::Data<ServiceUrls>>()
+        .map(|urls| urls.base().as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned())
 }
 

@@ -65,6 +65,14 @@ impl GenomeRegistry {
         })
     }
 
+    /// The genome a request's optional `genome` parameter names; blank is none.
+    pub fn lookup(&self, id: Option<&str>) -> Result<Option<&Genome>, GenomeError> {
+        match id.map(str::trim).filter(|id| !id.is_empty()) {
+            None => Ok(None),
+            Some(id) => self.get(id).map(Some),
+        }
+    }
+
     /// The genome for a Galaxy dbkey: the shipped/configured table first,
     /// then a genome with the same id. `?` (Galaxy's "unset") gives `None`.
     pub fn for_dbkey(&self, dbkey: &str) -> Option<&Genome> {

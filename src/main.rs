@@ -27,6 +27,10 @@ enum Command {
         /// A directory of result files to serve as a data root (repeatable).
         #[arg(long = "data-dir")]
         data_dirs: Vec<PathBuf>,
+        /// Show the built-in demo result files too (they are shown anyway when
+        /// no data root is configured).
+        #[arg(long)]
+        demo: bool,
     },
     /// Print the effective configuration, or what is wrong with it.
     CheckConfig,
@@ -96,15 +100,23 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve {
         bind: None,
         data_dirs: Vec::new(),
+        demo: false,
     }) {
         Command::CheckConfig => check_config(settings),
         Command::Healthcheck => healthcheck(&settings.server.bind),
         Command::Render(args) => render(&settings, *args),
-        Command::Serve { bind, data_dirs } => {
+        Command::Serve {
+            bind,
+            data_dirs,
+            demo,
+        } => {
             if let Some(bind) = bind {
                 settings.server.bind = bind;
             }
             settings.add_data_dirs(&data_dirs);
+            if demo {
+                settings.data.demo = Some(true);
+            }
             serve(settings)
         }
     }

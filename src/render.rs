@@ -12,11 +12,14 @@ use askama::Template;
 use url::Url;
 
 use crate::domain::genome::Genome;
+use crate::domain::igv::{IgvPort, IgvTarget};
 use crate::domain::loci::LociRules;
 use crate::formats::{self, FormatKind, FormatOptions};
 use crate::genomes::GenomeRegistry;
-use crate::linkpage::{LocusResolver, Row, RowFilter, Rows};
+use crate::linkpage::RowFilter;
 use crate::links::ServiceUrls;
+use crate::page::html::StaticPage;
+use crate::page::{FileView, PageContext, PageModel, PageRow, Source};
 use crate::sources::galaxy::{ColumnMetadata, for_extension};
 
 const CSS: &str = include_str!("../static/igv-relay.css");
@@ -71,33 +74,6 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> RenderError + '_ {
         path: path.display().to_string(),
         error,
     }
-}
-
-struct StaticRow {
-    line: u64,
-    cells: Vec<String>,
-    raw: Option<String>,
-    locus: String,
-    locus_display: String,
-    url: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "static_page.html")]
-struct StaticPage<'a> {
-    css: &'a str,
-    title: &'a str,
-    kind: &'static str,
-    genome: &'a str,
-    relay: &'a str,
-    notes: &'a [String],
-    columns: &'a [String],
-    rows: &'a [StaticRow],
-    page: usize,
-    prev: Option<String>,
-    next: Option<String>,
-    version: &'static str,
 }
 
 /// Resolves the format: `--format` (ours or a Galaxy datatype), else detection.
@@ -250,7 +226,7 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Writes the page(s).
+/// Writes the page(s): the page model's rows, a file of them at a time.
 pub fn render(
     options: &RenderOptions,
     registry: &GenomeRegistry,
@@ -272,49 +248,40 @@ pub fn render(
     );
     let head = reader.fill_buf().map_err(io_error(path))?.to_vec();
     let (kind, format_options) = kind_and_options(options, &head)?;
-    let (genome, mut notes) = genome(registry, options)?;
-    let input: Box<dyn BufRead + Send> = Box::new(reader);
-    let mut stream = formats::open(kind, input, &format_options)
-        .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
-    let columns = stream.columns().to_vec();
-    let resolver = LocusResolver::new(genome, stream.as_ref(), options.flank, rules);
-    if !resolver.checks_chromosomes() {
-        notes.push(
-            "No genome is set, so chromosome names were not checked: IGV opens a dialog for a \
-             name it does not know."
-                .to_owned(),
-        );
-    }
-    let link =
-        ServiceUrls::new(options.relay_url.clone()).row_link(genome.map(|g| g.id().as_str()));
-    let title = options.name.clone().unwrap_or_else(|| file_name(path));
-    let to_static = |row: Row| -> StaticRow {
-        match row.loci {
-            Ok(loci) => {
-                let locus = loci.to_string();
-                StaticRow {
-                    line: row.line,
-                    cells: row.cells,
-                    raw: row.raw,
-                    locus_display: loci.to_display_string(),
-                    url: Some(link.to(&locus)),
-                    locus,
-                    error: None,
-                }
-            }
-            Err(e) => StaticRow {
-                line: row.line,
-                cells: row.cells,
-                raw: row.raw,
-                locus: String::new(),
-                locus_display: String::new(),
-                url: None,
-                error: Some(e),
-            },
-        }
+    let (genome, notes) = genome(registry, options)?;
+    let urls = ServiceUrls::new(options.relay_url.clone());
+    // Static pages never link to IGV directly; the target only completes the context.
+    let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT)
+        .map_err(|e| RenderError::Input(e.to_string()))?;
+    let ctx = PageContext {
+        genomes: registry,
+        urls: &urls,
+        igv: &igv,
+        loci_rules: rules,
+        default_flank: options.flank,
+        decompression: FormatOptions::default().decompression,
     };
+    let source = Source {
+        name: options.name.clone().unwrap_or_else(|| file_name(path)),
+        notices: notes,
+        ..Source::default()
+    };
+    let view = FileView::new(
+        ctx,
+        kind,
+        genome,
+        options.flank,
+        RowFilter::default(),
+        format_options,
+        source,
+    );
+    let mut stream = view
+        .open(Box::new(reader))
+        .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
+    let mut rows = view.rows(stream.as_mut());
+    let mut model = view.model();
+    rows.describe(&mut model);
 
-    let mut rows = Rows::new(stream.as_mut(), resolver, RowFilter::default());
     let per_file = options.per_file.filter(|n| *n > 0);
     let cap = options.max_rows.unwrap_or(u64::MAX);
     let mut summary = RenderSummary {
@@ -322,15 +289,14 @@ pub fn render(
         shown: 0,
         files: Vec::new(),
     };
-    let mut page_rows: Vec<StaticRow> = Vec::new();
+    let mut page_rows: Vec<PageRow> = Vec::new();
     let mut page_no = 1;
     let relay = options.relay_url.to_string();
-    let write_page = |rows: &[StaticRow],
+    let write_page = |model: &mut PageModel,
+                      rows: Vec<PageRow>,
                       page: usize,
-                      has_next: bool,
-                      notes: &[String],
-                      out: &mut dyn Write|
-     -> Result<(), RenderError> {
+                      has_next: bool|
+     -> Result<PathBuf, RenderError> {
         let link = |n: usize| {
             options
                 .output
@@ -338,35 +304,29 @@ pub fn render(
                 .map(|o| file_name(&page_path(o, n)))
                 .unwrap_or_default()
         };
+        model.rows = rows;
+        model.page = page as u64;
+        model.prev_url = (per_file.is_some() && page > 1).then(|| link(page - 1));
+        model.next_url = (per_file.is_some() && has_next).then(|| link(page + 1));
         let html = StaticPage {
             css: CSS,
-            title: &title,
-            kind: kind.name(),
-            genome: genome.map_or("", |g| g.id().as_str()),
             relay: &relay,
-            notes,
-            columns: &columns,
-            rows,
-            page,
-            prev: (per_file.is_some() && page > 1).then(|| link(page - 1)),
-            next: (per_file.is_some() && has_next).then(|| link(page + 1)),
             version: env!("CARGO_PKG_VERSION"),
+            model,
         }
         .render()?;
-        out.write_all(html.as_bytes()).map_err(|e| RenderError::Io {
-            path: "the page".to_owned(),
-            error: e,
-        })
-    };
-    let open_page = |n: usize| -> Result<(PathBuf, Box<dyn Write>), RenderError> {
-        match &options.output {
+        let (target, mut out): (PathBuf, Box<dyn Write>) = match &options.output {
             Some(output) => {
-                let target = page_path(output, n);
+                let target = page_path(output, page);
                 let file = File::create(&target).map_err(io_error(&target))?;
-                Ok((target, Box::new(io::BufWriter::new(file))))
+                (target, Box::new(io::BufWriter::new(file)))
             }
-            None => Ok((PathBuf::from("-"), Box::new(io::stdout().lock()))),
-        }
+            None => (PathBuf::from("-"), Box::new(io::stdout().lock())),
+        };
+        out.write_all(html.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(io_error(&target))?;
+        Ok(target)
     };
     while let Some(row) = rows.next_row().map_err(io_error(path))? {
         summary.records += 1;
@@ -376,21 +336,18 @@ pub fn render(
         if let Some(n) = per_file
             && page_rows.len() == n
         {
-            let (target, mut out) = open_page(page_no)?;
-            write_page(&page_rows, page_no, true, &notes, out.as_mut())?;
-            out.flush().map_err(io_error(&target))?;
+            let target = write_page(&mut model, std::mem::take(&mut page_rows), page_no, true)?;
             summary.files.push(target);
-            page_rows.clear();
             page_no += 1;
         }
         summary.shown += 1;
-        page_rows.push(to_static(row));
+        page_rows.push(row);
     }
     if show {
         eprintln!();
     }
     if summary.records > summary.shown {
-        notes.insert(
+        model.notices.insert(
             0,
             format!(
                 "This page lists the first {} of the file's {} records (--max-rows); open the \
@@ -399,9 +356,7 @@ pub fn render(
             ),
         );
     }
-    let (target, mut out) = open_page(page_no)?;
-    write_page(&page_rows, page_no, false, &notes, out.as_mut())?;
-    out.flush().map_err(io_error(&target))?;
+    let target = write_page(&mut model, page_rows, page_no, false)?;
     summary.files.push(target);
     Ok(summary)
 }

@@ -10,91 +10,10 @@ use actix_web::{App, HttpServer, guard, web};
 use url::Url;
 
 use crate::configuration::{ConfigError, Settings};
-use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
-use crate::domain::loci::LociRules;
-use crate::genomes::{GenomeRegistry, RegistryError};
-use crate::links::ServiceUrls;
-use crate::metrics::{self, Metrics};
-use crate::middleware::{WebPolicy, request_context};
+use crate::metrics;
+use crate::middleware::request_context;
 use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
-use crate::sources::galaxy::GalaxyClient;
-use crate::sources::local::DataRoots;
-
-/// Everything a request handler may read; built once at start-up.
-#[derive(Debug)]
-pub struct AppState {
-    pub settings: Settings,
-    pub genomes: GenomeRegistry,
-    pub igv: IgvTarget,
-    pub public_url: Url,
-    pub urls: ServiceUrls,
-    pub allowed_hosts: AllowedHosts,
-    pub loci_rules: LociRules,
-    pub roots: DataRoots,
-    /// The configured Galaxy server (`galaxy.url`), if any.
-    pub galaxy: Option<GalaxyClient>,
-    pub metrics: Metrics,
-    pub web_policy: WebPolicy,
-    /// `/api/openapi.json`, generated once from the API's handlers.
-    pub openapi: String,
-}
-
-impl AppState {
-    pub fn new(settings: Settings, public_url: Url) -> Result<Self, StartupError> {
-        let genomes = GenomeRegistry::from_settings(&settings)?;
-        let port = IgvPort::new(u32::from(settings.igv.port)).ok_or_else(|| {
-            StartupError::Config(ConfigError::Invalid(format!(
-                "igv.port {} is outside 1024-65535",
-                settings.igv.port
-            )))
-        })?;
-        let igv = IgvTarget::new(&settings.igv.host, port)
-            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
-        for root in &settings.data.roots {
-            if let Some(genome) = &root.genome {
-                genomes.get(genome).map_err(|e| {
-                    StartupError::Config(ConfigError::Invalid(format!(
-                        "data root {}: {e}",
-                        root.name
-                    )))
-                })?;
-            }
-        }
-        let galaxy = GalaxyClient::new(&settings.galaxy, settings.galaxy_url()?)?;
-        let mut allowed_hosts =
-            AllowedHosts::new(settings.relay.allowed_file_hosts.iter().cloned())
-                .with_url(&public_url);
-        // IGV loads Galaxy datasets from Galaxy's own data URLs.
-        if let Some(galaxy) = &galaxy {
-            allowed_hosts = allowed_hosts.with_url(galaxy.base());
-        }
-        let loci_rules = LociRules {
-            max_loci: settings.relay.max_loci,
-            allow_feature_names: settings.relay.allow_feature_names,
-        };
-        let roots = DataRoots::new(&settings.data.roots);
-        let metrics = Metrics::new()
-            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
-        let web_policy = WebPolicy::from_settings(&settings)
-            .map_err(|e| StartupError::Config(ConfigError::Invalid(e)))?;
-        let openapi = api::openapi_document(&public_url)
-            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
-        Ok(Self {
-            metrics,
-            web_policy,
-            openapi,
-            genomes,
-            igv,
-            urls: ServiceUrls::new(public_url.clone()),
-            public_url,
-            allowed_hosts,
-            loci_rules,
-            roots,
-            galaxy,
-            settings,
-        })
-    }
-}
+pub use crate::state::{AppState, StartupError};
 
 /// Registers every route; shared by the server and in-process tests.
 pub fn configure_routes(cfg: &mut web::ServiceConfig) {
@@ -157,6 +76,11 @@ impl Application {
             .map_err(|e| StartupError::Bind(settings.server.bind.clone(), e))?;
         let public_url = settings.public_url(address)?;
         let state = web::Data::new(AppState::new(settings, public_url.clone())?);
+        let urls = web::Data::new(state.urls.clone());
+        let openapi = web::Data::new(
+            api::OpenApiDocument::generate(&public_url)
+                .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?,
+        );
         // Limits (SECURITY.md): slow or idle clients are cut off, and at most
         // `max_connections` are served at once (actix counts per worker).
         let limits = state.settings.limits.clone();
@@ -167,7 +91,10 @@ impl Application {
             // security headers, and is logged and counted.
             let mut app = App::new()
                 .wrap(from_fn(request_context))
-                .app_data(state.clone());
+                .app_data(state.clone())
+                .app_data(openapi.clone())
+                // Error pages link to the service's own pages (crate::error).
+                .app_data(urls.clone());
             if let Some(limit) = &relay_limit {
                 app = app.app_data(limit.clone());
             }
@@ -202,14 +129,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("cannot load genomes: {0}")]
-    Genomes(#[from] RegistryError),
-    #[error("cannot listen on {0}: {1}")]
-    Bind(String, std::io::Error),
 }

@@ -100,3 +100,122 @@ fn a_toml_file_overrides_the_defaults() {
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["relay"]["max_loci"], 3);
 }
+
+/// A free loopback port (the kernel's choice, released for the child to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The service started in `cwd` with `args` after `serve --bind`.
+fn serve_in(cwd: &std::path::Path, args: &[&str]) -> (Running, String) {
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = Command::new(BIN)
+        .current_dir(cwd)
+        .args(["serve", "--bind", &bind])
+        .args(args)
+        .env("XDG_CACHE_HOME", cwd.join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let base = format!("http://{bind}");
+    wait_for(&format!("{base}/healthz"));
+    (running, base)
+}
+
+#[test]
+fn the_built_in_demo_is_served_from_any_working_directory() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (_running, base) = serve_in(elsewhere.path(), &[]);
+    let listing = wait_for(&format!("{base}/files/demo/")).text().unwrap();
+    assert!(listing.contains("variants.vcf"), "{listing}");
+    let page = wait_for(&format!("{base}/files/demo/variants.vcf"));
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().unwrap().contains("data-locus=\"chr7:"));
+    let bam = reqwest::blocking::Client::new()
+        .get(format!("{base}/raw/demo/braf-reads.bam.bai"))
+        .header("Range", "bytes=0-3")
+        .send()
+        .unwrap();
+    assert_eq!(bam.status().as_u16(), 206);
+    assert_eq!(bam.bytes().unwrap().as_ref(), b"BAI\x01");
+    let ready: serde_json::Value = wait_for(&format!("{base}/readyz")).json().unwrap();
+    assert_eq!(ready["status"], "ready", "{ready}");
+}
+
+#[test]
+fn named_data_hides_the_demo_unless_it_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("results");
+    std::fs::create_dir(&results).unwrap();
+    std::fs::write(results.join("hits.bed"), "chr1\t10\t20\thit\n").unwrap();
+    let data_dir = results.to_str().unwrap();
+
+    let (running, base) = serve_in(dir.path(), &["--data-dir", data_dir]);
+    let roots = wait_for(&format!("{base}/files/")).text().unwrap();
+    assert!(roots.contains("results"), "{roots}");
+    assert!(!roots.contains("demo"), "{roots}");
+    assert_eq!(
+        wait_for(&format!("{base}/files/demo/")).status().as_u16(),
+        404
+    );
+    drop(running);
+
+    let (_running, base) = serve_in(dir.path(), &["--data-dir", data_dir, "--demo"]);
+    let roots = wait_for(&format!("{base}/files/")).text().unwrap();
+    assert!(
+        roots.contains("results") && roots.contains("demo"),
+        "{roots}"
+    );
+    assert_eq!(
+        wait_for(&format!("{base}/files/demo/peaks.bed"))
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[test]
+fn a_data_root_that_does_not_exist_is_a_start_up_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("roots.yaml");
+    std::fs::write(
+        &config,
+        "data:\n  roots:\n    - { name: results, path: /nonexistent/igv-relay-results }\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("results") && err.contains("/nonexistent/igv-relay-results"),
+        "{err}"
+    );
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--data-dir",
+            "/nonexistent/elsewhere",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/elsewhere"));
+}

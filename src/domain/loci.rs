@@ -36,6 +36,32 @@ pub type LocusList = SmallVec<[Locus; 2]>;
 pub struct Loci(LocusList);
 
 impl Loci {
+    /// [`Loci::parse`], each locus then widened by `flank` bases on each side
+    /// (clamped to the chromosome) and checked again exactly as the relay
+    /// will check it.
+    pub fn parse_with_flank(
+        input: &str,
+        rules: LociRules,
+        genome: Option<&Genome>,
+        flank: u64,
+    ) -> Result<Self, LociError> {
+        let loci = Self::parse(input, rules, genome)?;
+        if flank == 0 {
+            return Ok(loci);
+        }
+        let widened: Vec<String> = loci
+            .as_slice()
+            .iter()
+            .map(|locus| {
+                let length = genome
+                    .and_then(|g| g.chromosome(locus.chrom().as_str()))
+                    .map(|c| c.length);
+                locus.with_flank(flank, length).to_string()
+            })
+            .collect();
+        Self::parse(&widened.join(" "), rules, genome)
+    }
+
     pub fn parse(
         input: &str,
         rules: LociRules,

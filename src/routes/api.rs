@@ -16,10 +16,10 @@ use utoipa_actix_web::{AppExt, OpenApiFactory};
 
 use crate::domain::genome::Genome;
 use crate::domain::igv::IgvCommand;
-use crate::domain::loci::{Loci, LociRules};
+use crate::domain::loci::Loci;
 use crate::error::AppError;
 use crate::middleware::api_cors;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Most inputs one `POST /api/links` may carry.
 pub const MAX_LINK_INPUTS: usize = 1000;
@@ -54,17 +54,23 @@ pub fn scope() -> impl HttpServiceFactory + OpenApiFactory {
         .wrap(from_fn(api_cors))
 }
 
-/// The OpenAPI document of [`scope`], with the public URL as its server so the
-/// paths resolve behind a path prefix too.
-pub fn openapi_document(public_url: &Url) -> Result<String, serde_json::Error> {
-    let (_app, mut doc) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .service(scope())
-        .split_for_parts();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc.servers = Some(vec![Server::new(public_url.as_str().trim_end_matches('/'))]);
-    doc.to_pretty_json()
+/// `/api/openapi.json`, generated once at start-up from the handlers.
+#[derive(Debug)]
+pub struct OpenApiDocument(String);
+
+impl OpenApiDocument {
+    /// The OpenAPI document of [`scope`], with the public URL as its server so
+    /// the paths resolve behind a path prefix too.
+    pub fn generate(public_url: &Url) -> Result<Self, serde_json::Error> {
+        let (_app, mut doc) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .service(scope())
+            .split_for_parts();
+        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        doc.servers = Some(vec![Server::new(public_url.as_str().trim_end_matches('/'))]);
+        doc.to_pretty_json().map(Self)
+    }
 }
 
 /// Loci to turn into relay links.
@@ -160,7 +166,16 @@ async fn links(
             format!("at most {MAX_LINK_INPUTS} loci per request"),
         )));
     }
-    let genome = lookup_genome(&state, request.genome.as_deref()).map_err(ApiError)?;
+    let genome = state
+        .genomes
+        .lookup(request.genome.as_deref())
+        .map_err(|e| {
+            ApiError(AppError::invalid(
+                "genome",
+                request.genome.as_deref().unwrap_or(""),
+                e,
+            ))
+        })?;
     let results = request
         .loci
         .iter()
@@ -197,10 +212,10 @@ async fn genomes(state: web::Data<AppState>) -> web::Json<GenomesResponse> {
 /// This document.
 #[utoipa::path(responses((status = OK, description = "The OpenAPI 3.1 document")))]
 #[get("/openapi.json")]
-async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+async fn openapi_json(document: web::Data<OpenApiDocument>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(state.openapi.clone())
+        .body(document.0.clone())
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -211,24 +226,9 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     ))))
 }
 
-/// Resolves the optional genome id of a request.
-pub fn lookup_genome<'a>(
-    state: &'a AppState,
-    id: Option<&str>,
-) -> Result<Option<&'a Genome>, AppError> {
-    match id.map(str::trim).filter(|id| !id.is_empty()) {
-        None => Ok(None),
-        Some(id) => state
-            .genomes
-            .get(id)
-            .map(Some)
-            .map_err(|e| AppError::invalid("genome", id, e)),
-    }
-}
-
 /// The relay link for one input (one or several space-separated loci).
 pub fn link_for(state: &AppState, input: &str, genome: Option<&Genome>, flank: u64) -> LinkResult {
-    match parse_with_flank(input.trim(), state.loci_rules, genome, flank) {
+    match Loci::parse_with_flank(input.trim(), state.loci_rules, genome, flank) {
         Ok(loci) => LinkResult {
             input: input.to_owned(),
             locus: Some(loci.to_string()),
@@ -241,33 +241,9 @@ pub fn link_for(state: &AppState, input: &str, genome: Option<&Genome>, flank: u
             locus: None,
             relay_url: None,
             igv_url: None,
-            error: Some(error),
+            error: Some(error.to_string()),
         },
     }
-}
-
-pub fn parse_with_flank(
-    input: &str,
-    rules: LociRules,
-    genome: Option<&Genome>,
-    flank: u64,
-) -> Result<Loci, String> {
-    let loci = Loci::parse(input, rules, genome).map_err(|e| e.to_string())?;
-    if flank == 0 {
-        return Ok(loci);
-    }
-    // Widened loci are checked again exactly as the relay will check them.
-    let widened: Vec<String> = loci
-        .as_slice()
-        .iter()
-        .map(|locus| {
-            let length = genome
-                .and_then(|g| g.chromosome(locus.chrom().as_str()))
-                .map(|c| c.length);
-            locus.with_flank(flank, length).to_string()
-        })
-        .collect();
-    Loci::parse(&widened.join(" "), rules, genome).map_err(|e| e.to_string())
 }
 
 /// An error of the JSON API: always a JSON body, whatever the `Accept` header.

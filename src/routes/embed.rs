@@ -7,10 +7,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::domain::loci::Loci;
 use crate::error::AppError;
-use crate::routes::api::{lookup_genome, parse_with_flank};
-use crate::routes::query::QueryParams;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::QueryParams;
 
 /// Most lines one embed page shows.
 pub const MAX_EMBED_LINES: usize = 100;
@@ -62,7 +62,11 @@ pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 
 fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> {
     let params = QueryParams::parse(req.query_string())?;
-    let genome = lookup_genome(state, params.non_empty("genome"))?;
+    let genome_id = params.non_empty("genome");
+    let genome = state
+        .genomes
+        .lookup(genome_id)
+        .map_err(|e| AppError::invalid("genome", genome_id.unwrap_or(""), e))?;
     let flank = params.number("flank")?.unwrap_or(0);
     let text = params.required("loci")?;
     let lines: Vec<&str> = text
@@ -83,7 +87,7 @@ fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> 
     Ok(lines
         .into_iter()
         .map(
-            |line| match parse_with_flank(line, state.loci_rules, genome, flank) {
+            |line| match Loci::parse_with_flank(line, state.loci_rules, genome, flank) {
                 Ok(loci) => EmbedRow {
                     input: line.to_owned(),
                     display: loci.to_display_string(),
@@ -94,7 +98,7 @@ fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> 
                     input: line.to_owned(),
                     display: line.to_owned(),
                     relay_url: None,
-                    error: Some(e),
+                    error: Some(e.to_string()),
                 },
             },
         )

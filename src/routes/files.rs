@@ -12,11 +12,12 @@ use url::Url;
 
 use crate::error::{AppError, Rejection};
 use crate::formats::{self, FormatKind, FormatOptions};
-use crate::routes::pages::html;
-use crate::routes::query::QueryParams;
-use crate::routes::records::{Outcome, RecordView, Source, render};
+use crate::page::{
+    ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage, supported_formats_list,
+};
 use crate::sources::local::{LocalPath, PathError};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{QueryParams, html, render, respond};
 
 /// Bytes read from the start of a file to recognise its format.
 const SNIFF_BYTES: u64 = 64 * 1024;
@@ -107,15 +108,19 @@ pub async fn file_or_dir(
     let tail = tail.into_inner();
     let query = req.query_string().to_owned();
     // File reading is blocking work; keep it off the async workers.
-    let outcome = web::block(move || respond(&state, &tail, &query)).await;
+    let outcome = web::block(move || file_outcome(&state, &tail, &query)).await;
     match outcome {
-        Ok(Ok(outcome)) => Ok(outcome.into_response()),
+        Ok(Ok(outcome)) => Ok(respond(outcome)),
         Ok(Err(e)) => Err(e.for_request(&req)),
         Err(e) => Err(AppError::Internal(e.to_string()).for_request(&req)),
     }
 }
 
-fn respond(state: &std::sync::Arc<AppState>, tail: &str, query: &str) -> Result<Outcome, AppError> {
+fn file_outcome(
+    state: &std::sync::Arc<AppState>,
+    tail: &str,
+    query: &str,
+) -> Result<Outcome, AppError> {
     let local = state
         .roots
         .resolve(tail.trim_end_matches('/'))
@@ -125,20 +130,21 @@ fn respond(state: &std::sync::Arc<AppState>, tail: &str, query: &str) -> Result<
     }
     let params = QueryParams::parse(query)?;
     let kind = sniff(&local)?;
-    let export = params.non_empty("format").map(str::to_owned);
+    let export = ExportFormat::from_query(params.query())?;
     let view = file_view(state, &local, kind, &params)?;
-    match export.as_deref() {
-        None | Some("html") => view
-            .page(state, &params, Box::new(|| open_local(&local.absolute)))
-            .map(Outcome::Html),
-        Some(f @ ("tsv" | "json" | "igv-batch")) => {
-            view.export(state.clone(), open_local(&local.absolute)?, f)
+    match export {
+        None => {
+            let model = view.page(
+                Paging::from_query(params.query())?,
+                Box::new(|| open_local(&local.absolute)),
+            )?;
+            render(ServedPage {
+                base: state.urls.base().as_str(),
+                model: &model,
+            })
+            .map(Outcome::Html)
         }
-        Some(other) => Err(AppError::invalid(
-            "format",
-            other,
-            "expected html, tsv, json or igv-batch",
-        )),
+        Some(format) => view.export(state.clone(), open_local(&local.absolute)?, format),
     }
 }
 
@@ -214,10 +220,7 @@ fn sniff(local: &LocalPath<'_>) -> Result<FormatKind, AppError> {
 fn unsupported(name: &str) -> AppError {
     AppError::UnsupportedFormat {
         message: format!("{name}: this file's format is not recognised"),
-        supported: formats::supported_formats()
-            .iter()
-            .map(|(n, e)| ((*n).to_owned(), (*e).to_owned()))
-            .collect(),
+        supported: supported_formats_list(),
     }
 }
 
@@ -228,7 +231,7 @@ fn file_view<'a>(
     local: &LocalPath<'_>,
     kind: FormatKind,
     params: &QueryParams,
-) -> Result<RecordView<'a>, AppError> {
+) -> Result<FileView<'a>, AppError> {
     let raw_url = local_url(state, "raw/", local).to_string();
     let index_url = kind
         .index_suffixes()
@@ -246,19 +249,19 @@ fn file_view<'a>(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        page_url: local_url(state, "files/", local),
+        page_url: Some(local_url(state, "files/", local)),
         fixed_query: Vec::new(),
-        download_url: raw_url.clone(),
+        download_url: Some(raw_url.clone()),
         load_file_url: Some(raw_url),
         index_url,
         igv_format: kind.igv_format(),
         notices: Vec::new(),
         local_path: Some(local.absolute.clone()),
     };
-    RecordView::new(
-        state,
+    FileView::from_query(
+        state.page_context(),
         kind,
-        params,
+        params.query(),
         local.root.genome.as_deref(),
         FormatOptions::default(),
         source,

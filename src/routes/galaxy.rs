@@ -21,13 +21,13 @@ use url::Url;
 
 use crate::error::{AppError, Rejection, wants_json};
 use crate::formats::FormatKind;
-use crate::routes::query::QueryParams;
-use crate::routes::records::{self, Outcome, RecordView, Source};
+use crate::page::{ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage};
 use crate::sources::galaxy::{
     BodyReader, ColumnMetadata, Dataset, DatasetId, GalaxyClient, GalaxyError, GalaxyFormat,
     Readiness, SUPPORTED_DATATYPES, for_extension,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{QueryParams, render, respond};
 
 /// Seconds between reloads of the page for a dataset Galaxy is still making.
 const REFRESH_SECS: u32 = 5;
@@ -92,7 +92,7 @@ struct Plan {
     format: GalaxyFormat,
     default_genome: Option<String>,
     source: Source,
-    export: Option<&'static str>,
+    export: Option<ExportFormat>,
 }
 
 /// Renders the page (or streams an export) off the async workers, and
@@ -113,10 +113,10 @@ async fn finish(
             source,
             export,
         } = plan;
-        let view = RecordView::new(
-            &state,
+        let view = FileView::from_query(
+            state.page_context(),
             format.kind,
-            &params,
+            params.query(),
             default_genome.as_deref(),
             format.options,
             source,
@@ -126,15 +126,20 @@ async fn finish(
                 .ok_or_else(|| AppError::Internal("no dataset contents were opened".into()))
         };
         match export {
-            None => view
-                .page(&state, &params, Box::new(input))
-                .map(Outcome::Html),
+            None => {
+                let model = view.page(Paging::from_query(params.query())?, Box::new(input))?;
+                render(ServedPage {
+                    base: state.urls.base().as_str(),
+                    model: &model,
+                })
+                .map(Outcome::Html)
+            }
             Some(format) => view.export(state.clone(), input()?, format),
         }
     })
     .await;
     match outcome {
-        Ok(Ok(outcome)) => Ok(outcome.into_response()),
+        Ok(Ok(outcome)) => Ok(respond(outcome)),
         Ok(Err(e)) => Err(failure.and_then(|f| f.get()).map(upstream).unwrap_or(e)),
         Err(e) => Err(AppError::Internal(e.to_string())),
     }
@@ -162,7 +167,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         .ok_or(AppError::MissingParameter("ext"))?
         .trim();
     let format = for_extension(ext, &ColumnMetadata::default()).ok_or_else(|| unsupported(ext))?;
-    let export = records::export_format(&params)?;
+    let export = ExportFormat::from_query(params.query())?;
     let dbkey = params.non_empty("dbkey").unwrap_or("?").trim();
     let name = params
         .non_empty("name")
@@ -191,9 +196,9 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
     let source = Source {
         export_name: name.clone(),
         name,
-        page_url: state.urls.url("galaxy/display", &[]),
+        page_url: Some(state.urls.url("galaxy/display", &[])),
         fixed_query,
-        download_url: data_url.to_string(),
+        download_url: Some(data_url.to_string()),
         load_file_url: format.igv_format.map(|_| data_url.to_string()),
         index_url: format
             .index_suffix
@@ -270,7 +275,7 @@ async fn dataset_page(
     }
     let id = DatasetId::parse(id_text).map_err(|e| AppError::invalid("id", id_text, e))?;
     let params = QueryParams::parse(req.query_string())?;
-    let export = records::export_format(&params)?;
+    let export = ExportFormat::from_query(params.query())?;
     let meta = galaxy.dataset(&id).await.map_err(upstream)?;
     let page_url = state.urls.url(&format!("galaxy/datasets/{id}"), &[]);
     match meta.readiness() {
@@ -339,12 +344,14 @@ async fn dataset_page(
     let source = Source {
         export_name: name.clone(),
         name,
-        page_url,
+        page_url: Some(page_url),
         fixed_query: Vec::new(),
-        download_url: data_url
-            .as_ref()
-            .map(Url::to_string)
-            .unwrap_or_else(|| download.to_string()),
+        download_url: Some(
+            data_url
+                .as_ref()
+                .map(Url::to_string)
+                .unwrap_or_else(|| download.to_string()),
+        ),
         load_file_url: data_url.as_ref().map(Url::to_string),
         index_url: data_url
             .as_ref()
@@ -440,6 +447,6 @@ fn wait_page(
         galaxy_url: galaxy.base().as_str(),
         page_url: page_url.as_str(),
     };
-    let html = records::render(page)?;
+    let html = render(page)?;
     Ok(response.content_type("text/html; charset=utf-8").body(html))
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::error::{AppError, Rejection};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The process is alive and serving.
 pub async fn healthz() -> HttpResponse {

@@ -8,6 +8,4 @@ pub mod files;
 pub mod galaxy;
 pub mod health;
 pub mod pages;
-pub mod query;
-pub mod records;
 pub mod relay;

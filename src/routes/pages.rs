@@ -10,9 +10,8 @@ use serde::Deserialize;
 use crate::domain::igv::IgvPort;
 use crate::domain::loci::Loci;
 use crate::error::{AppError, Rejection};
-use crate::routes::query::QueryParams;
-use crate::routes::relay::PORT_COOKIE;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::{PORT_COOKIE, QueryParams, html};
 
 /// Most lines the start page turns into links at once.
 const MAX_START_LINES: usize = 500;
@@ -164,13 +163,4 @@ pub async fn save_settings(
         .cookie(cookie)
         .insert_header((header::LOCATION, back.as_str()))
         .finish())
-}
-
-pub fn html<T: Template>(page: T) -> Result<HttpResponse, AppError> {
-    let body = page
-        .render()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
 }

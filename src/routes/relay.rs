@@ -22,11 +22,8 @@ use crate::domain::igv::{IgvCommand, IgvPort, IgvTarget};
 use crate::domain::request::{self, Genomes, Query, RelayRules, RequestError};
 use crate::error::{AppError, Rejection};
 use crate::genomes::GenomeRegistry;
-use crate::routes::query::QueryParams;
-use crate::startup::AppState;
-
-/// The cookie a user's settings page stores their IGV port in.
-pub const PORT_COOKIE: &str = "igv_port";
+use crate::state::AppState;
+use crate::web::{PORT_COOKIE, QueryParams};
 
 pub async fn goto(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
     relay(&req, &state, request::parse_goto).map_err(|e| e.for_request(&req))

@@ -5,7 +5,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::configuration::DataRootSettings;
+use crate::configuration::{DataRootSettings, DataSettings};
+use crate::sources::demo;
 
 #[derive(Debug, Clone)]
 pub struct DataRoot {
@@ -58,7 +59,58 @@ pub enum PathError {
     NotFound(String),
 }
 
+/// Why the configured data roots cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum RootsError {
+    #[error("data root {name:?}: the directory {path} does not exist or cannot be read: {error}")]
+    Missing {
+        name: String,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("data root {name:?}: {path} is not a directory")]
+    NotADirectory { name: String, path: PathBuf },
+    #[error("two data roots are named {0:?}")]
+    Duplicate(String),
+    #[error("cannot write the built-in demo files: {0}")]
+    Demo(std::io::Error),
+}
+
 impl DataRoots {
+    /// The configured roots, each checked to exist (a typo in a path is a
+    /// start-up error naming it, not a listing that answers 404), and the
+    /// built-in demo: shown when asked for (`data.demo: true`, `--demo`), or
+    /// when no root is configured and it was not turned off.
+    pub fn from_settings(data: &DataSettings) -> Result<Self, RootsError> {
+        let mut roots = Vec::new();
+        for root in &data.roots {
+            let meta = std::fs::metadata(&root.path).map_err(|error| RootsError::Missing {
+                name: root.name.clone(),
+                path: root.path.clone(),
+                error,
+            })?;
+            if !meta.is_dir() {
+                return Err(RootsError::NotADirectory {
+                    name: root.name.clone(),
+                    path: root.path.clone(),
+                });
+            }
+            if data.roots.iter().filter(|r| r.name == root.name).count() > 1 {
+                return Err(RootsError::Duplicate(root.name.clone()));
+            }
+            roots.push(root.clone());
+        }
+        let show_demo = data.demo.unwrap_or(data.roots.is_empty());
+        if show_demo && !roots.iter().any(|r| r.name == demo::ROOT_NAME) {
+            roots.push(DataRootSettings {
+                name: demo::ROOT_NAME.to_owned(),
+                path: demo::materialize().map_err(RootsError::Demo)?,
+                genome: Some(demo::GENOME.to_owned()),
+            });
+        }
+        Ok(Self::new(&roots))
+    }
+
     pub fn new(settings: &[DataRootSettings]) -> Self {
         let roots = settings
             .iter()

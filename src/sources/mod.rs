@@ -1,5 +1,6 @@
 //! Where result files come from.
 
+pub mod demo;
 pub mod galaxy;
 pub mod local;
 pub mod remote;

@@ -3,28 +3,10 @@
 //! might trust the first. The parsing itself is pure and lives in
 //! [`crate::domain::request`]; this wrapper speaks [`AppError`].
 
-use crate::domain::request::{Query, RequestError};
+use crate::domain::request::Query;
 use crate::error::AppError;
 
 pub use crate::domain::request::MAX_QUERY_BYTES;
-
-impl From<RequestError> for AppError {
-    fn from(e: RequestError) -> Self {
-        match e {
-            RequestError::Invalid {
-                param,
-                value,
-                reason,
-            } => AppError::InvalidParameter {
-                param,
-                value,
-                reason,
-            },
-            RequestError::Missing(param) => AppError::MissingParameter(param),
-            RequestError::Duplicate(name) => AppError::DuplicateParameter(name),
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct QueryParams {

@@ -1,0 +1,307 @@
+//! Exports: every row of a view as TSV, JSON or an IGV batch script,
+//! written on a thread of their own into a bounded channel of chunks. Memory
+//! stays flat whatever the file size, and a client that goes away stops the
+//! writer (the channel closes).
+
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::domain::igv::encode_value;
+use crate::domain::request::Query;
+use crate::error::AppError;
+use crate::formats::{FormatKind, FormatOptions, RecordStream};
+use crate::linkpage::{LocusResolver, RowFilter, Rows};
+use crate::page::{ContextOwner, Outcome, PageContext, open_stream};
+
+/// Export chunks handed to the response stream.
+const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
+
+/// The chunks of an export, in order; an error ends the body early.
+pub type ExportChunks = tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>;
+type ChunkSender = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// The writers a view can be exported with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Tsv,
+    Json,
+    IgvBatch,
+}
+
+impl ExportFormat {
+    /// `?format=`: `None` (or `html`) is the page itself.
+    pub fn from_query(query: &Query) -> Result<Option<Self>, AppError> {
+        match query.non_empty("format") {
+            None | Some("html") => Ok(None),
+            Some("tsv") => Ok(Some(Self::Tsv)),
+            Some("json") => Ok(Some(Self::Json)),
+            Some("igv-batch") => Ok(Some(Self::IgvBatch)),
+            Some(other) => Err(AppError::invalid(
+                "format",
+                other,
+                "expected html, tsv, json or igv-batch",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tsv => "tsv",
+            Self::Json => "json",
+            Self::IgvBatch => "igv-batch",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Tsv => "text/tab-separated-values; charset=utf-8",
+            Self::IgvBatch => "text/plain; charset=utf-8",
+        }
+    }
+
+    /// The name an export is saved under. Without one the browser names the
+    /// download after the URL, so "Export TSV" on calls.vcf saved a TSV called
+    /// calls.vcf. Only plain ASCII survives: the name goes into a header.
+    fn file_name(self, name: &str) -> String {
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let suffix = match self {
+            Self::Tsv => "igv-links.tsv",
+            Self::Json => "igv-links.json",
+            Self::IgvBatch => "igv-batch.txt",
+        };
+        format!("{safe}.{suffix}")
+    }
+}
+
+/// Everything an export's writer thread needs, owned.
+pub(crate) struct ExportJob {
+    pub kind: FormatKind,
+    pub genome: Option<String>,
+    pub flank: u64,
+    pub filter: RowFilter,
+    pub options: FormatOptions,
+    pub format: ExportFormat,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+struct ExportRow<'a> {
+    line: u64,
+    label: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locus: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relay_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    igv_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+/// Writes into chunks and hands each full chunk to the channel.
+struct ChunkWriter {
+    buf: Vec<u8>,
+    tx: ChunkSender,
+}
+
+impl ChunkWriter {
+    /// Hands the chunk on once it is full, after rows were appended to `buf`.
+    fn flush_when_full(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= EXPORT_CHUNK_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        self.flush_when_full()?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = Vec::with_capacity(EXPORT_CHUNK_BYTES * 2);
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, next));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl ExportJob {
+    /// Opens the stream (so a file that cannot be read is still an error
+    /// response) and starts the writer thread.
+    pub(crate) fn start<C: ContextOwner>(
+        self,
+        owner: Arc<C>,
+        input: Box<dyn BufRead + Send>,
+    ) -> Result<Outcome, AppError> {
+        // Exports show no cells, and read the whole file: records without
+        // cells are much cheaper, and inflating ahead on a second thread
+        // keeps the parsing thread busy.
+        let options = FormatOptions {
+            cells: false,
+            read_ahead: true,
+            ..self.options.clone()
+        };
+        let stream = open_stream(self.kind, input, &options)?;
+        let (tx, chunks) = tokio::sync::mpsc::channel(8);
+        let content_type = self.format.content_type();
+        let file_name = self.format.file_name(&self.name);
+        std::thread::spawn(move || self.write_all(owner.page_context(), stream, tx));
+        Ok(Outcome::Export {
+            chunks,
+            content_type,
+            file_name,
+        })
+    }
+
+    fn write_all(
+        self,
+        ctx: PageContext<'_>,
+        mut stream: Box<dyn RecordStream + Send>,
+        tx: ChunkSender,
+    ) {
+        let mut out = ChunkWriter {
+            buf: Vec::with_capacity(EXPORT_CHUNK_BYTES * 2),
+            tx: tx.clone(),
+        };
+        let result = self
+            .write_rows(ctx, stream.as_mut(), &mut out)
+            .and_then(|()| out.flush());
+        if let Err(e) = result
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            // The status line is gone already; end the body with the error so
+            // the client sees a truncated transfer rather than a clean end.
+            let _ = tx.blocking_send(Err(e));
+        }
+    }
+
+    fn write_rows(
+        &self,
+        ctx: PageContext<'_>,
+        stream: &mut (dyn RecordStream + Send),
+        out: &mut ChunkWriter,
+    ) -> std::io::Result<()> {
+        let genome = match &self.genome {
+            Some(id) => ctx.genomes.get(id).ok(),
+            None => None,
+        };
+        let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
+        let mut rows = Rows::new(stream, resolver, self.filter.clone());
+        match self.format {
+            ExportFormat::Tsv => writeln!(out, "line\tlocus\tlabel\trelay_url\tigv_url\terror")?,
+            ExportFormat::Json => out.write_all(b"[")?,
+            ExportFormat::IgvBatch => {
+                writeln!(out, "snapshotDirectory snapshots")?;
+                // A file name may hold a line break; unescaped, the rest of the
+                // name would be run by IGV as a batch command.
+                writeln!(
+                    out,
+                    "# IGV batch script from igv-relay for {}: one snapshot per record",
+                    self.name.replace(char::is_control, "?")
+                )?;
+            }
+        }
+        // Each row's two links: these prefixes and the row's loci.
+        let row_link = ctx.urls.row_link(self.genome.as_deref());
+        let igv_prefix = ctx.igv.goto_prefix();
+        // Reused for every row: the printed loci, their IGV encoding, the relay link.
+        let mut locus = String::new();
+        let mut encoded = String::new();
+        let mut relay = String::new();
+        let mut first = true;
+        while let Some(row) = rows.next_row()? {
+            let error = row.loci.as_ref().err().map(String::as_str);
+            locus.clear();
+            encoded.clear();
+            if let Ok(loci) = &row.loci {
+                let _ = loci.write_canonical(&mut locus);
+                encoded.extend(encode_value(&locus));
+            }
+            let linked = row.loci.is_ok();
+            match self.format {
+                ExportFormat::Tsv => {
+                    // Appended piece by piece: no string per field, no `fmt`.
+                    let buf = &mut out.buf;
+                    buf.extend_from_slice(itoa::Buffer::new().format(row.line).as_bytes());
+                    buf.push(b'\t');
+                    buf.extend_from_slice(locus.as_bytes());
+                    buf.push(b'\t');
+                    push_tsv_field(buf, &row.label);
+                    buf.push(b'\t');
+                    if linked {
+                        relay.clear();
+                        row_link.push_encoded(&mut relay, [encoded.as_str()]);
+                        buf.extend_from_slice(relay.as_bytes());
+                    }
+                    buf.push(b'\t');
+                    if linked {
+                        buf.extend_from_slice(igv_prefix.as_bytes());
+                        buf.extend_from_slice(encoded.as_bytes());
+                    }
+                    buf.push(b'\t');
+                    push_tsv_field(buf, error.unwrap_or(""));
+                    buf.push(b'\n');
+                    out.flush_when_full()?;
+                }
+                ExportFormat::Json => {
+                    if !first {
+                        out.write_all(b",")?;
+                    }
+                    let record = ExportRow {
+                        line: row.line,
+                        label: &row.label,
+                        locus: linked.then(|| locus.clone()),
+                        relay_url: linked.then(|| {
+                            let mut relay = String::new();
+                            row_link.push_encoded(&mut relay, [encoded.as_str()]);
+                            relay
+                        }),
+                        igv_url: linked.then(|| format!("{igv_prefix}{encoded}")),
+                        error,
+                    };
+                    serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;
+                }
+                ExportFormat::IgvBatch => {
+                    if linked {
+                        writeln!(out, "goto {locus}\nsnapshot")?;
+                    }
+                }
+            }
+            first = false;
+        }
+        if self.format == ExportFormat::Json {
+            out.write_all(b"]\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends `value` with its tabs and line breaks as spaces: they would break
+/// the TSV's shape.
+fn push_tsv_field(buf: &mut Vec<u8>, value: &str) {
+    buf.extend(value.bytes().map(|b| match b {
+        b'\t' | b'\n' | b'\r' => b' ',
+        other => other,
+    }));
+}

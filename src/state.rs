@@ -1,0 +1,119 @@
+//! What every request handler shares, built once from the settings. Imports
+//! no route and nothing of start-up: routes, middleware and error pages all
+//! read it, so it sits below them.
+
+use url::Url;
+
+use crate::configuration::{ConfigError, Settings};
+use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
+use crate::domain::loci::LociRules;
+use crate::genomes::{GenomeRegistry, RegistryError};
+use crate::links::ServiceUrls;
+use crate::metrics::Metrics;
+use crate::page::{ContextOwner, PageContext};
+use crate::sources::galaxy::GalaxyClient;
+use crate::sources::local::{DataRoots, RootsError};
+use crate::web::policy::WebPolicy;
+
+/// Everything a request handler may read; built once at start-up.
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Settings,
+    pub genomes: GenomeRegistry,
+    pub igv: IgvTarget,
+    pub public_url: Url,
+    pub urls: ServiceUrls,
+    pub allowed_hosts: AllowedHosts,
+    pub loci_rules: LociRules,
+    pub roots: DataRoots,
+    /// The configured Galaxy server (`galaxy.url`), if any.
+    pub galaxy: Option<GalaxyClient>,
+    pub metrics: Metrics,
+    pub web_policy: WebPolicy,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, public_url: Url) -> Result<Self, StartupError> {
+        let genomes = GenomeRegistry::from_settings(&settings)?;
+        let port = IgvPort::new(u32::from(settings.igv.port)).ok_or_else(|| {
+            StartupError::Config(ConfigError::Invalid(format!(
+                "igv.port {} is outside 1024-65535",
+                settings.igv.port
+            )))
+        })?;
+        let igv = IgvTarget::new(&settings.igv.host, port)
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
+        for root in &settings.data.roots {
+            if let Some(genome) = &root.genome {
+                genomes.get(genome).map_err(|e| {
+                    StartupError::Config(ConfigError::Invalid(format!(
+                        "data root {}: {e}",
+                        root.name
+                    )))
+                })?;
+            }
+        }
+        let galaxy = GalaxyClient::new(&settings.galaxy, settings.galaxy_url()?)?;
+        let mut allowed_hosts =
+            AllowedHosts::new(settings.relay.allowed_file_hosts.iter().cloned())
+                .with_url(&public_url);
+        // IGV loads Galaxy datasets from Galaxy's own data URLs.
+        if let Some(galaxy) = &galaxy {
+            allowed_hosts = allowed_hosts.with_url(galaxy.base());
+        }
+        let loci_rules = LociRules {
+            max_loci: settings.relay.max_loci,
+            allow_feature_names: settings.relay.allow_feature_names,
+        };
+        let roots = DataRoots::from_settings(&settings.data)?;
+        let metrics = Metrics::new()
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
+        let web_policy = WebPolicy::from_settings(&settings)
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e)))?;
+        Ok(Self {
+            metrics,
+            web_policy,
+            genomes,
+            igv,
+            urls: ServiceUrls::new(public_url.clone()),
+            public_url,
+            allowed_hosts,
+            loci_rules,
+            roots,
+            galaxy,
+            settings,
+        })
+    }
+}
+
+impl ContextOwner for AppState {
+    fn page_context(&self) -> PageContext<'_> {
+        AppState::page_context(self)
+    }
+}
+
+impl AppState {
+    /// What the page model needs of the service to build link pages.
+    pub fn page_context(&self) -> PageContext<'_> {
+        PageContext {
+            genomes: &self.genomes,
+            urls: &self.urls,
+            igv: &self.igv,
+            loci_rules: self.loci_rules,
+            default_flank: self.settings.data.default_flank,
+            decompression: self.settings.limits.decompression(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot load genomes: {0}")]
+    Genomes(#[from] RegistryError),
+    #[error(transparent)]
+    DataRoots(#[from] RootsError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
