@@ -40,10 +40,10 @@ RUN groupadd --gid 10001 igv-relay \
     && mkdir -p /data /etc/igv-relay
 WORKDIR /srv/igv-relay
 COPY --from=builder /app/target/release/igv-relay /usr/local/bin/igv-relay
-COPY demo ./demo
 USER 10001:10001
-# Templates, static files, genomes and the default configuration are compiled
-# into the binary. Configure with IGV_RELAY__SECTION__KEY variables, e.g.
+# Templates, static files, genomes, the demo result files and the default
+# configuration are compiled into the binary (the demo is written to /tmp, or
+# $XDG_CACHE_HOME, on start when no data root is configured, or with --demo). Configure with IGV_RELAY__SECTION__KEY variables, e.g.
 #   -e IGV_RELAY__SERVER__PUBLIC_URL=https://galaxy.lab.org/igv/
 # and/or mount a YAML/TOML file and pass it: `--config /etc/igv-relay/config.yaml serve`.
 # Result files are mounted read-only under /data: `serve --data-dir /data/results`

@@ -222,7 +222,7 @@ stop() {
 start() {
     stop
     free_port
-    # Data roots come in as volumes; the demo files ship in the image.
+    # Data roots come in as volumes; the demo files are built into the binary.
     podman run -d --name "$NAME" -p "127.0.0.1:$PORT:8080" \
         -e "IGV_RELAY__SERVER__PUBLIC_URL=http://127.0.0.1:$PORT/" \
         -e IGV_RELAY__LOG__FORMAT=json \
