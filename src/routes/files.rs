@@ -2,7 +2,7 @@
 //! IGV (with Range support, which IGV needs for indexed files).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 
 use actix_files::NamedFile;
 use actix_web::http::header;
@@ -11,16 +11,13 @@ use askama::Template;
 use url::Url;
 
 use crate::error::{AppError, Rejection};
-use crate::formats::{self, FormatKind, FormatOptions};
+use crate::formats::{FormatKind, FormatOptions};
 use crate::page::{
     ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage, supported_formats_list,
 };
-use crate::sources::local::{LocalPath, PathError};
+use crate::sources::local::{self, LocalPath, PathError};
 use crate::state::AppState;
 use crate::web::{QueryParams, html, render, respond};
-
-/// Bytes read from the start of a file to recognise its format.
-const SNIFF_BYTES: u64 = 64 * 1024;
 
 /// The URL of a file or directory in a data root under `route` (`files/` or
 /// `raw/`), one percent-encoded segment per path component: result file names
@@ -149,43 +146,37 @@ fn file_outcome(
 }
 
 fn listing(state: &AppState, local: &LocalPath<'_>) -> Result<String, AppError> {
-    let read = std::fs::read_dir(&local.absolute).map_err(|e| AppError::NotFound(e.to_string()))?;
-    let mut entries: Vec<ListingEntry> = read
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().to_str()?.to_owned();
-            if name.starts_with('.') {
-                return None;
-            }
-            let relative = format!("{}/{name}", local.relative);
-            // Only what can be opened is listed: a symlink out of the root would
-            // answer 400, and its size would be the outside file's.
-            let target = state
-                .roots
-                .resolve(&format!("{}/{relative}", local.root.name))
-                .ok()?;
-            let meta = std::fs::metadata(&target.absolute).ok()?;
-            let url = root_url(state, "files/", &local.root.name, &relative, meta.is_dir());
-            Some(if meta.is_dir() {
-                ListingEntry {
-                    url: url.to_string(),
-                    name: format!("{name}/"),
-                    kind: "directory".into(),
-                    size: String::new(),
-                }
+    let entries = state
+        .roots
+        .list(local)
+        .map_err(|e| AppError::NotFound(e.to_string()))?
+        .into_iter()
+        .map(|entry| ListingEntry {
+            url: root_url(
+                state,
+                "files/",
+                &local.root.name,
+                &entry.relative,
+                entry.is_dir,
+            )
+            .to_string(),
+            kind: match entry.kind {
+                None => "directory".into(),
+                Some(Some(kind)) => kind.name().to_owned(),
+                Some(None) => "file".into(),
+            },
+            size: if entry.is_dir {
+                String::new()
             } else {
-                ListingEntry {
-                    url: url.to_string(),
-                    kind: formats::detect(&name, &[])
-                        .map(|k| k.name().to_owned())
-                        .unwrap_or_else(|| "file".into()),
-                    size: human_size(meta.len()),
-                    name,
-                }
-            })
+                human_size(entry.size)
+            },
+            name: if entry.is_dir {
+                format!("{}/", entry.name)
+            } else {
+                entry.name
+            },
         })
         .collect();
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
     let parent = match local.relative.rsplit_once('/') {
         Some((parent, _)) => root_url(state, "files/", &local.root.name, parent, true),
         None if local.relative.is_empty() => state.urls.url("files/", &[]),
@@ -210,11 +201,14 @@ fn human_size(bytes: u64) -> String {
 }
 
 fn sniff(local: &LocalPath<'_>) -> Result<FormatKind, AppError> {
-    let mut head = Vec::new();
-    File::open(&local.absolute)
-        .and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head))
-        .map_err(|e| AppError::NotFound(format!("{}: {e}", local.url_path())))?;
-    formats::detect(local.file_name(), &head).ok_or_else(|| unsupported(local.file_name()))
+    if !local.absolute.is_file() {
+        return Err(AppError::NotFound(format!(
+            "{}: not a file",
+            local.url_path()
+        )));
+    }
+    local::sniff(&local.absolute, local.file_name(), local::PAGE_SNIFF_BYTES)
+        .ok_or_else(|| unsupported(local.file_name()))
 }
 
 fn unsupported(name: &str) -> AppError {

@@ -3,9 +3,11 @@
 //! symlinks that point outside are all refused, and so are hidden (dot) files,
 //! which listings do not show either.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::configuration::{DataRootSettings, DataSettings};
+use crate::formats::{self, FormatKind};
 use crate::sources::demo;
 
 #[derive(Debug, Clone)]
@@ -196,6 +198,73 @@ impl DataRoots {
             absolute,
         })
     }
+
+    /// What a listing of directory `dir` shows: its entries that can be
+    /// opened, sorted by name, without hidden (dot) files. A symlink out of the
+    /// root is left out (opening it would answer 400, and its size would be
+    /// the outside file's).
+    pub fn list(&self, dir: &LocalPath<'_>) -> std::io::Result<Vec<DirEntry>> {
+        let mut entries: Vec<DirEntry> = std::fs::read_dir(&dir.absolute)?
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let name = entry.file_name().to_str()?.to_owned();
+                if name.starts_with('.') {
+                    return None;
+                }
+                let relative = if dir.relative.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{}/{name}", dir.relative)
+                };
+                let target = self
+                    .resolve(&format!("{}/{relative}", dir.root.name))
+                    .ok()?;
+                let meta = std::fs::metadata(&target.absolute).ok()?;
+                Some(DirEntry {
+                    kind: if meta.is_dir() {
+                        None
+                    } else {
+                        Some(sniff(&target.absolute, &name, LISTING_SNIFF_BYTES))
+                    },
+                    name,
+                    relative,
+                    is_dir: meta.is_dir(),
+                    size: meta.len(),
+                })
+            })
+            .collect();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone)]
+pub struct DirEntry {
+    pub name: String,
+    /// Relative to the root, `/`-separated.
+    pub relative: String,
+    pub is_dir: bool,
+    pub size: u64,
+    /// A file's format, from its name and first bytes (`None` for a directory,
+    /// `Some(None)` for a file igv-relay does not read).
+    pub kind: Option<Option<FormatKind>>,
+}
+
+/// Bytes read from the start of a file to recognise its format when a page
+/// opens it, and when a listing names it (a listing reads every file's head,
+/// so less).
+pub const PAGE_SNIFF_BYTES: u64 = 64 * 1024;
+const LISTING_SNIFF_BYTES: u64 = 8 * 1024;
+
+/// The format of the file at `path`, from its name and its first `bytes`:
+/// the same detector whether a page opens the file or a listing names it.
+pub fn sniff(path: &Path, name: &str, bytes: u64) -> Option<FormatKind> {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(bytes).read_to_end(&mut head))
+        .ok()?;
+    formats::detect(name, &head)
 }
 
 #[cfg(test)]
