@@ -97,6 +97,35 @@ impl AppError {
         }
     }
 
+    /// What went wrong, in words, for the error page's heading.
+    pub fn headline(&self) -> &'static str {
+        match self {
+            Self::InvalidParameter { param, .. } => match *param {
+                "locus" | "loci" => "This locus cannot be shown",
+                "genome" => "This genome is not known here",
+                "file" | "index" | "name" => "This file cannot be loaded in IGV",
+                "where" => "These conditions cannot be applied",
+                "sort" => "This sort order cannot be applied",
+                "cols" | "fmt" | "samples" => "These columns cannot be shown",
+                "region" | "chrom" => "This region cannot be shown",
+                "port" | "igv_port cookie" => "This IGV port cannot be used",
+                "path" => "This path is not allowed",
+                _ => "This request cannot be answered",
+            },
+            Self::MissingParameter(_) => "Something is missing from this link",
+            Self::DuplicateParameter(_) => "This link says the same thing twice",
+            Self::NotFound(_) => "Not found",
+            Self::Forbidden(_) => "Not allowed",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::UnsupportedFormat { .. } => "This file's format is not supported",
+            Self::UnprocessableFile { .. } => "This file cannot be read",
+            Self::MethodNotAllowed(_) => "Links to IGV only use GET",
+            Self::Internal(_) => "Something went wrong on the server",
+            Self::BadGateway(_) => "Galaxy did not give the data",
+            Self::GatewayTimeout(_) => "Galaxy did not answer in time",
+        }
+    }
+
     /// Attaches the response format the client asked for.
     pub fn for_request(self, req: &HttpRequest) -> Rejection {
         Rejection {
@@ -170,6 +199,9 @@ struct ErrorBody<'a> {
 struct ErrorPage<'a> {
     base: &'a str,
     title: String,
+    headline: &'static str,
+    /// The error is about a locus: the page explains how loci are written.
+    locus_hint: bool,
     status: u16,
     message: String,
     parameter: Option<&'a str>,
@@ -238,6 +270,8 @@ impl ResponseError for Rejection {
         let page = ErrorPage {
             base: &self.base,
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            headline: self.error.headline(),
+            locus_hint: matches!(parameter, Some("locus" | "loci")),
             status: status.as_u16(),
             message,
             parameter,

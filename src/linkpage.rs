@@ -3,15 +3,17 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::domain::genome::Genome;
 use crate::domain::loci::{Loci, LociRules, LocusList};
 use crate::domain::locus::{ChromName, Locus};
 use crate::formats::{
-    self, FormatKind, FormatOptions, Interval, Item, RecordStream, StreamPosition,
+    self, FormatKind, FormatOptions, Interval, Item, Record, RecordStream, StreamPosition,
+    VcfValues,
 };
 
 /// Records per page unless asked otherwise, and the most a page may hold.
@@ -22,18 +24,39 @@ pub const MAX_PER_PAGE: usize = 1000;
 #[derive(Clone, Debug, Default)]
 pub struct RowFilter {
     pub chrom: Option<String>,
-    /// Case-insensitive substring of the record's label (ID, name).
+    /// Case-insensitive substring of the record's label (ID, name), or of
+    /// what the predicate searches (annotations).
     pub query: Option<String>,
     /// VCF: only FILTER=PASS.
     pub pass_only: bool,
+    /// Only records overlapping this stretch (1-based, inclusive).
+    pub region: Option<Interval>,
+    /// Conditions on a record's fields (the page model's `?where=`).
+    pub predicate: Option<Arc<dyn RowPredicate>>,
+}
+
+/// Conditions a record must meet beyond the built-in filters; its `Debug`
+/// text must tell two predicates apart (it keys the page index).
+pub trait RowPredicate: Send + Sync + fmt::Debug {
+    /// Header indices of the VCF samples whose columns it reads.
+    fn samples(&self) -> &[usize];
+    /// Whether it reads the record's VCF values at all.
+    fn wants_values(&self) -> bool;
+    fn keeps(&self, record: &Record, values: Option<&VcfValues>) -> bool;
+    /// Whether the lower-case `query` is found beyond the label.
+    fn matches_query(&self, query: &str, record: &Record, values: Option<&VcfValues>) -> bool;
 }
 
 impl RowFilter {
     pub fn is_active(&self) -> bool {
-        self.chrom.is_some() || self.query.is_some() || self.pass_only
+        self.chrom.is_some()
+            || self.query.is_some()
+            || self.pass_only
+            || self.region.is_some()
+            || self.predicate.is_some()
     }
 
-    fn keeps(&self, item: &Item) -> bool {
+    fn keeps(&self, item: &Item, values: Option<&VcfValues>) -> bool {
         let Item::Record(record) = item else {
             // Malformed lines are shown in the unfiltered view, where they are.
             return !self.is_active();
@@ -49,11 +72,30 @@ impl RowFilter {
         {
             return false;
         }
+        if let Some(region) = &self.region
+            && !record.intervals.iter().any(|i| {
+                same_sequence(&i.chrom, &region.chrom)
+                    && i.start <= region.end
+                    && i.end.max(i.start) >= region.start
+            })
+        {
+            return false;
+        }
         if let Some(q) = &self.query {
             let q = q.to_lowercase();
-            if !record.label.to_lowercase().contains(&q) {
+            if !record.label.to_lowercase().contains(&q)
+                && !self
+                    .predicate
+                    .as_ref()
+                    .is_some_and(|p| p.matches_query(&q, record, values))
+            {
                 return false;
             }
+        }
+        if let Some(predicate) = &self.predicate
+            && !predicate.keeps(record, values)
+        {
+            return false;
         }
         true
     }
@@ -88,6 +130,13 @@ pub struct Row {
     pub raw: Option<String>,
     /// The loci IGV would be sent, or why the record has no link.
     pub loci: Result<Loci, String>,
+    /// The record's first interval as the file gives it (1-based), before
+    /// any genome check: what totals and the overview count.
+    pub interval: Option<Interval>,
+    /// VCF: the record's columns as written, when [`Rows::with_values`] asked.
+    pub values: Option<VcfValues>,
+    /// VCF: FILTER is neither PASS nor `.`.
+    pub filter_failed: bool,
 }
 
 /// Turns a record's intervals into loci IGV can show, or says why not.
@@ -239,6 +288,8 @@ pub struct Rows<'s, 'g> {
     row: u64,
     /// Set by [`Rows::with_index`]: where the file's remembered row positions live.
     index: Option<IndexedFile>,
+    /// Set by [`Rows::with_values`]: the samples whose columns rows carry.
+    values_for: Option<Vec<usize>>,
 }
 
 impl<'s, 'g> Rows<'s, 'g> {
@@ -253,7 +304,15 @@ impl<'s, 'g> Rows<'s, 'g> {
             filter,
             row: 0,
             index: None,
+            values_for: None,
         }
+    }
+
+    /// Rows carry their VCF values ([`Row::values`]) with these samples'
+    /// columns (annotations and sorting read them).
+    pub fn with_values(mut self, samples: Vec<usize>) -> Self {
+        self.values_for = Some(samples);
+        self
     }
 
     /// Remembers where rows start in `file` (the file `stream` reads, opened from its
@@ -275,19 +334,43 @@ impl<'s, 'g> Rows<'s, 'g> {
 
     /// The next row, or `None` at the end of the file.
     pub fn next_row(&mut self) -> std::io::Result<Option<Row>> {
+        let predicate_values = self
+            .filter
+            .predicate
+            .as_ref()
+            .filter(|p| p.wants_values())
+            .map(|p| p.samples().to_vec());
         while let Some(item) = self.stream.next_item()? {
-            if !self.filter.keeps(&item) {
+            let is_record = matches!(item, Item::Record(_));
+            // Values are read only for records, and only when something wants them.
+            let values = match (&self.values_for, &predicate_values) {
+                _ if !is_record => None,
+                (Some(samples), Some(more)) => {
+                    let mut all = samples.clone();
+                    all.extend(more.iter().filter(|s| !samples.contains(s)));
+                    self.stream.current_values(&all)
+                }
+                (Some(samples), None) | (None, Some(samples)) => {
+                    self.stream.current_values(samples)
+                }
+                (None, None) => None,
+            };
+            if !self.filter.keeps(&item, values.as_ref()) {
                 continue;
             }
             self.row += 1;
             self.remember_position();
+            let values = self.values_for.as_ref().and(values);
             return Ok(Some(match item {
                 Item::Record(record) => Row {
                     line: record.line,
                     loci: self.resolver.resolve(&record.intervals),
+                    interval: record.intervals.into_iter().next(),
                     label: record.label,
                     cells: record.cells,
                     raw: None,
+                    values,
+                    filter_failed: record.filter_pass == Some(false),
                 },
                 Item::Invalid { line, message, raw } => Row {
                     line,
@@ -295,6 +378,9 @@ impl<'s, 'g> Rows<'s, 'g> {
                     cells: Vec::new(),
                     raw: Some(raw),
                     loci: Err(format!("line {line} is malformed: {message}")),
+                    interval: None,
+                    values: None,
+                    filter_failed: false,
                 },
             }));
         }

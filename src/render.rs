@@ -278,7 +278,10 @@ pub fn render(
     let mut stream = view
         .open(Box::new(reader))
         .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
-    let mut rows = view.rows(stream.as_mut());
+    let triage = view
+        .triage(stream.as_ref())
+        .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
+    let mut rows = view.rows(stream.as_mut(), &triage);
     let mut model = view.model();
     rows.describe(&mut model);
 

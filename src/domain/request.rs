@@ -91,6 +91,11 @@ impl Query {
         Ok(Self { values })
     }
 
+    /// Every parameter, in the order given.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values
             .iter()

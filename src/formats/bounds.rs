@@ -9,7 +9,7 @@
 
 use std::io::{self, BufRead};
 
-use super::{Item, RecordStream, StreamPosition};
+use super::{Item, RecordStream, StreamPosition, VcfHeaderFields, VcfValues};
 
 /// Most display columns a stream reports; the others are counted in
 /// [`RecordStream::hidden_columns`].
@@ -112,6 +112,14 @@ impl RecordStream for Bounded {
 
     fn hidden_columns(&self) -> usize {
         self.inner.hidden_columns() + self.cut_columns
+    }
+
+    fn vcf_header(&self) -> Option<&VcfHeaderFields> {
+        self.inner.vcf_header()
+    }
+
+    fn current_values(&self, samples: &[usize]) -> Option<VcfValues> {
+        self.inner.current_values(samples)
     }
 
     fn next_item(&mut self) -> io::Result<Option<Item>> {

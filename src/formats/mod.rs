@@ -23,6 +23,7 @@ mod lines;
 mod seek;
 mod tabular;
 mod vcf;
+mod vcf_fields;
 
 use std::io::{self, BufRead};
 
@@ -35,6 +36,11 @@ pub use self::lines::{
     read_from_buffer,
 };
 pub use self::seek::reopen_at;
+pub use self::vcf_fields::{FieldDef, VcfHeaderFields, VcfValues};
+
+/// VCF samples shown when [`FormatOptions::samples`] names none: a cohort's
+/// page shows the first few, and a picker offers the rest.
+pub const DEFAULT_SAMPLE_COLUMNS: usize = 10;
 
 /// Default for [`FormatOptions::max_line_bytes`]: 1 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
@@ -182,6 +188,13 @@ pub struct FormatOptions {
     /// VCF INFO keys shown as columns; empty means those of [`DEFAULT_INFO_FIELDS`] the
     /// header declares (all of them when it declares no INFO at all).
     pub info_fields: Vec<String>,
+    /// VCF FORMAT keys shown for each sample, `:`-joined in the sample's cell;
+    /// empty means GT alone.
+    pub format_fields: Vec<String>,
+    /// VCF samples shown as columns, by name; empty means the first
+    /// [`DEFAULT_SAMPLE_COLUMNS`]. Names the header lacks are left out (the
+    /// caller checks them against [`RecordStream::vcf_header`]).
+    pub samples: Vec<String>,
     /// Lines longer than this become [`Item::Invalid`] and are skipped without being held
     /// in memory beyond this many bytes.
     pub max_line_bytes: usize,
@@ -206,6 +219,8 @@ impl Default for FormatOptions {
             start_col: None,
             end_col: None,
             info_fields: Vec::new(),
+            format_fields: Vec::new(),
+            samples: Vec::new(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             decompression: DEFAULT_DECOMPRESSION_LIMITS,
             cells: true,
@@ -278,6 +293,17 @@ pub trait RecordStream {
     /// VCF sample names; one GT column per sample is part of [`Self::columns`].
     fn samples(&self) -> &[String] {
         &[]
+    }
+    /// VCF only: the header's INFO/FORMAT definitions and all sample names.
+    fn vcf_header(&self) -> Option<&VcfHeaderFields> {
+        None
+    }
+    /// VCF only: the columns of the record [`Self::next_item`] returned last,
+    /// with the sample columns of the header indices in `samples`. Built only
+    /// when asked (filters, sorting, annotations), so plain pages pay nothing.
+    fn current_values(&self, samples: &[usize]) -> Option<VcfValues> {
+        let _ = samples;
+        None
     }
     /// The next item; `Ok(None)` at the end of the file. `Err` only for I/O and
     /// decompression errors, never for a malformed line.
@@ -402,6 +428,16 @@ pub fn open(
         }
     };
     Ok(Box::new(bounds::Bounded::new(stream)))
+}
+
+/// Whether the file at `path` starts like gzip (or BGZF): its size on disk
+/// then says little about how much there is to read.
+pub fn is_compressed_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == [0x1f, 0x8b])
 }
 
 /// Opens the file at `path` as [`open`] does, then goes on from `at` (a position an

@@ -12,8 +12,8 @@ use noodles::vcf;
 
 use super::lines::Line;
 use super::{
-    FormatError, FormatKind, FormatOptions, Input, Interval, Item, Record, RecordStream,
-    StreamPosition,
+    FieldDef, FormatError, FormatKind, FormatOptions, Input, Interval, Item, Record, RecordStream,
+    StreamPosition, VcfHeaderFields, VcfValues,
 };
 
 /// Header lines may be longer than data lines (many samples on `#CHROM`).
@@ -31,9 +31,14 @@ pub(crate) struct VcfStream {
     columns: Vec<String>,
     contigs: Vec<(String, Option<u64>)>,
     samples: Vec<String>,
-    /// Samples past [`super::MAX_SAMPLE_COLUMNS`], which get no GT column.
+    /// Header indices of `samples`.
+    sample_indices: Vec<usize>,
+    /// Samples of the file that get no column.
     hidden_samples: usize,
     info_fields: Vec<String>,
+    /// FORMAT keys shown per sample (GT alone by default).
+    format_fields: Vec<String>,
+    header_fields: VcfHeaderFields,
     /// [`super::FormatOptions::cells`].
     cells: bool,
     /// Header lines noodles could not read; reported before the first record.
@@ -132,22 +137,46 @@ impl VcfStream {
             .iter()
             .map(|(name, contig)| (name.clone(), contig.length().map(|n| n as u64)))
             .collect();
-        // One GT column per sample: a cohort of 100 000 would make every row
-        // (and a page of them) enormous, so only the first ones are shown.
-        let hidden_samples = header
-            .sample_names()
-            .len()
-            .saturating_sub(super::MAX_SAMPLE_COLUMNS);
-        let samples: Vec<String> = header
-            .sample_names()
+        let header_fields = header_fields(&header);
+        // One column per sample: a cohort of 100 000 would make every row (and
+        // a page of them) enormous, so only the chosen ones, or the first few,
+        // are shown, and never more than MAX_SAMPLE_COLUMNS.
+        let sample_indices: Vec<usize> = if options.samples.is_empty() {
+            (0..header_fields
+                .samples
+                .len()
+                .min(super::DEFAULT_SAMPLE_COLUMNS))
+                .collect()
+        } else {
+            let mut chosen: Vec<usize> = options
+                .samples
+                .iter()
+                .filter_map(|name| header_fields.sample_index(name))
+                .collect();
+            chosen.dedup();
+            chosen.truncate(super::MAX_SAMPLE_COLUMNS);
+            chosen
+        };
+        let samples: Vec<String> = sample_indices
             .iter()
-            .take(super::MAX_SAMPLE_COLUMNS)
-            .cloned()
+            .map(|&i| header_fields.samples[i].clone())
             .collect();
+        let hidden_samples = header_fields.samples.len() - samples.len();
+        let format_fields = if options.format_fields.is_empty() {
+            vec!["GT".to_owned()]
+        } else {
+            options.format_fields.clone()
+        };
         let info_fields = if options.info_fields.is_empty() {
             default_info_fields(&header)
         } else {
-            options.info_fields.clone()
+            // `[""]` asks for none (a column picker with nothing ticked).
+            options
+                .info_fields
+                .iter()
+                .filter(|key| !key.is_empty())
+                .cloned()
+                .collect()
         };
         let columns = FIXED_COLUMNS
             .iter()
@@ -161,11 +190,61 @@ impl VcfStream {
             columns,
             contigs,
             samples,
+            sample_indices,
             hidden_samples,
             info_fields,
+            format_fields,
+            header_fields,
             cells: options.cells,
             queued,
         })
+    }
+}
+
+/// The header's INFO/FORMAT definitions and samples, as plain text.
+fn header_fields(header: &vcf::Header) -> VcfHeaderFields {
+    use noodles::vcf::header::record::value::map::format::Number as FormatNumber;
+    use noodles::vcf::header::record::value::map::info::Number as InfoNumber;
+    fn info_number(number: InfoNumber) -> String {
+        match number {
+            InfoNumber::Count(n) => n.to_string(),
+            InfoNumber::AlternateBases => "A".into(),
+            InfoNumber::ReferenceAlternateBases => "R".into(),
+            InfoNumber::Samples => "G".into(),
+            InfoNumber::Unknown => ".".into(),
+        }
+    }
+    fn format_number(number: FormatNumber) -> String {
+        match number {
+            FormatNumber::Count(n) => n.to_string(),
+            FormatNumber::AlternateBases => "A".into(),
+            FormatNumber::ReferenceAlternateBases => "R".into(),
+            FormatNumber::Samples => "G".into(),
+            _ => ".".into(),
+        }
+    }
+    VcfHeaderFields {
+        infos: header
+            .infos()
+            .iter()
+            .map(|(id, info)| FieldDef {
+                id: id.clone(),
+                number: info_number(info.number()),
+                kind: format!("{:?}", info.ty()),
+                description: info.description().to_owned(),
+            })
+            .collect(),
+        formats: header
+            .formats()
+            .iter()
+            .map(|(id, format)| FieldDef {
+                id: id.clone(),
+                number: format_number(format.number()),
+                kind: format!("{:?}", format.ty()),
+                description: format.description().to_owned(),
+            })
+            .collect(),
+        samples: header.sample_names().iter().cloned().collect(),
     }
 }
 
@@ -200,6 +279,34 @@ impl RecordStream for VcfStream {
 
     fn hidden_columns(&self) -> usize {
         self.hidden_samples
+    }
+
+    fn vcf_header(&self) -> Option<&VcfHeaderFields> {
+        Some(&self.header_fields)
+    }
+
+    fn current_values(&self, samples: &[usize]) -> Option<VcfValues> {
+        let record = &self.record;
+        let quality = match record.quality_score() {
+            Some(Ok(q)) => q.to_string(),
+            _ => ".".to_owned(),
+        };
+        let columns = record.samples();
+        let format = columns.keys().iter().collect::<Vec<_>>().join(":");
+        let samples = samples
+            .iter()
+            .filter_map(|&i| Some((i, columns.iter().nth(i)?.as_ref().to_owned())))
+            .collect();
+        Some(VcfValues {
+            id: record.ids().as_ref().to_owned(),
+            reference: record.reference_bases().to_owned(),
+            alternate: record.alternate_bases().as_ref().to_owned(),
+            quality,
+            filter: record.filters().as_ref().to_owned(),
+            info: record.info().as_ref().to_owned(),
+            format,
+            samples,
+        })
     }
 
     fn position(&self) -> Option<StreamPosition> {
@@ -245,9 +352,11 @@ impl RecordStream for VcfStream {
                 continue;
             }
             let parsed = read_line(bytes, &mut self.record).and_then(|()| {
-                let cells = self
-                    .cells
-                    .then_some((&self.info_fields[..], self.samples.len()));
+                let cells = self.cells.then_some(Cells {
+                    info_fields: &self.info_fields,
+                    samples: &self.sample_indices,
+                    format_fields: &self.format_fields,
+                });
                 to_record(number, &self.record, cells)
             });
             return Ok(Some(match parsed {
@@ -275,13 +384,16 @@ fn read_line(bytes: &[u8], record: &mut vcf::Record) -> Result<(), String> {
     }
 }
 
-/// `cells`: the INFO keys and the number of samples to show, or `None` for a
-/// record without cells (exports).
-fn to_record(
-    line: u64,
-    record: &vcf::Record,
-    cells: Option<(&[String], usize)>,
-) -> Result<Record, String> {
+/// What a record's cells show.
+struct Cells<'a> {
+    info_fields: &'a [String],
+    /// Header indices of the samples shown.
+    samples: &'a [usize],
+    format_fields: &'a [String],
+}
+
+/// `cells`: what to show, or `None` for a record without cells (exports).
+fn to_record(line: u64, record: &vcf::Record, cells: Option<Cells<'_>>) -> Result<Record, String> {
     let chrom = record.reference_sequence_name();
     if chrom.is_empty() {
         return Err("CHROM is empty".to_string());
@@ -326,14 +438,18 @@ fn to_record(
     };
     let cells = match cells {
         None => Vec::new(),
-        Some((info_fields, sample_count)) => {
+        Some(Cells {
+            info_fields,
+            samples,
+            format_fields,
+        }) => {
             let quality = match record.quality_score() {
                 None => ".".to_string(),
                 Some(Ok(q)) => q.to_string(),
                 Some(Err(_)) => return Err("QUAL is not a number".to_string()),
             };
             let mut cells =
-                Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + sample_count);
+                Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + samples.len());
             cells.extend([
                 chrom.to_string(),
                 pos.to_string(),
@@ -350,7 +466,7 @@ fn to_record(
                     Some(Some(value)) => value.to_string(),
                 });
             }
-            cells.extend(genotypes(record, sample_count));
+            cells.extend(sample_cells(record, samples, format_fields));
             cells
         }
     };
@@ -522,20 +638,45 @@ fn breakend_mate(allele: &str) -> Result<Option<Interval>, String> {
     Ok(Some(Interval::new(mate_chrom, mate_pos, mate_pos)))
 }
 
-/// GT for each sample as written, `.` when a sample has none, empty without FORMAT/GT.
-fn genotypes(record: &vcf::Record, sample_count: usize) -> Vec<String> {
-    let samples = record.samples();
-    let gt_index = samples.keys().iter().position(|key| key == "GT");
-    let mut values: Vec<String> = match gt_index {
-        None => Vec::new(),
-        Some(i) => samples
-            .iter()
-            .take(sample_count)
-            .map(|sample| sample.as_ref().split(':').nth(i).unwrap_or(".").to_string())
-            .collect(),
-    };
-    values.resize(sample_count, String::new());
-    values
+/// For each sample shown, its `format_fields` values as written, `:`-joined
+/// (`.` for a key the record lacks); empty when the record has no FORMAT.
+fn sample_cells(record: &vcf::Record, samples: &[usize], format_fields: &[String]) -> Vec<String> {
+    let columns = record.samples();
+    let keys = columns.keys();
+    if keys.iter().next().is_none() {
+        return vec![String::new(); samples.len()];
+    }
+    let positions: Vec<Option<usize>> = format_fields
+        .iter()
+        .map(|field| keys.iter().position(|key| key == field.as_str()))
+        .collect();
+    if positions.iter().all(Option::is_none) {
+        return vec![String::new(); samples.len()];
+    }
+    let mut out = vec![String::new(); samples.len()];
+    // Samples are read once, in file order (a cohort line holds thousands).
+    let mut order: Vec<(usize, usize)> = samples.iter().enumerate().map(|(o, &s)| (s, o)).collect();
+    order.sort_unstable();
+    let mut next = order.iter().peekable();
+    for (index, column) in columns.iter().enumerate() {
+        let Some(&&(sample, slot)) = next.peek() else {
+            break;
+        };
+        if index < sample {
+            continue;
+        }
+        next.next();
+        let values: Vec<&str> = column.as_ref().split(':').collect();
+        let mut cell = String::new();
+        for (i, position) in positions.iter().enumerate() {
+            if i > 0 {
+                cell.push(':');
+            }
+            cell.push_str(position.and_then(|p| values.get(p).copied()).unwrap_or("."));
+        }
+        out[slot] = cell;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -624,17 +765,41 @@ mod tests {
         for i in 0..samples {
             text.push_str(&format!("\ts{i}"));
         }
-        text.push_str("\nchr1\t5\t.\tA\tG\t.\t.\t.\tGT");
-        text.push_str(&"\t0/1".repeat(samples));
+        text.push_str("\nchr1\t5\t.\tA\tG\t.\t.\t.\tGT:DP");
+        for i in 0..samples {
+            text.push_str(&format!("\t0/1:{i}"));
+        }
         text.push('\n');
-        let mut stream = open_text(text).unwrap();
-        assert_eq!(stream.samples().len(), super::super::MAX_SAMPLE_COLUMNS);
-        assert_eq!(stream.hidden_columns(), 5);
+        let mut stream = open_text(text.clone()).unwrap();
+        let shown = super::super::DEFAULT_SAMPLE_COLUMNS;
+        assert_eq!(stream.samples().len(), shown);
+        assert_eq!(stream.hidden_columns(), samples - shown);
         let Some(Item::Record(record)) = stream.next_item().unwrap() else {
             panic!("a record")
         };
         assert_eq!(record.cells.len(), stream.columns().len());
         assert_eq!(record.cells.last().map(String::as_str), Some("0/1"));
+
+        // Chosen samples (never more than the cap), with chosen FORMAT keys.
+        let options = FormatOptions {
+            samples: (0..samples).rev().map(|i| format!("s{i}")).collect(),
+            format_fields: vec!["GT".into(), "DP".into(), "GQ".into()],
+            ..FormatOptions::default()
+        };
+        let input: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
+        let mut stream = super::super::open(FormatKind::Vcf, input, &options).unwrap();
+        assert_eq!(stream.samples().len(), super::super::MAX_SAMPLE_COLUMNS);
+        assert_eq!(stream.samples()[0], format!("s{}", samples - 1));
+        assert_eq!(stream.hidden_columns(), 5);
+        let Some(Item::Record(record)) = stream.next_item().unwrap() else {
+            panic!("a record")
+        };
+        let first_sample = record.cells.len() - super::super::MAX_SAMPLE_COLUMNS;
+        assert_eq!(record.cells[first_sample], format!("0/1:{}:.", samples - 1));
+        let values = stream.current_values(&[3]).expect("VCF values");
+        assert_eq!(values.sample_value(3, "DP"), Some("3"));
+        assert_eq!(values.sample_value(4, "DP"), None);
+        assert_eq!(values.quality, ".");
     }
 
     fn span(pos: u64, reference: &str, alt: &str, info: &str) -> Vec<(String, u64, u64)> {

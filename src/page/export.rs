@@ -13,8 +13,12 @@ use crate::domain::igv::encode_value;
 use crate::domain::request::Query;
 use crate::error::AppError;
 use crate::formats::{FormatKind, FormatOptions, RecordStream};
-use crate::linkpage::{LocusResolver, RowFilter, Rows};
+use crate::linkpage::{LocusResolver, Row, RowFilter, Rows};
+use crate::page::triage::{Triage, TriageChoices};
 use crate::page::{ContextOwner, Outcome, PageContext, open_stream};
+
+/// Most records a sorted export holds to write them in order.
+pub const MAX_SORTED_EXPORT_ROWS: usize = 100_000;
 
 /// Export chunks handed to the response stream.
 const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
@@ -93,6 +97,11 @@ pub(crate) struct ExportJob {
     pub flank: u64,
     pub filter: RowFilter,
     pub options: FormatOptions,
+    pub choices: TriageChoices,
+    /// Whether each record's columns follow its links (`?links_only=1`: no).
+    pub columns: bool,
+    /// The record numbers in sort order, for a sorted export.
+    pub order: Option<Vec<u64>>,
     pub format: ExportFormat,
     pub name: String,
 }
@@ -109,6 +118,9 @@ struct ExportRow<'a> {
     igv_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// The record's columns by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cells: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Writes into chunks and hands each full chunk to the channel.
@@ -158,15 +170,28 @@ impl ExportJob {
         // cells are much cheaper, and inflating ahead on a second thread
         // keeps the parsing thread busy.
         let options = FormatOptions {
-            cells: false,
+            cells: self.columns,
             read_ahead: true,
             ..self.options.clone()
         };
         let stream = open_stream(self.kind, input, &options)?;
+        let triage = Triage::resolve(&self.choices, stream.as_ref())?;
+        if let Some(order) = &self.order
+            && order.len() > MAX_SORTED_EXPORT_ROWS
+        {
+            return Err(AppError::UnprocessableFile {
+                message: format!(
+                    "a sorted export holds its records in memory and is limited to {} of them; \
+                     this view has {}: narrow it with a filter, or export it unsorted",
+                    crate::page::group(MAX_SORTED_EXPORT_ROWS as u64),
+                    crate::page::group(order.len() as u64)
+                ),
+            });
+        }
         let (tx, chunks) = tokio::sync::mpsc::channel(8);
         let content_type = self.format.content_type();
         let file_name = self.format.file_name(&self.name);
-        std::thread::spawn(move || self.write_all(owner.page_context(), stream, tx));
+        std::thread::spawn(move || self.write_all(owner.page_context(), &triage, stream, tx));
         Ok(Outcome::Export {
             chunks,
             content_type,
@@ -177,6 +202,7 @@ impl ExportJob {
     fn write_all(
         self,
         ctx: PageContext<'_>,
+        triage: &Triage,
         mut stream: Box<dyn RecordStream + Send>,
         tx: ChunkSender,
     ) {
@@ -185,7 +211,7 @@ impl ExportJob {
             tx: tx.clone(),
         };
         let result = self
-            .write_rows(ctx, stream.as_mut(), &mut out)
+            .write_rows(ctx, triage, stream.as_mut(), &mut out)
             .and_then(|()| out.flush());
         if let Err(e) = result
             && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -199,6 +225,7 @@ impl ExportJob {
     fn write_rows(
         &self,
         ctx: PageContext<'_>,
+        triage: &Triage,
         stream: &mut (dyn RecordStream + Send),
         out: &mut ChunkWriter,
     ) -> std::io::Result<()> {
@@ -206,10 +233,58 @@ impl ExportJob {
             Some(id) => ctx.genomes.get(id).ok(),
             None => None,
         };
+        let columns = if self.columns {
+            triage.columns(stream.columns())
+        } else {
+            Vec::new()
+        };
         let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
-        let mut rows = Rows::new(stream, resolver, self.filter.clone());
+        let filter = RowFilter {
+            predicate: triage.predicate(),
+            ..self.filter.clone()
+        };
+        let mut rows = Rows::new(stream, resolver, filter);
+        if self.columns && triage.wants_values() {
+            rows = rows.with_values(triage.value_samples());
+        }
+        // A sorted export collects its rows first (bounded, see `start`).
+        let mut sorted: Option<std::vec::IntoIter<Row>> = match &self.order {
+            None => None,
+            Some(order) => {
+                let mut rank = vec![u32::MAX; order.len()];
+                for (r, &seq) in order.iter().enumerate() {
+                    if let Some(slot) = rank.get_mut(seq as usize) {
+                        *slot = r as u32;
+                    }
+                }
+                let mut slots: Vec<Option<Row>> = vec![None; order.len()];
+                let mut seq = 0usize;
+                while let Some(row) = rows.next_row()? {
+                    if let Some(&r) = rank.get(seq)
+                        && let Some(slot) = slots.get_mut(r as usize)
+                    {
+                        *slot = Some(row);
+                    }
+                    seq += 1;
+                }
+                Some(slots.into_iter().flatten().collect::<Vec<_>>().into_iter())
+            }
+        };
+        let mut next_row = move || -> std::io::Result<Option<Row>> {
+            match &mut sorted {
+                Some(sorted) => Ok(sorted.next()),
+                None => rows.next_row(),
+            }
+        };
         match self.format {
-            ExportFormat::Tsv => writeln!(out, "line\tlocus\tlabel\trelay_url\tigv_url\terror")?,
+            ExportFormat::Tsv => {
+                out.write_all(b"line\tlocus\tlabel\trelay_url\tigv_url\terror")?;
+                for column in &columns {
+                    out.buf.push(b'\t');
+                    push_tsv_field(&mut out.buf, column);
+                }
+                out.write_all(b"\n")?;
+            }
             ExportFormat::Json => out.write_all(b"[")?,
             ExportFormat::IgvBatch => {
                 writeln!(out, "snapshotDirectory snapshots")?;
@@ -230,7 +305,10 @@ impl ExportJob {
         let mut encoded = String::new();
         let mut relay = String::new();
         let mut first = true;
-        while let Some(row) = rows.next_row()? {
+        while let Some(mut row) = next_row()? {
+            if self.columns && row.raw.is_none() {
+                row.cells = triage.cells(std::mem::take(&mut row.cells), row.values.as_ref());
+            }
             let error = row.loci.as_ref().err().map(String::as_str);
             locus.clear();
             encoded.clear();
@@ -261,6 +339,12 @@ impl ExportJob {
                     }
                     buf.push(b'\t');
                     push_tsv_field(buf, error.unwrap_or(""));
+                    if self.columns {
+                        for i in 0..columns.len() {
+                            buf.push(b'\t');
+                            push_tsv_field(buf, row.cells.get(i).map_or("", String::as_str));
+                        }
+                    }
                     buf.push(b'\n');
                     out.flush_when_full()?;
                 }
@@ -279,6 +363,13 @@ impl ExportJob {
                         }),
                         igv_url: linked.then(|| format!("{igv_prefix}{encoded}")),
                         error,
+                        cells: (self.columns && row.raw.is_none()).then(|| {
+                            columns
+                                .iter()
+                                .zip(&row.cells)
+                                .map(|(c, v)| (c.clone(), serde_json::Value::String(v.clone())))
+                                .collect()
+                        }),
                     };
                     serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::other)?;
                 }

@@ -8,21 +8,28 @@
 //! request into a [`Query`], says where the file's bytes and URLs come from
 //! ([`Source`]), and hands the [`Outcome`] to `web::respond`.
 
+pub mod annotations;
+pub mod conditions;
 pub mod export;
 pub mod html;
+pub mod overview;
+pub mod totals;
+pub mod triage;
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use url::Url;
 
 use crate::domain::genome::Genome;
 use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
 use crate::domain::loci::LociRules;
+use crate::domain::locus::Locus;
 use crate::domain::request::Query;
 use crate::error::AppError;
 use crate::formats::{
-    self, CoordBase, DecompressionLimits, FormatError, FormatKind, FormatOptions, RecordStream,
+    self, CoordBase, DecompressionLimits, FormatError, FormatKind, FormatOptions, Interval,
+    RecordStream,
 };
 use crate::genomes::GenomeRegistry;
 use crate::linkpage::{
@@ -31,6 +38,9 @@ use crate::linkpage::{
 use crate::links::{LoadLink, RowLink, ServiceUrls};
 
 pub use export::{ExportChunks, ExportFormat};
+use overview::{Overview, OverviewLinks};
+use totals::{Known, Tally};
+use triage::{Triage, TriageChoices};
 
 /// What the page model needs of the service: genomes to check loci against,
 /// the service's own URLs for links, and the limits in force.
@@ -161,6 +171,31 @@ pub struct FilterForm {
     pub pass: bool,
     pub genome_ids: Vec<String>,
     pub per_page: usize,
+    pub where_text: String,
+    pub sort_text: String,
+    pub region: String,
+    /// The column picker (VCF), `None` for other formats.
+    pub picker: Option<Picker>,
+}
+
+/// The column picker: checkboxes that work without JavaScript.
+#[derive(Clone, Debug, Default)]
+pub struct Picker {
+    pub fields: Vec<PickItem>,
+    pub fmt: String,
+    pub samples: String,
+    /// All sample names when few, for the hint.
+    pub sample_count: usize,
+    pub sample_hint: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PickItem {
+    /// The checkbox name (`c.DP`).
+    pub input: String,
+    pub name: String,
+    pub title: String,
+    pub checked: bool,
 }
 
 /// One page of a file, described for any writer.
@@ -174,6 +209,8 @@ pub struct PageModel {
     pub flank: u64,
     pub has_rows: bool,
     pub columns: Vec<String>,
+    /// Hover text of each column (the VCF header's Description).
+    pub column_titles: Vec<String>,
     pub rows: Vec<PageRow>,
     /// Sentences above the table: where the data comes from, what was cut,
     /// what was not checked.
@@ -186,6 +223,73 @@ pub struct PageModel {
     pub links: FileLinks,
     /// `None` on static pages.
     pub form: Option<FilterForm>,
+    /// "records 201–300 of 812,118", when the page has rows.
+    pub totals: Option<TotalsLine>,
+    pub overview: Option<Overview>,
+    /// What the filters are, in words (for "no record matches …").
+    pub active_filters: Vec<String>,
+}
+
+impl PageModel {
+    /// Each column's name and hover text.
+    pub fn heads(&self) -> Vec<(&str, &str)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    c.as_str(),
+                    self.column_titles.get(i).map_or("", String::as_str),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Where the page stands among the view's records.
+#[derive(Clone, Debug, Default)]
+pub struct TotalsLine {
+    /// 1-based numbers of the first and last record shown (0, 0 when none).
+    pub first: u64,
+    pub last: u64,
+    /// The view's records: exact, or at least this many while counting.
+    pub total: u64,
+    pub exact: bool,
+    /// VCF: of `total`, how many failed their FILTER (when exact).
+    pub failed: Option<u64>,
+    pub pages: u64,
+    pub first_url: Option<String>,
+    pub last_url: Option<String>,
+    /// Counting runs in the background: a reload will know.
+    pub counting: bool,
+}
+
+impl TotalsLine {
+    /// `812,118`
+    pub fn total_text(&self) -> String {
+        group(self.total)
+    }
+
+    pub fn range_text(&self) -> String {
+        format!("{}–{}", group(self.first), group(self.last))
+    }
+
+    pub fn pages_text(&self) -> String {
+        group(self.pages)
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn supported_formats_list() -> Vec<(String, String)> {
@@ -196,9 +300,16 @@ pub fn supported_formats_list() -> Vec<(String, String)> {
 }
 
 /// The query keys that carry a view from one page (or export) to the next.
-const STICKY_KEYS: [&str; 9] = [
-    "genome", "flank", "chrom", "q", "pass", "coords", "chromCol", "startCol", "endCol",
+const STICKY_KEYS: [&str; 10] = [
+    "genome", "flank", "chrom", "q", "pass", "coords", "chromCol", "startCol", "endCol", "region",
 ];
+
+/// Files up to this size are counted (totals, overview) while the page is
+/// made; larger local files in the background.
+const COUNT_INLINE_BYTES: u64 = 8 << 20;
+
+/// Most records a sort orders (two numbers each: 32 MB at most).
+pub const MAX_SORT_ROWS: usize = 1_000_000;
 
 /// One file seen through one request's choices.
 pub struct FileView<'a> {
@@ -209,6 +320,10 @@ pub struct FileView<'a> {
     filter: RowFilter,
     options: FormatOptions,
     pub source: Source,
+    /// Columns, conditions and sort order asked for.
+    choices: TriageChoices,
+    /// Exports without the records' columns (`?links_only=1`).
+    links_only: bool,
     /// The view's own query pairs, carried to other pages and exports.
     sticky: Vec<(&'static str, String)>,
 }
@@ -262,12 +377,23 @@ impl<'a> FileView<'a> {
             end_col: column("endCol")?.or(options.end_col),
             ..options
         };
+        let region = match query.non_empty("region") {
+            None => None,
+            Some(text) => Some(parse_region(text)?),
+        };
         let filter = RowFilter {
             chrom: query.non_empty("chrom").map(str::to_owned),
             query: query.non_empty("q").map(str::to_owned),
             pass_only: query.flag("pass")?.unwrap_or(false),
+            region,
+            predicate: None,
         };
+        let choices = TriageChoices::from_query(query)?;
+        let options = choices.format_options(options);
         let mut view = Self::new(ctx, kind, genome, flank, filter, options, source);
+        view.sticky.extend(choices.sticky());
+        view.choices = choices;
+        view.links_only = query.flag("links_only")?.unwrap_or(false);
         for key in STICKY_KEYS {
             if view.source.fixed_query.iter().any(|(k, _)| *k == key) {
                 continue;
@@ -302,6 +428,8 @@ impl<'a> FileView<'a> {
             filter,
             options,
             source,
+            choices: TriageChoices::default(),
+            links_only: false,
             sticky: Vec::new(),
         }
     }
@@ -318,18 +446,43 @@ impl<'a> FileView<'a> {
         open_stream(self.kind, input, &self.options)
     }
 
+    /// The choices of this view checked against an open stream.
+    pub fn triage(&self, stream: &dyn RecordStream) -> Result<Triage, AppError> {
+        Triage::resolve(&self.choices, stream)
+    }
+
     /// The rows of an open stream, as every view shows them.
-    pub fn rows<'s>(&'s self, stream: &'s mut (dyn RecordStream + Send)) -> PageRows<'s> {
+    pub fn rows<'s>(
+        &'s self,
+        stream: &'s mut (dyn RecordStream + Send),
+        triage: &'s Triage,
+    ) -> PageRows<'s> {
         let resolver = LocusResolver::new(self.genome, stream, self.flank, self.ctx.loci_rules);
         let checks = resolver.checks_chromosomes();
         let hidden_columns = stream.hidden_columns();
+        let columns = triage.columns(stream.columns());
+        let contigs = stream.contigs().map(<[_]>::to_vec).unwrap_or_default();
+        let mut rows = Rows::new(stream, resolver, self.filter_with(triage));
+        if triage.wants_values() {
+            rows = rows.with_values(triage.value_samples());
+        }
         PageRows {
             view: self,
+            triage,
             relay: self.ctx.urls.row_link(self.genome_id()),
             checks_chromosomes: checks,
             hidden_columns,
-            columns: stream.columns().to_vec(),
-            rows: Rows::new(stream, resolver, self.filter.clone()),
+            columns,
+            contigs,
+            rows,
+        }
+    }
+
+    /// The view's filter with the triage conditions.
+    fn filter_with(&self, triage: &Triage) -> RowFilter {
+        RowFilter {
+            predicate: triage.predicate(),
+            ..self.filter.clone()
         }
     }
 
@@ -387,25 +540,54 @@ impl<'a> FileView<'a> {
         }
     }
 
-    /// One page of the served view: rows, pager and export links, filter form.
+    /// One page of the served view: rows, totals, overview, pager and export
+    /// links, filter form.
     pub fn page(&self, paging: Paging, input: OpenInput<'_>) -> Result<PageModel, AppError> {
         let mut model = self.model();
         let mut has_next = false;
+        let mut triage = None;
         if self.kind.has_rows() {
             let mut stream = self.open(input()?)?;
-            let seekable = self
-                .source
-                .local_path
-                .as_deref()
-                .and_then(|path| SeekableFile::new(path, self.kind, &self.options));
-            let rows = self.rows(stream.as_mut());
+            let checked = self.triage(stream.as_ref())?;
+            let key = self.view_key(&checked);
+            let rows = self.rows(stream.as_mut(), &checked);
             rows.describe(&mut model);
-            let page = rows
-                .page(paging, seekable)
-                .map_err(|e| self.read_error(e))?;
-            model.rows = page.0;
-            has_next = page.1;
+            let contigs = rows.contigs.clone();
+            let (page_rows, next, exact_total) = match &checked.sort {
+                Some(_) => {
+                    let (rows, next, total) = self.sorted_page(&checked, paging)?;
+                    (rows, next, Some(total))
+                }
+                None => {
+                    let seekable = self
+                        .source
+                        .local_path
+                        .as_deref()
+                        .and_then(|path| SeekableFile::new(path, self.kind, &self.options));
+                    let (rows, next) = rows
+                        .page(paging, seekable)
+                        .map_err(|e| self.read_error(e))?;
+                    (rows, next, None)
+                }
+            };
+            let skipped = paging
+                .page
+                .saturating_sub(1)
+                .saturating_mul(paging.per_page as u64);
+            let seen = skipped
+                .saturating_add(page_rows.len() as u64)
+                .saturating_add(u64::from(next));
+            model.rows = page_rows;
+            has_next = next;
+            let known = self.tally(&checked, key.as_deref(), !next && exact_total.is_none());
+            model.totals =
+                Some(self.totals_line(paging, seen, exact_total, &known, model.rows.len()));
+            if let Known::Done(tally) = &known {
+                model.overview = self.overview(tally, &contigs);
+            }
+            triage = Some(checked.clone());
         }
+        model.active_filters = self.active_filters();
         model.page = paging.page;
         if let Some(page_url) = &self.source.page_url {
             let mut sticky = self.source.fixed_query.clone();
@@ -421,6 +603,11 @@ impl<'a> FileView<'a> {
             };
             model.prev_url = (paging.page > 1).then(|| page_link(paging.page - 1));
             model.next_url = has_next.then(|| page_link(paging.page + 1));
+            if let Some(totals) = &mut model.totals {
+                totals.first_url = (paging.page > 1).then(|| page_link(1));
+                totals.last_url =
+                    (totals.exact && totals.pages > paging.page).then(|| page_link(totals.pages));
+            }
             if self.kind.has_rows() {
                 let export_link = |format: ExportFormat| {
                     let mut q = sticky.clone();
@@ -450,9 +637,241 @@ impl<'a> FileView<'a> {
                     .map(str::to_owned)
                     .collect(),
                 per_page: paging.per_page,
+                where_text: self.choices.where_text.clone().unwrap_or_default(),
+                sort_text: self.choices.sort_text.clone().unwrap_or_default(),
+                region: self
+                    .filter
+                    .region
+                    .as_ref()
+                    .map(|r| format!("{}:{}-{}", r.chrom, r.start, r.end))
+                    .unwrap_or_default(),
+                picker: triage.as_ref().and_then(|t| t.picker(&model.columns)),
             });
         }
         Ok(model)
+    }
+
+    /// The filters in words, for an empty page ("no record matches …").
+    fn active_filters(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(chrom) = &self.filter.chrom {
+            out.push(format!("chromosome {chrom}"));
+        }
+        if let Some(region) = &self.filter.region {
+            out.push(format!(
+                "region {}:{}-{}",
+                region.chrom,
+                group(region.start),
+                group(region.end)
+            ));
+        }
+        if let Some(q) = &self.filter.query {
+            out.push(format!("name or annotation containing \"{q}\""));
+        }
+        if self.filter.pass_only {
+            out.push("FILTER = PASS".to_owned());
+        }
+        if let Some(text) = &self.choices.where_text {
+            out.push(format!("conditions \"{text}\""));
+        }
+        out
+    }
+
+    /// What identifies this view's records for the page index and the
+    /// tallies: the file's version and every choice that selects rows.
+    fn view_key(&self, triage: &Triage) -> Option<String> {
+        let path = self.source.local_path.as_deref()?;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(format!(
+            "{} {} {:?} {:?} {:?} {:?}",
+            path.display(),
+            meta.len(),
+            meta.modified().ok(),
+            self.kind,
+            self.options,
+            self.filter_with(triage),
+        ))
+    }
+
+    /// The view's tally: remembered, counted now (small files, or a page that
+    /// read to the end anyway), or started in the background.
+    fn tally(&self, triage: &Triage, key: Option<&str>, read_all: bool) -> Known {
+        let Some(key) = key else {
+            return Known::Unknown;
+        };
+        if let known @ (Known::Done(_) | Known::Running | Known::Failed) = totals::known(key) {
+            return known;
+        }
+        let Some(path) = self.source.local_path.clone() else {
+            return Known::Unknown;
+        };
+        // Compressed files are never counted inline: a small one may expand
+        // to a gigabyte (the decompression limits still bound the count).
+        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= COUNT_INLINE_BYTES)
+            && !formats::is_compressed_file(&path);
+        let job = TallyJob {
+            path,
+            kind: self.kind,
+            options: self.options.clone(),
+            filter: self.filter_with(triage),
+            loci_rules: self.ctx.loci_rules,
+        };
+        if small || read_all {
+            return match job.count() {
+                Ok(tally) => Known::Done(totals::remember(key, tally)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "counting a file's records failed");
+                    totals::failed(key);
+                    Known::Unknown
+                }
+            };
+        }
+        totals::start(key.to_owned(), move || job.count());
+        Known::Running
+    }
+
+    fn totals_line(
+        &self,
+        paging: Paging,
+        seen: u64,
+        exact_total: Option<u64>,
+        known: &Known,
+        shown: usize,
+    ) -> TotalsLine {
+        let (total, exact, failed) = match (exact_total, known) {
+            (_, Known::Done(tally)) => (tally.records, true, Some(tally.failed)),
+            (Some(total), _) => (total, true, None),
+            _ => (seen, false, None),
+        };
+        let first = paging
+            .page
+            .saturating_sub(1)
+            .saturating_mul(paging.per_page as u64)
+            .saturating_add(1);
+        TotalsLine {
+            first: if shown == 0 { 0 } else { first },
+            last: if shown == 0 {
+                0
+            } else {
+                first.saturating_add(shown as u64 - 1)
+            },
+            total,
+            exact,
+            failed: failed.filter(|_| self.kind == FormatKind::Vcf),
+            pages: total.div_ceil(paging.per_page as u64).max(1),
+            first_url: None,
+            last_url: None,
+            counting: matches!(known, Known::Running),
+        }
+    }
+
+    fn overview(&self, tally: &Tally, contigs: &[(String, Option<u64>)]) -> Option<Overview> {
+        let length = |name: &str| {
+            self.genome
+                .and_then(|g| g.chromosome(name).map(|c| c.length))
+                .or_else(|| {
+                    contigs
+                        .iter()
+                        .find(|(c, _)| c == name)
+                        .and_then(|(_, len)| *len)
+                })
+        };
+        overview::draw(tally, self.kind == FormatKind::Vcf, length, self)
+    }
+
+    /// Page `paging` of the view in `triage.sort`'s order: a first pass keeps
+    /// each record's key and number (bounded: [`MAX_SORT_ROWS`]), a second
+    /// collects the page's records. Needs a file that can be read twice.
+    fn sorted_page(
+        &self,
+        triage: &Triage,
+        paging: Paging,
+    ) -> Result<(Vec<PageRow>, bool, u64), AppError> {
+        let Some(path) = self.source.local_path.as_deref() else {
+            return Err(AppError::invalid(
+                "sort",
+                triage.choices.sort_text.as_deref().unwrap_or(""),
+                "sorting reads the file twice, which only files in a data root allow; \
+                 this source is streamed once",
+            ));
+        };
+        let order = self.sorted_order(triage, path)?;
+        let total = order.len() as u64;
+        let start = paging
+            .page
+            .saturating_sub(1)
+            .saturating_mul(paging.per_page as u64)
+            .min(total) as usize;
+        let end = (start + paging.per_page).min(order.len());
+        let wanted: std::collections::HashMap<u64, usize> = order[start..end]
+            .iter()
+            .enumerate()
+            .map(|(slot, &seq)| (seq, slot))
+            .collect();
+        let mut slots: Vec<Option<PageRow>> = vec![None; end - start];
+        if !wanted.is_empty() {
+            let last = wanted.keys().copied().max().unwrap_or(0);
+            let mut stream = self.open(open_path(path)?)?;
+            let mut rows = self.rows(stream.as_mut(), triage);
+            let mut seq = 0u64;
+            while let Some(row) = rows.next_row().map_err(|e| self.read_error(e))? {
+                if let Some(&slot) = wanted.get(&seq) {
+                    slots[slot] = Some(row);
+                }
+                if seq >= last {
+                    break;
+                }
+                seq += 1;
+            }
+        }
+        Ok((
+            slots.into_iter().flatten().collect(),
+            end < order.len(),
+            total,
+        ))
+    }
+
+    /// The record numbers (0-based, among the filtered records) in sort order.
+    pub(crate) fn sorted_order(&self, triage: &Triage, path: &Path) -> Result<Vec<u64>, AppError> {
+        let Some(spec) = &triage.sort else {
+            return Ok(Vec::new());
+        };
+        let options = FormatOptions {
+            // VCF keys come from the record's values; other formats' from cells.
+            cells: self.kind != FormatKind::Vcf,
+            ..self.options.clone()
+        };
+        let mut stream = open_stream(self.kind, open_path(path)?, &options)?;
+        let resolver = LocusResolver::new(None, stream.as_ref(), 0, self.ctx.loci_rules);
+        let mut rows = Rows::new(stream.as_mut(), resolver, self.filter_with(triage));
+        if triage.header.is_some() {
+            rows = rows.with_values(triage.value_samples());
+        }
+        let mut keys: Vec<(conditions::SortKey, u64)> = Vec::new();
+        let mut seq = 0u64;
+        while let Some(row) = rows.next_row().map_err(|e| self.read_error(e))? {
+            if keys.len() >= MAX_SORT_ROWS {
+                return Err(AppError::UnprocessableFile {
+                    message: format!(
+                        "sorting is limited to {} records and this view has more; \
+                         narrow it with a filter first",
+                        group(MAX_SORT_ROWS as u64)
+                    ),
+                });
+            }
+            let annotations = triage.annotations_of(row.values.as_ref());
+            let fields = conditions::RecordFields {
+                chrom: row.interval.as_ref().map_or("", |i| i.chrom.as_str()),
+                pos: row.interval.as_ref().map_or(0, |i| i.start),
+                values: row.values.as_ref(),
+                annotations: &annotations,
+                cells: &row.cells,
+            };
+            keys.push((conditions::SortKey::of(spec, &fields), seq));
+            seq += 1;
+        }
+        keys.sort_by(|a, b| a.0.compare(&b.0, spec.descending).then(a.1.cmp(&b.1)));
+        Ok(keys.into_iter().map(|(_, seq)| seq).collect())
     }
 
     fn read_error(&self, e: std::io::Error) -> AppError {
@@ -469,12 +888,35 @@ impl<'a> FileView<'a> {
         input: Box<dyn BufRead + Send>,
         format: ExportFormat,
     ) -> Result<Outcome, AppError> {
+        // The sort order needs the checked choices before the writer starts;
+        // the writer checks them again on its own stream.
+        let triage = match &self.choices.sort_text {
+            None => None,
+            Some(_) => match self.source.local_path.as_deref() {
+                Some(path) => Some(self.triage(self.open(open_path(path)?)?.as_ref())?),
+                None => None,
+            },
+        };
+        let triage = triage.unwrap_or_else(Triage::none);
         let job = export::ExportJob {
             kind: self.kind,
             genome: self.genome_id().map(str::to_owned),
             flank: self.flank,
             filter: self.filter.clone(),
             options: self.options.clone(),
+            choices: self.choices.clone(),
+            columns: !self.links_only,
+            order: match (&triage.sort, self.source.local_path.as_deref()) {
+                (None, _) => None,
+                (Some(_), Some(path)) => Some(self.sorted_order(&triage, path)?),
+                (Some(_), None) => {
+                    return Err(AppError::invalid(
+                        "sort",
+                        self.choices.sort_text.as_deref().unwrap_or(""),
+                        "sorting reads the file twice, which only files in a data root allow",
+                    ));
+                }
+            },
             format,
             name: self.source.export_name.clone(),
         };
@@ -502,10 +944,12 @@ pub fn open_stream(
 /// The rows of one view's stream, each with its links.
 pub struct PageRows<'s> {
     view: &'s FileView<'s>,
+    triage: &'s Triage,
     relay: RowLink,
     checks_chromosomes: bool,
     hidden_columns: usize,
     columns: Vec<String>,
+    contigs: Vec<(String, Option<u64>)>,
     rows: Rows<'s, 's>,
 }
 
@@ -514,12 +958,22 @@ impl PageRows<'_> {
     /// notices for what was not checked or not shown.
     pub fn describe(&self, model: &mut PageModel) {
         model.columns = self.columns.clone();
+        model.column_titles = self
+            .columns
+            .iter()
+            .map(|c| self.triage.column_title(c))
+            .collect();
         model.unchecked = !self.checks_chromosomes;
         if self.hidden_columns > 0 {
             // Wide files are cut to bound memory (formats::bounds); say so.
             model.notices.push(format!(
-                "{} more columns (or samples) are not shown here; download the file to see them.",
-                self.hidden_columns
+                "{} more columns (or samples) are not shown here; download the file to see them{}.",
+                self.hidden_columns,
+                if self.triage.header.is_some() {
+                    ", or choose samples with the column picker"
+                } else {
+                    ""
+                }
             ));
         }
     }
@@ -537,7 +991,11 @@ impl PageRows<'_> {
         seekable: Option<SeekableFile>,
     ) -> std::io::Result<(Vec<PageRow>, bool)> {
         let Self {
-            view, relay, rows, ..
+            view,
+            triage,
+            relay,
+            rows,
+            ..
         } = self;
         let page = rows
             .with_index(seekable)
@@ -545,17 +1003,20 @@ impl PageRows<'_> {
         let rows = page
             .rows
             .into_iter()
-            .map(|row| to_page_row(view, &relay, row))
+            .map(|row| to_page_row(view, triage, &relay, row))
             .collect();
         Ok((rows, page.has_next))
     }
 
     fn page_row(&self, row: Row) -> PageRow {
-        to_page_row(self.view, &self.relay, row)
+        to_page_row(self.view, self.triage, &self.relay, row)
     }
 }
 
-fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
+fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: Row) -> PageRow {
+    if row.raw.is_none() {
+        row.cells = triage.cells(row.cells, row.values.as_ref());
+    }
     match row.loci {
         Ok(loci) => {
             let locus = loci.to_string();
@@ -589,6 +1050,92 @@ fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
             load_go_url: None,
             error: Some(e),
         },
+    }
+}
+
+/// What a background tally needs, owned.
+struct TallyJob {
+    path: PathBuf,
+    kind: FormatKind,
+    options: FormatOptions,
+    filter: RowFilter,
+    loci_rules: LociRules,
+}
+
+impl TallyJob {
+    /// One pass over the view: counts and bins every record, and fills the
+    /// page index on the way.
+    fn count(self) -> std::io::Result<Tally> {
+        let options = FormatOptions {
+            cells: false,
+            ..self.options.clone()
+        };
+        let mut stream = formats::open(
+            self.kind,
+            open_path(&self.path).map_err(std::io::Error::other)?,
+            &options,
+        )
+        .map_err(std::io::Error::other)?;
+        let resolver = LocusResolver::new(None, stream.as_ref(), 0, self.loci_rules);
+        let seekable = SeekableFile::new(&self.path, self.kind, &self.options);
+        let mut rows = Rows::new(stream.as_mut(), resolver, self.filter).with_index(seekable);
+        let mut tally = Tally::default();
+        while let Some(row) = rows.next_row()? {
+            tally.add(row.interval.as_ref(), row.filter_failed);
+        }
+        Ok(tally)
+    }
+}
+
+fn open_path(path: &Path) -> Result<Box<dyn BufRead + Send>, AppError> {
+    let file = std::fs::File::open(path).map_err(|e| AppError::NotFound(e.to_string()))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(64 * 1024, file)))
+}
+
+/// `?region=chr7:140000000-141000000`: the records overlapping it.
+fn parse_region(text: &str) -> Result<Interval, AppError> {
+    let locus = Locus::parse(text).map_err(|e| AppError::invalid("region", text, e))?;
+    let (start, end) = locus
+        .bounds()
+        .ok_or_else(|| AppError::invalid("region", text, "expected chr:start-end"))?;
+    Ok(Interval::new(locus.chrom().as_str(), start, end))
+}
+
+impl OverviewLinks for FileView<'_> {
+    fn relay(&self, chrom: &str, start: u64, end: u64) -> String {
+        self.ctx
+            .urls
+            .row_link(self.genome_id())
+            .to(&format!("{chrom}:{start}-{end}"))
+    }
+
+    fn filter_region(&self, chrom: &str, start: u64, end: u64) -> String {
+        self.filtered_link(
+            &[("region", format!("{chrom}:{start}-{end}"))],
+            &["region", "chrom"],
+        )
+    }
+
+    fn filter_chrom(&self, chrom: &str) -> String {
+        self.filtered_link(&[("chrom", chrom.to_owned())], &["region", "chrom"])
+    }
+}
+
+impl FileView<'_> {
+    /// This view's page 1 with `set` replacing the keys in `drop`.
+    fn filtered_link(&self, set: &[(&'static str, String)], drop: &[&str]) -> String {
+        let Some(page_url) = &self.source.page_url else {
+            return String::new();
+        };
+        let mut q = self.source.fixed_query.clone();
+        q.extend(
+            self.sticky
+                .iter()
+                .filter(|(k, _)| !drop.contains(k))
+                .cloned(),
+        );
+        q.extend(set.iter().cloned());
+        with_query(page_url.clone(), &q)
     }
 }
 

@@ -1,0 +1,264 @@
+//! Totals and the overview picture of a view: how many records it has (PASS
+//! and filtered apart for VCF), and where they lie, binned along each
+//! chromosome. One pass over the file computes both, the same pass that
+//! fills the page index ([`crate::linkpage::PageIndex`]); for a large local
+//! file it runs in the background, once per file and view, and the page says
+//! "at least …" until it is done. Memory is bounded: a few thousand bins per
+//! chromosome (their width doubles when a chromosome needs more) and a few
+//! hundred chromosomes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use crate::formats::Interval;
+
+/// Bins one chromosome may have before their width doubles.
+const MAX_BINS_PER_CHROM: usize = 2048;
+/// Chromosomes binned; records on others are counted, not placed.
+const MAX_CHROMS: usize = 500;
+/// The narrowest bin.
+const FIRST_BIN_BP: u64 = 1_000;
+/// Views whose tallies are remembered; the oldest is forgotten first.
+const MAX_TALLIES: usize = 64;
+/// Background tallies running at once; more requests wait for a later visit.
+const MAX_RUNNING: usize = 2;
+
+/// Records of one chromosome, per bin: `(PASS or unfiltered, failed FILTER)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChromBins {
+    pub name: String,
+    /// The furthest end of a record seen on it.
+    pub max_end: u64,
+    pub bins: Vec<(u32, u32)>,
+}
+
+/// Counts of a whole view, and where its records lie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub records: u64,
+    /// VCF: records whose FILTER is not PASS (nor `.`).
+    pub failed: u64,
+    pub bin_bp: u64,
+    /// In order of first appearance in the file.
+    pub chroms: Vec<ChromBins>,
+    /// Records on chromosomes past [`MAX_CHROMS`], counted but not placed.
+    pub unplaced: u64,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            records: 0,
+            failed: 0,
+            bin_bp: FIRST_BIN_BP,
+            chroms: Vec::new(),
+            unplaced: 0,
+        }
+    }
+}
+
+impl Tally {
+    /// Counts one record: its first interval (as the file gives it) and
+    /// whether it failed its VCF FILTER.
+    pub fn add(&mut self, interval: Option<&Interval>, failed: bool) {
+        self.records += 1;
+        if failed {
+            self.failed += 1;
+        }
+        let Some(interval) = interval else {
+            self.unplaced += 1;
+            return;
+        };
+        let index = match self.chroms.iter().position(|c| c.name == interval.chrom) {
+            Some(i) => i,
+            None if self.chroms.len() < MAX_CHROMS => {
+                self.chroms.push(ChromBins {
+                    name: interval.chrom.clone(),
+                    ..ChromBins::default()
+                });
+                self.chroms.len() - 1
+            }
+            None => {
+                self.unplaced += 1;
+                return;
+            }
+        };
+        let position = interval.start.max(1);
+        while (position / self.bin_bp) as usize >= MAX_BINS_PER_CHROM {
+            self.widen();
+        }
+        let chrom = &mut self.chroms[index];
+        chrom.max_end = chrom.max_end.max(interval.end.max(position));
+        let bin = (position / self.bin_bp) as usize;
+        if chrom.bins.len() <= bin {
+            chrom.bins.resize(bin + 1, (0, 0));
+        }
+        let counts = &mut chrom.bins[bin];
+        if failed {
+            counts.1 = counts.1.saturating_add(1);
+        } else {
+            counts.0 = counts.0.saturating_add(1);
+        }
+    }
+
+    /// Doubles the bin width, merging neighbours.
+    fn widen(&mut self) {
+        self.bin_bp *= 2;
+        for chrom in &mut self.chroms {
+            chrom.bins = chrom
+                .bins
+                .chunks(2)
+                .map(|pair| {
+                    pair.iter().fold((0u32, 0u32), |(a, b), (c, d)| {
+                        (a.saturating_add(*c), b.saturating_add(*d))
+                    })
+                })
+                .collect();
+        }
+    }
+}
+
+/// A view's tally, as far as it is known.
+#[derive(Clone, Debug)]
+pub enum Known {
+    Done(Arc<Tally>),
+    /// Being counted in the background.
+    Running,
+    /// Counting failed (the file could not be read to its end).
+    Failed,
+    Unknown,
+}
+
+/// A view's entry: being counted, counted, or not countable (a file that
+/// fails to read is not read again for every visit).
+#[derive(Clone)]
+enum Entry {
+    Running,
+    Done(Arc<Tally>),
+    Failed,
+}
+
+struct Cache {
+    tallies: HashMap<String, (u64, Entry)>,
+    clock: u64,
+}
+
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| {
+    Mutex::new(Cache {
+        tallies: HashMap::new(),
+        clock: 0,
+    })
+});
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+fn cache() -> MutexGuard<'static, Cache> {
+    CACHE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What is known of the view `key`.
+pub fn known(key: &str) -> Known {
+    let mut cache = cache();
+    cache.clock += 1;
+    let clock = cache.clock;
+    match cache.tallies.get_mut(key) {
+        Some((used, Entry::Done(tally))) => {
+            *used = clock;
+            Known::Done(tally.clone())
+        }
+        Some((_, Entry::Running)) => Known::Running,
+        Some((used, Entry::Failed)) => {
+            *used = clock;
+            Known::Failed
+        }
+        None => Known::Unknown,
+    }
+}
+
+/// Remembers that the view could not be counted.
+pub fn failed(key: &str) {
+    insert(key, Entry::Failed);
+}
+
+/// Remembers a finished tally.
+pub fn remember(key: &str, tally: Tally) -> Arc<Tally> {
+    let tally = Arc::new(tally);
+    insert(key, Entry::Done(tally.clone()));
+    tally
+}
+
+fn insert(key: &str, entry: Entry) {
+    let mut cache = cache();
+    cache.clock += 1;
+    let clock = cache.clock;
+    cache.tallies.insert(key.to_owned(), (clock, entry));
+    while cache.tallies.len() > MAX_TALLIES {
+        let Some(oldest) = cache
+            .tallies
+            .iter()
+            .filter(|(_, (_, e))| !matches!(e, Entry::Running))
+            .min_by_key(|(_, (used, _))| *used)
+            .map(|(k, _)| k.clone())
+        else {
+            break;
+        };
+        cache.tallies.remove(&oldest);
+    }
+}
+
+/// Starts `count` on a thread of its own unless the view is being counted
+/// already or too many counts run; its result is remembered under `key`.
+pub fn start(key: String, count: impl FnOnce() -> std::io::Result<Tally> + Send + 'static) {
+    {
+        let mut cache = cache();
+        if cache.tallies.contains_key(&key) {
+            return;
+        }
+        if RUNNING.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        cache.clock += 1;
+        let clock = cache.clock;
+        cache.tallies.insert(key.clone(), (clock, Entry::Running));
+    }
+    std::thread::spawn(move || {
+        match count() {
+            Ok(tally) => {
+                remember(&key, tally);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "counting a file's records failed");
+                failed(&key);
+            }
+        }
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_widen_and_keep_every_count() {
+        let mut tally = Tally::default();
+        for i in 0..10_000u64 {
+            tally.add(
+                Some(&Interval::new("chr1", i * 25_000 + 1, i * 25_000 + 1)),
+                i % 3 == 0,
+            );
+        }
+        tally.add(None, false);
+        let chrom = &tally.chroms[0];
+        assert!(chrom.bins.len() <= MAX_BINS_PER_CHROM);
+        let (pass, failed) = chrom.bins.iter().fold((0u64, 0u64), |(a, b), (c, d)| {
+            (a + u64::from(*c), b + u64::from(*d))
+        });
+        assert_eq!(pass + failed, 10_000);
+        assert_eq!(failed, tally.failed);
+        assert_eq!(tally.records, 10_001);
+        assert_eq!(tally.unplaced, 1);
+        assert!(tally.bin_bp >= 250_000_000 / MAX_BINS_PER_CHROM as u64);
+    }
+}

@@ -1,0 +1,539 @@
+//! What a triage page is asked to show of a file beyond its rows: which
+//! columns (`?cols=` INFO keys and annotation columns, `?fmt=` FORMAT keys,
+//! `?samples=`), which records (`?where=` conditions, annotation search) and
+//! in which order (`?sort=`). Choices are read from the query before the file
+//! is opened (they decide its cells) and checked against its header after.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::domain::request::Query;
+use crate::error::AppError;
+use crate::formats::{FormatOptions, Record, RecordStream, VcfHeaderFields, VcfValues};
+use crate::linkpage::RowPredicate;
+use crate::page::annotations::{ANNOTATION_COLUMNS, Annotation, AnnotationSchema, summary_cells};
+use crate::page::conditions::{Condition, FieldSet, RecordFields, SortSpec};
+
+/// CHROM POS ID REF ALT QUAL FILTER: the columns before INFO's.
+const FIXED_VCF_COLUMNS: usize = 7;
+
+/// Most names one `?cols=`, `?fmt=` or `?samples=` may list.
+const MAX_LISTED: usize = 200;
+
+/// The column picker's checkboxes are `c.NAME=1` (a form cannot repeat one
+/// name: the query parser refuses duplicates), with `cols_form=1` saying the
+/// picker was sent (so "none ticked" differs from "not asked").
+pub const PICKER_PREFIX: &str = "c.";
+
+/// The choices as the query states them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TriageChoices {
+    /// `None`: the file's defaults.
+    pub cols: Option<Vec<String>>,
+    pub fmt: Vec<String>,
+    pub samples: Vec<String>,
+    pub where_text: Option<String>,
+    pub sort_text: Option<String>,
+}
+
+fn list(query: &Query, key: &'static str) -> Result<Vec<String>, AppError> {
+    let Some(text) = query.non_empty(key) else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if names.len() > MAX_LISTED {
+        return Err(AppError::invalid(
+            key,
+            text,
+            format!("at most {MAX_LISTED} names"),
+        ));
+    }
+    Ok(names)
+}
+
+impl TriageChoices {
+    pub fn from_query(query: &Query) -> Result<Self, AppError> {
+        let picked: Vec<String> = query
+            .pairs()
+            .filter_map(|(k, _)| k.strip_prefix(PICKER_PREFIX))
+            .map(str::to_owned)
+            .collect();
+        let cols = if query.flag("cols_form")?.unwrap_or(false) {
+            Some(picked)
+        } else if query.get("cols").is_some() {
+            Some(list(query, "cols")?)
+        } else {
+            None
+        };
+        Ok(Self {
+            cols,
+            fmt: list(query, "fmt")?,
+            samples: list(query, "samples")?,
+            where_text: query.non_empty("where").map(str::to_owned),
+            sort_text: query.non_empty("sort").map(str::to_owned),
+        })
+    }
+
+    /// The query pairs that carry these choices to other pages and exports.
+    pub fn sticky(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(cols) = &self.cols {
+            out.push(("cols", cols.join(",")));
+        }
+        for (key, names) in [("fmt", &self.fmt), ("samples", &self.samples)] {
+            if !names.is_empty() {
+                out.push((key, names.join(",")));
+            }
+        }
+        if let Some(text) = &self.where_text {
+            out.push(("where", text.clone()));
+        }
+        if let Some(text) = &self.sort_text {
+            out.push(("sort", text.clone()));
+        }
+        out
+    }
+
+    /// The stream options that give these columns: INFO keys among `cols`
+    /// (annotation columns are derived, not read), FORMAT keys, samples.
+    pub fn format_options(&self, options: FormatOptions) -> FormatOptions {
+        let info_fields = match &self.cols {
+            None => options.info_fields,
+            Some(cols) => {
+                let info: Vec<String> = cols
+                    .iter()
+                    .filter(|c| !is_annotation_column(c))
+                    .cloned()
+                    .collect();
+                // An empty list means "the defaults" to the stream; a picker with
+                // nothing ticked means none, which no INFO key is called.
+                if info.is_empty() {
+                    vec![String::new()]
+                } else {
+                    info
+                }
+            }
+        };
+        FormatOptions {
+            info_fields,
+            format_fields: self.fmt.clone(),
+            samples: self.samples.clone(),
+            ..options
+        }
+    }
+}
+
+fn is_annotation_column(name: &str) -> bool {
+    ANNOTATION_COLUMNS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(name))
+}
+
+/// The choices checked against one open file.
+#[derive(Clone, Debug)]
+pub struct Triage {
+    pub header: Option<VcfHeaderFields>,
+    pub annotations: Option<AnnotationSchema>,
+    /// Derived annotation columns shown, in order (after FILTER).
+    pub annotation_columns: Vec<&'static str>,
+    pub conditions: Vec<Condition>,
+    pub sort: Option<SortSpec>,
+    /// Header indices of the samples shown.
+    pub shown_samples: Vec<usize>,
+    pub choices: TriageChoices,
+}
+
+impl Triage {
+    /// No choices: a plain view.
+    pub fn none() -> Self {
+        Self {
+            header: None,
+            annotations: None,
+            annotation_columns: Vec::new(),
+            conditions: Vec::new(),
+            sort: None,
+            shown_samples: Vec::new(),
+            choices: TriageChoices::default(),
+        }
+    }
+
+    /// Checks the choices against the stream's header and columns; every
+    /// name the file lacks is a 400 naming what it has.
+    pub fn resolve(choices: &TriageChoices, stream: &dyn RecordStream) -> Result<Self, AppError> {
+        let header = stream.vcf_header().cloned();
+        let annotations = header.as_ref().and_then(AnnotationSchema::from_header);
+        let mut annotation_columns = Vec::new();
+        if let Some(header) = &header {
+            if let Some(cols) = &choices.cols {
+                for name in cols {
+                    if let Some(column) = ANNOTATION_COLUMNS
+                        .iter()
+                        .find(|c| c.eq_ignore_ascii_case(name))
+                    {
+                        if annotations.is_none() {
+                            return Err(AppError::invalid(
+                                "cols",
+                                name,
+                                "this file has no VEP (CSQ) or snpEff (ANN, EFF) annotations",
+                            ));
+                        }
+                        annotation_columns.push(*column);
+                    } else if header.info(name).is_none() {
+                        return Err(AppError::invalid(
+                            "cols",
+                            name,
+                            format!(
+                                "not an INFO field of this file; it has {}",
+                                names(header.infos.iter().map(|f| f.id.as_str()))
+                            ),
+                        ));
+                    }
+                }
+            } else if annotations.is_some() {
+                annotation_columns = ANNOTATION_COLUMNS.to_vec();
+            }
+            for name in &choices.fmt {
+                if header.format(name).is_none() {
+                    return Err(AppError::invalid(
+                        "fmt",
+                        name,
+                        format!(
+                            "not a FORMAT field of this file; it has {}",
+                            names(header.formats.iter().map(|f| f.id.as_str()))
+                        ),
+                    ));
+                }
+            }
+            for name in &choices.samples {
+                if header.sample_index(name).is_none() {
+                    return Err(AppError::invalid(
+                        "samples",
+                        name,
+                        format!(
+                            "not a sample of this file ({} samples, e.g. {})",
+                            header.samples.len(),
+                            names(header.samples.iter().take(5).map(String::as_str))
+                        ),
+                    ));
+                }
+            }
+        } else {
+            for (key, names) in [
+                ("cols", choices.cols.as_deref().unwrap_or(&[])),
+                ("fmt", &choices.fmt[..]),
+                ("samples", &choices.samples[..]),
+            ] {
+                if let Some(name) = names.first() {
+                    return Err(AppError::invalid(
+                        key,
+                        name,
+                        "only VCF files have INFO, FORMAT and sample columns to choose",
+                    ));
+                }
+            }
+        }
+        let shown_samples = header
+            .as_ref()
+            .map(|h| {
+                stream
+                    .samples()
+                    .iter()
+                    .filter_map(|s| h.sample_index(s))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let columns = stream.columns();
+        let fields = FieldSet {
+            header: header.as_ref(),
+            annotations: annotations.as_ref(),
+            columns,
+        };
+        let conditions = match &choices.where_text {
+            None => Vec::new(),
+            Some(text) => fields
+                .conditions(text)
+                .map_err(|e| AppError::invalid("where", text, e))?,
+        };
+        let sort = match &choices.sort_text {
+            None => None,
+            Some(text) => Some(
+                fields
+                    .sort(text)
+                    .map_err(|e| AppError::invalid("sort", text, e))?,
+            ),
+        };
+        Ok(Self {
+            header,
+            annotations,
+            annotation_columns,
+            conditions,
+            sort,
+            shown_samples,
+            choices: choices.clone(),
+        })
+    }
+
+    /// Whether rows need their VCF values: to derive annotation columns, or
+    /// to sort.
+    pub fn wants_values(&self) -> bool {
+        self.header.is_some()
+            && (!self.annotation_columns.is_empty()
+                || self.annotations.is_some()
+                || self.sort.is_some())
+    }
+
+    /// The samples whose columns rows must carry (shown ones, and those
+    /// conditions or the sort name).
+    pub fn value_samples(&self) -> Vec<usize> {
+        let mut samples = self.shown_samples.clone();
+        let named = self
+            .conditions
+            .iter()
+            .map(|c| &c.field)
+            .chain(self.sort.as_ref().map(|s| &s.field));
+        for field in named {
+            if let crate::page::conditions::Field::Format {
+                sample: Some(s), ..
+            } = field
+                && !samples.contains(s)
+            {
+                samples.push(*s);
+            }
+        }
+        samples
+    }
+
+    /// The annotations of a record (empty without a schema or values).
+    pub fn annotations_of(&self, values: Option<&VcfValues>) -> Vec<Annotation> {
+        match (&self.annotations, values) {
+            (Some(schema), Some(values)) => match values.info_value(&schema.key) {
+                Some(Some(text)) => schema.parse(text),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The predicate of `?where=` (and of the annotation search), if the
+    /// page needs one.
+    pub fn predicate(&self) -> Option<Arc<dyn RowPredicate>> {
+        (!self.conditions.is_empty() || self.annotations.is_some()).then(|| {
+            Arc::new(TriagePredicate {
+                conditions: self.conditions.clone(),
+                annotations: self.annotations.clone(),
+                samples: self.value_samples(),
+                vcf: self.header.is_some(),
+            }) as Arc<dyn RowPredicate>
+        })
+    }
+
+    /// A record's fields for conditions and sort keys.
+    pub fn record_fields<'a>(
+        record_chrom: &'a str,
+        pos: u64,
+        values: Option<&'a VcfValues>,
+        annotations: &'a [Annotation],
+        cells: &'a [String],
+    ) -> RecordFields<'a> {
+        RecordFields {
+            chrom: record_chrom,
+            pos,
+            values,
+            annotations,
+            cells,
+        }
+    }
+
+    /// The page's columns: the stream's, with the annotation columns after
+    /// VCF's FILTER.
+    pub fn columns(&self, stream_columns: &[String]) -> Vec<String> {
+        let mut columns = stream_columns.to_vec();
+        if self.header.is_some() && columns.len() >= FIXED_VCF_COLUMNS {
+            columns.splice(
+                FIXED_VCF_COLUMNS..FIXED_VCF_COLUMNS,
+                self.annotation_columns.iter().map(|c| (*c).to_owned()),
+            );
+        }
+        columns
+    }
+
+    /// A row's cells as the page shows them: the stream's, with the
+    /// annotation cells after VCF's FILTER.
+    pub fn cells(&self, mut cells: Vec<String>, values: Option<&VcfValues>) -> Vec<String> {
+        if self.annotation_columns.is_empty() || cells.len() < FIXED_VCF_COLUMNS {
+            return cells;
+        }
+        let summary = summary_cells(&self.annotations_of(values));
+        let derived = self.annotation_columns.iter().map(|name| {
+            ANNOTATION_COLUMNS
+                .iter()
+                .position(|c| c == name)
+                .map(|i| summary[i].clone())
+                .unwrap_or_default()
+        });
+        cells.splice(FIXED_VCF_COLUMNS..FIXED_VCF_COLUMNS, derived);
+        cells
+    }
+
+    /// The column picker of a VCF page: every INFO field and annotation
+    /// column, ticked when shown; FORMAT keys and samples as text.
+    pub fn picker(&self, shown: &[String]) -> Option<crate::page::Picker> {
+        let header = self.header.as_ref()?;
+        let item = |name: &str, title: String| crate::page::PickItem {
+            input: format!("{PICKER_PREFIX}{name}"),
+            name: name.to_owned(),
+            checked: shown.iter().any(|c| c == name),
+            title,
+        };
+        let mut fields: Vec<crate::page::PickItem> = Vec::new();
+        if let Some(schema) = &self.annotations {
+            for column in ANNOTATION_COLUMNS {
+                fields.push(item(column, format!("From the {} annotations", schema.key)));
+            }
+        }
+        for info in &header.infos {
+            fields.push(item(&info.id, info.description.clone()));
+        }
+        Some(crate::page::Picker {
+            fields,
+            fmt: self.choices.fmt.join(","),
+            samples: self.choices.samples.join(","),
+            sample_count: header.samples.len(),
+            sample_hint: format!(
+                "FORMAT keys: {}. Samples ({}): {}{}",
+                if header.formats.is_empty() {
+                    "none".to_owned()
+                } else {
+                    header
+                        .formats
+                        .iter()
+                        .map(|f| f.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                header.samples.len(),
+                header
+                    .samples
+                    .iter()
+                    .take(12)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if header.samples.len() > 12 {
+                    ", …"
+                } else {
+                    ""
+                }
+            ),
+        })
+    }
+
+    /// Descriptions of the columns the stream shows (the header's, for VCF
+    /// INFO and FORMAT), for column titles.
+    pub fn column_title(&self, column: &str) -> String {
+        let Some(header) = &self.header else {
+            return String::new();
+        };
+        if let Some(info) = header.info(column) {
+            return info.description.clone();
+        }
+        if header.sample_index(column).is_some() {
+            let keys = if self.choices.fmt.is_empty() {
+                "GT".to_owned()
+            } else {
+                self.choices.fmt.join(":")
+            };
+            return format!("Sample {column}: {keys}");
+        }
+        match column {
+            "Gene" | "Consequence" | "Impact" | "HGVSc" | "HGVSp" => self
+                .annotations
+                .as_ref()
+                .map(|a| {
+                    format!(
+                        "From the {} annotations, worst consequence of each allele",
+                        a.key
+                    )
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+}
+
+fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = names.collect();
+    if all.is_empty() {
+        "none".to_owned()
+    } else {
+        all.join(", ")
+    }
+}
+
+/// `?where=` conditions and the annotation search, as a row predicate.
+struct TriagePredicate {
+    conditions: Vec<Condition>,
+    annotations: Option<AnnotationSchema>,
+    samples: Vec<usize>,
+    vcf: bool,
+}
+
+impl fmt::Debug for TriagePredicate {
+    /// The conditions as written: two predicates with the same text select
+    /// the same rows (the page index relies on it).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let texts: Vec<&str> = self.conditions.iter().map(|c| c.text.as_str()).collect();
+        write!(f, "where[{}]", texts.join(";"))
+    }
+}
+
+impl RowPredicate for TriagePredicate {
+    fn samples(&self) -> &[usize] {
+        &self.samples
+    }
+
+    fn wants_values(&self) -> bool {
+        self.vcf
+    }
+
+    fn keeps(&self, record: &Record, values: Option<&VcfValues>) -> bool {
+        if self.conditions.is_empty() {
+            return true;
+        }
+        let annotations = match (&self.annotations, values) {
+            (Some(schema), Some(values)) => match values.info_value(&schema.key) {
+                Some(Some(text)) => schema.parse(text),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let first = record.intervals.first();
+        let fields = RecordFields {
+            chrom: first.map_or("", |i| i.chrom.as_str()),
+            pos: first.map_or(0, |i| i.start),
+            values,
+            annotations: &annotations,
+            cells: &record.cells,
+        };
+        self.conditions.iter().all(|c| c.holds(&fields))
+    }
+
+    fn matches_query(&self, query: &str, _record: &Record, values: Option<&VcfValues>) -> bool {
+        let (Some(schema), Some(values)) = (&self.annotations, values) else {
+            return false;
+        };
+        let Some(Some(text)) = values.info_value(&schema.key) else {
+            return false;
+        };
+        schema.parse(text).iter().any(|a| {
+            [&a.gene, &a.consequence, &a.hgvsc, &a.hgvsp]
+                .iter()
+                .any(|v| v.to_lowercase().contains(query))
+        })
+    }
+}
