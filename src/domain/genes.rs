@@ -395,7 +395,12 @@ impl Builder {
         let mut names: Vec<(String, String)> = Vec::new();
         if is_gff3(attributes) {
             let pairs = gff3_attributes(attributes);
-            let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.as_str())
+            };
             if !PART_TYPES.contains(&kind.as_str()) {
                 let own = get("ID")
                     .or_else(|| get("gene_id"))
@@ -424,7 +429,12 @@ impl Builder {
             }
         } else {
             let pairs = gtf_attributes(attributes);
-            let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.as_str())
+            };
             let gene = get("gene_id").unwrap_or("").to_owned();
             for key in GTF_GENE_KEYS {
                 if let Some(v) = get(key) {
@@ -610,7 +620,10 @@ pub fn check_name(name: &str) -> Result<&str, GeneProblem> {
     }
     if let Some(bad) = name.chars().find(|c| {
         !(c.is_ascii_alphanumeric()
-            || matches!(c, '_' | '.' | '-' | '(' | ')' | '[' | ']' | ':' | '+' | '*' | '/' | '|' | '\'' | '@'))
+            || matches!(
+                c,
+                '_' | '.' | '-' | '(' | ')' | '[' | ']' | ':' | '+' | '*' | '/' | '|' | '\'' | '@'
+            ))
     }) {
         return Err(GeneProblem::NotAName {
             name: name.to_owned(),
@@ -730,13 +743,19 @@ pub enum GeneProblem {
         name: String,
         genome: Option<String>,
     },
-    #[error("no gene, transcript or id {name:?} in the gene annotation of {genome}{}", list(" (closest: ", closest, ")"))]
+    #[error(
+        "no gene, transcript or id {name:?} in the gene annotation of {genome}{}",
+        list(" (closest: ", closest, ")")
+    )]
     Unknown {
         name: String,
         genome: String,
         closest: Vec<GeneChoice>,
     },
-    #[error("{name:?} names {count} features in the gene annotation of {genome}; pick one{}", list(": ", choices, ""))]
+    #[error(
+        "{name:?} names {count} features in the gene annotation of {genome}; pick one{}",
+        list(": ", choices, "")
+    )]
     Ambiguous {
         name: String,
         genome: String,
@@ -816,7 +835,8 @@ pub fn fetch_to_cache(url: &str, cache_dir: Option<&Path>) -> Result<PathBuf, Ge
         url: url.to_owned(),
         error,
     };
-    let dir = cache_dir.ok_or_else(|| fail("no cache directory (genes.cache_dir) to keep it in".into()))?;
+    let dir = cache_dir
+        .ok_or_else(|| fail("no cache directory (genes.cache_dir) to keep it in".into()))?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     url.hash(&mut hasher);
     let name = url.rsplit('/').next().unwrap_or("annotation");
@@ -870,7 +890,13 @@ chr1\tHAVANA\texon\t11869\t12227\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transc
     #[test]
     fn gtf_names_ids_and_versionless_ids_are_found_in_any_case() {
         let index = GeneIndex::build(GTF.as_bytes(), "test", 100).unwrap();
-        for name in ["DDX11L1", "ddx11l1", "ENSG00000223972", "ENSG00000223972.5", "ENST00000456328"] {
+        for name in [
+            "DDX11L1",
+            "ddx11l1",
+            "ENSG00000223972",
+            "ENSG00000223972.5",
+            "ENST00000456328",
+        ] {
             let found = index.get(name);
             assert_eq!(found.len(), 1, "{name}");
         }
@@ -897,9 +923,17 @@ chr1\tHAVANA\texon\t11869\t12227\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transc
     #[test]
     fn closest_names_include_prefixes_and_typos() {
         let index = GeneIndex::build(GTF.as_bytes(), "test", 100).unwrap();
-        let names: Vec<&str> = index.closest("DDX11").iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = index
+            .closest("DDX11")
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
         assert!(names.contains(&"DDX11L1"), "{names:?}");
-        let names: Vec<&str> = index.closest("DDX1L1").iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = index
+            .closest("DDX1L1")
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
         assert!(names.contains(&"DDX11L1"), "{names:?}");
     }
 
@@ -908,7 +942,13 @@ chr1\tHAVANA\texon\t11869\t12227\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transc
         for bad in ["<script>", "KRAS%0A", "a b", "\"x\""] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
-        for good in ["KRAS", "l(2)gl", "tRNA:Ser", "ENSG00000133703.14", "Su(var)3-9"] {
+        for good in [
+            "KRAS",
+            "l(2)gl",
+            "tRNA:Ser",
+            "ENSG00000133703.14",
+            "Su(var)3-9",
+        ] {
             assert!(check_name(good).is_ok(), "{good}");
         }
     }

@@ -111,8 +111,7 @@ impl Loci {
                         if !token.contains(':')
                             && matches!(
                                 e,
-                                LocusError::ChromosomeCharacter(_)
-                                    | LocusError::ChromosomeStart(_)
+                                LocusError::ChromosomeCharacter(_) | LocusError::ChromosomeStart(_)
                             ) =>
                     {
                         Err(problem.into())

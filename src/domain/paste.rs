@@ -21,7 +21,9 @@
 
 use std::fmt;
 
-use super::loci::LocusList;
+use super::genes::{self, GeneProblem};
+use super::genome::Genome;
+use super::loci::{Loci, LociRules, LocusList};
 use super::locus::{ChromName, Locus, LocusError, MAX_POSITION};
 
 /// Most lines read from one paste unless configured otherwise.
@@ -242,9 +244,9 @@ impl Reading {
     pub fn loci(&self) -> Option<LocusList> {
         match self {
             Self::Loci { loci, .. } => Some(loci.clone()),
-            Self::Interval { locus, .. } | Self::Position { locus, .. } | Self::Vcf { locus, .. } => {
-                Some(smallvec::smallvec![locus.clone()])
-            }
+            Self::Interval { locus, .. }
+            | Self::Position { locus, .. }
+            | Self::Vcf { locus, .. } => Some(smallvec::smallvec![locus.clone()]),
             _ => None,
         }
     }
@@ -498,9 +500,12 @@ fn read_vcf(cells: &[String]) -> Option<Reading> {
     let pos = parse_number(&cells[1])?;
     let reference = cells[3].as_str();
     if reference.is_empty()
-        || !reference
-            .bytes()
-            .all(|b| matches!(b.to_ascii_uppercase(), b'A' | b'C' | b'G' | b'T' | b'N' | b'*'))
+        || !reference.bytes().all(|b| {
+            matches!(
+                b.to_ascii_uppercase(),
+                b'A' | b'C' | b'G' | b'T' | b'N' | b'*'
+            )
+        })
         || cells[4].is_empty()
     {
         return None;
@@ -546,10 +551,7 @@ fn interval(
             label,
         },
         Err(e) => Reading::Invalid {
-            problem: format!(
-                "{start}-{end} read as {}: {e}",
-                convention.label()
-            ),
+            problem: format!("{start}-{end} read as {}: {e}", convention.label()),
         },
     }
 }
@@ -651,7 +653,14 @@ const ENDS: &[&str] = &[
     "endpos",
 ];
 const LABELS: &[&str] = &[
-    "name", "label", "gene", "symbol", "gene_name", "id", "feature", "description",
+    "name",
+    "label",
+    "gene",
+    "symbol",
+    "gene_name",
+    "id",
+    "feature",
+    "description",
 ];
 
 /// A header row: a cell naming the chromosome and one naming the start or
@@ -731,10 +740,7 @@ fn read_row(line: &str, header: &Header, convention: Convention) -> Reading {
     };
     let label = header.label.and_then(|l| label_of(cell(l)));
     if header.vcf {
-        let ref_len = header
-            .reference
-            .map(|r| cell(r).len() as u64)
-            .unwrap_or(1);
+        let ref_len = header.reference.map(|r| cell(r).len() as u64).unwrap_or(1);
         return match vcf_locus(chrom, start, ref_len) {
             Ok(locus) => Reading::Vcf { locus, id: label },
             Err(problem) => Reading::Invalid { problem },
@@ -769,6 +775,107 @@ fn read_row(line: &str, header: &Header, convention: Convention) -> Reading {
     )
 }
 
+/// A line read and checked: the loci IGV will get, or why there are none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    pub loci: Loci,
+    /// How the line was read and what it shows, for people:
+    /// "BED, 0-based: shown as chr7:140,753,337-140,753,436".
+    pub how: String,
+}
+
+impl Reading {
+    /// Checks the loci of a line against `genome` (names through its gene
+    /// annotation), widened by `flank` bases on each side.
+    pub fn check(
+        &self,
+        rules: LociRules,
+        genome: Option<&Genome>,
+        flank: u64,
+    ) -> Result<Checked, String> {
+        let (loci, how) = match self {
+            Self::Skipped { why } => return Err((*why).to_owned()),
+            Self::Invalid { problem } => return Err(problem.clone()),
+            Self::Name { name, .. } => self.check_name(name, rules, genome)?,
+            // A word that reads as a sequence name (`ENSG00000133703.14`)
+            // but is not one of the genome's: a name for its annotation.
+            Self::Loci { loci, .. }
+                if loci.len() == 1
+                    && loci[0].span() == super::locus::Span::Whole
+                    && genome.is_some_and(|g| {
+                        g.genes().is_some() && g.chromosome(loci[0].chrom().as_str()).is_none()
+                    }) =>
+            {
+                self.check_name(loci[0].chrom().as_str(), rules, genome)?
+            }
+            other => {
+                let list = other.loci().unwrap_or_default();
+                let loci = Loci::from_parsed(list, rules, genome).map_err(|e| e.to_string())?;
+                (loci, other.how())
+            }
+        };
+        let loci = widen(loci, flank, rules, genome)?;
+        let how = format!("{how}: shown as {}", loci.to_display_string());
+        Ok(Checked { loci, how })
+    }
+
+    fn check_name(
+        &self,
+        name: &str,
+        rules: LociRules,
+        genome: Option<&Genome>,
+    ) -> Result<(Loci, String), String> {
+        let Some(genome) = genome else {
+            return Err(GeneProblem::NoAnnotation {
+                name: name.to_owned(),
+                genome: None,
+            }
+            .to_string());
+        };
+        // A sequence of the genome written without `chr` (`2L`, `Pt`).
+        if genome.chromosome(name).is_some()
+            && let Ok(loci) = Loci::parse(name, rules, Some(genome))
+        {
+            return Ok((loci, "chromosome".to_owned()));
+        }
+        let hit = genes::find(genome, name).map_err(|e| e.to_string())?;
+        let flank = match genome.gene_flank() {
+            0 => String::new(),
+            n => format!(", ±{n} bp"),
+        };
+        let how = format!(
+            "gene annotation of {}: {}{flank}",
+            genome.id(),
+            hit.target.label()
+        );
+        Ok((Loci::from_locus(hit.locus), how))
+    }
+}
+
+/// Each locus widened by `flank` and checked again exactly as the relay will
+/// check it.
+pub fn widen(
+    loci: Loci,
+    flank: u64,
+    rules: LociRules,
+    genome: Option<&Genome>,
+) -> Result<Loci, String> {
+    if flank == 0 {
+        return Ok(loci);
+    }
+    let widened: LocusList = loci
+        .as_slice()
+        .iter()
+        .map(|locus| {
+            let length = genome
+                .and_then(|g| g.chromosome(locus.chrom().as_str()))
+                .map(|c| c.length);
+            locus.with_flank(flank, length)
+        })
+        .collect();
+    Loci::from_parsed(widened, rules, genome).map_err(|e| e.to_string())
+}
+
 impl fmt::Display for Convention {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -786,12 +893,7 @@ mod tests {
     fn shown(reading: &Reading) -> String {
         reading
             .loci()
-            .map(|l| {
-                l.iter()
-                    .map(Locus::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|l| l.iter().map(Locus::to_string).collect::<Vec<_>>().join(" "))
             .unwrap_or_default()
     }
 
@@ -807,7 +909,10 @@ mod tests {
 
     #[test]
     fn words_with_numbers_are_columns_not_chromosomes() {
-        assert_eq!(shown(&one("chr7 140753336 140753436")), "chr7:140753337-140753436");
+        assert_eq!(
+            shown(&one("chr7 140753336 140753436")),
+            "chr7:140753337-140753436"
+        );
         assert_eq!(shown(&one("chr7 140753336")), "chr7:140753336");
     }
 
@@ -831,10 +936,7 @@ mod tests {
         let r = one("chr7:140,753,336-140,753,436 BRAF V600E");
         assert_eq!(shown(&r), "chr7:140753336-140753436");
         assert_eq!(r.label(), Some("BRAF V600E"));
-        assert_eq!(
-            shown(&one("chr1:1-2  chr2:3-4")),
-            "chr1:1-2 chr2:3-4"
-        );
+        assert_eq!(shown(&one("chr1:1-2  chr2:3-4")), "chr1:1-2 chr2:3-4");
     }
 
     #[test]
