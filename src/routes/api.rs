@@ -27,6 +27,8 @@ pub const MAX_LINK_INPUTS: usize = 1000;
 /// Largest accepted request body.
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
+mod service_routes;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -67,6 +69,7 @@ impl OpenApiDocument {
             .openapi(ApiDoc::openapi())
             .service(scope())
             .split_for_parts();
+        doc.merge(service_routes::ServiceRoutes::openapi());
         doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
         doc.servers = Some(vec![Server::new(public_url.as_str().trim_end_matches('/'))]);
         doc.to_pretty_json().map(Self)
