@@ -278,8 +278,10 @@ pub struct Paste {
 /// before any data) sets the columns of the rows after it.
 pub fn read(text: &str, options: PasteOptions) -> Paste {
     let mut paste = Paste::default();
-    // `\r\n` (Windows, LibreOffice), `\n`, and a lone `\r` (old Mac copies).
-    let mut lines = text.split(['\n', '\r']).enumerate();
+    // `\r\n` (Windows, LibreOffice) and `\n`; a text with only `\r` (old Mac
+    // copies) is split on that.
+    let separator = if text.contains('\n') { '\n' } else { '\r' };
+    let mut lines = text.split(separator).enumerate();
     for (index, raw) in lines.by_ref() {
         let line = raw.trim_start_matches('\u{feff}').trim();
         if line.is_empty() {
@@ -990,6 +992,18 @@ mod tests {
         assert_eq!(paste.lines.len(), 2);
         assert_eq!(paste.left_out, 2);
         assert_eq!(paste.lines[1].number, 3);
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_count_lines_as_people_see_them() {
+        let paste = read(
+            "chr1:1-2\r\nchr1:3-4\r\n\r\nchr1:5-6",
+            PasteOptions::default(),
+        );
+        let numbers: Vec<usize> = paste.lines.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, [1, 2, 4]);
+        let paste = read("chr1:1-2\rchr1:3-4\r", PasteOptions::default());
+        assert_eq!(paste.lines.len(), 2);
     }
 
     #[test]
