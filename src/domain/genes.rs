@@ -744,8 +744,9 @@ pub enum GeneProblem {
         genome: Option<String>,
     },
     #[error(
-        "no gene, transcript or id {name:?} in the gene annotation of {genome}{}",
-        list(" (closest: ", closest, ")")
+        "no gene, transcript or id {name:?} in the gene annotation of {genome}{}{}",
+        list(" (closest: ", closest, ")"),
+        rsid_hint(name, genome)
     )]
     Unknown {
         name: String,
@@ -793,6 +794,16 @@ fn list(before: &str, items: &[GeneChoice], after: &str) -> String {
     }
     let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
     format!("{before}{}{after}", shown.join("; "))
+}
+
+fn rsid_hint(name: &str, genome: &str) -> String {
+    if is_rsid(name) {
+        format!(
+            "; {name} looks like a dbSNP variant id: to look such ids up, an administrator can name a GFF3 whose features carry them (ID=rs…) in genomes.{genome}.genes; or write the variant's position as chr:pos"
+        )
+    } else {
+        String::new()
+    }
 }
 
 fn no_annotation(name: &str, genome: Option<&str>) -> String {
