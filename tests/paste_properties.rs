@@ -18,7 +18,7 @@ fn grouped(n: u64) -> String {
     let raw = n.to_string();
     let mut out = String::new();
     for (i, c) in raw.chars().enumerate() {
-        if i > 0 && (raw.len() - i) % 3 == 0 {
+        if i > 0 && (raw.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -341,10 +341,13 @@ fn index_file_name(source: &Path, meta: &std::fs::Metadata) -> String {
 /// Collects names while the annotation streams by: one entry per (name,
 /// feature, chromosome), widened to cover every line of the feature (a GTF's
 /// gene is the union of its lines when it has no `gene` line).
+/// (lower-cased name, feature, chromosome) → (name as written, start, end).
+type Spans = HashMap<(Box<str>, Box<str>, ChromName), (Box<str>, u64, u64)>;
+
 struct Builder {
     source: String,
     max_names: usize,
-    spans: HashMap<(Box<str>, Box<str>, ChromName), (Box<str>, u64, u64)>,
+    spans: Spans,
     chroms: HashMap<String, ChromName>,
 }
 

@@ -63,7 +63,7 @@ fn relay(
         .inspect_err(|e| state.metrics.validation_failed(e))
     {
         Ok(command) => command,
-        Err(e) => return gene_choices(req, state, &params).map_or(Err(e), Ok),
+        Err(e) => return gene_choices(req, state, &params).ok_or(e),
     };
     let target = user_target(req, &params, state)?;
     let igv_url = command.to_url(&target);
