@@ -27,7 +27,7 @@ use super::loci::{Loci, LociRules, LocusList};
 use super::locus::{ChromName, Locus, LocusError, MAX_POSITION};
 
 /// Most lines read from one paste unless configured otherwise.
-pub const DEFAULT_MAX_LINES: usize = 1000;
+pub const DEFAULT_MAX_LINES: usize = 500;
 
 /// Longest label kept from a line; the rest of a long line is not a label.
 const MAX_LABEL_CHARS: usize = 80;
