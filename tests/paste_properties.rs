@@ -99,3 +99,63 @@ proptest! {
         prop_assert_eq!(paste.lines.len() + paste.left_out, non_blank);
     }
 }
+
+/// A tiny genome with a gene annotation, for the property below.
+fn genome_with_genes() -> igv_relay::domain::genome::Genome {
+    use igv_relay::domain::genes::GeneIndex;
+    use igv_relay::domain::genome::{Genome, GenomeId};
+    let gtf = "chr1\tt\tgene\t100\t200\t.\t+\t.\tgene_id \"G1.1\"; gene_name \"KRAS\";\n\
+chr1\tt\tgene\t300\t400\t.\t+\t.\tgene_id \"G2.1\"; gene_name \"SAME\";\n\
+chr2\tt\tgene\t300\t400\t.\t+\t.\tgene_id \"G3.1\"; gene_name \"SAME\";\n";
+    let index = GeneIndex::build(gtf.as_bytes(), "props", 100).unwrap();
+    let sizes = Genome::parse_sizes("chr1\t5000\nchr2\t5000\n").unwrap();
+    Genome::new(
+        GenomeId::parse("props").unwrap(),
+        "props".into(),
+        sizes,
+        &Default::default(),
+    )
+    .unwrap()
+    .with_genes(std::sync::Arc::new(index), 10)
+}
+
+proptest! {
+    /// Whatever word a link or a paste carries, what the relay would send
+    /// IGV is a locus on one of the genome's chromosomes, never a name.
+    #[test]
+    fn only_loci_of_the_genome_come_out_of_a_name_lookup(
+        word in prop_oneof![
+            "[A-Za-z0-9_.()\\[\\]:+*/|'@%<>\" -]{1,30}",
+            Just("KRAS".to_owned()),
+            Just("kras".to_owned()),
+            Just("SAME".to_owned()),
+            Just("G1".to_owned()),
+            Just("l(2)gl".to_owned()),
+        ],
+    ) {
+        use igv_relay::domain::loci::{Loci, LociRules};
+        let genome = genome_with_genes();
+        let rules = LociRules::default();
+        let via_relay = Loci::parse(&word, rules, Some(&genome));
+        let via_paste = paste::read_line(&word, Convention::ZeroBased).check(rules, Some(&genome), 0);
+        for loci in via_relay.ok().into_iter().chain(via_paste.ok().map(|c| c.loci)) {
+            for locus in loci.as_slice() {
+                prop_assert!(
+                    genome.chromosome(locus.chrom().as_str()).is_some(),
+                    "{word:?} gave {locus}"
+                );
+                prop_assert_eq!(Locus::parse(&locus.to_string()).unwrap(), locus.clone());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_gene_name_resolves_with_the_flank_and_a_name_found_twice_does_not() {
+    use igv_relay::domain::loci::{Loci, LociRules};
+    let genome = genome_with_genes();
+    let loci = Loci::parse("kras", LociRules::default(), Some(&genome)).unwrap();
+    assert_eq!(loci.to_string(), "chr1:90-210");
+    let err = Loci::parse("SAME", LociRules::default(), Some(&genome)).unwrap_err();
+    assert!(err.to_string().contains("names 2 features"), "{err}");
+}

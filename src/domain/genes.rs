@@ -731,9 +731,9 @@ fn locus_of(genome: &Genome, target: &GeneTarget) -> Result<Locus, GenomeError> 
 
 /// Whether a word is written like a dbSNP id (`rs113488022`).
 fn is_rsid(name: &str) -> bool {
-    name.len() > 2
-        && name[..2].eq_ignore_ascii_case("rs")
-        && name[2..].bytes().all(|b| b.is_ascii_digit())
+    // Bytes, not `str` slices: the name may be anything a paste holds.
+    let b = name.as_bytes();
+    b.len() > 2 && b[..2].eq_ignore_ascii_case(b"rs") && b[2..].iter().all(u8::is_ascii_digit)
 }
 
 /// Why a name gave no locus, with what to do instead.
@@ -965,6 +965,15 @@ chr1\tHAVANA\texon\t11869\t12227\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transc
         ] {
             assert!(check_name(good).is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn rsids_are_recognised_and_other_text_never_panics() {
+        assert!(is_rsid("rs113488022"));
+        assert!(is_rsid("RS1"));
+        assert!(!is_rsid("rsX"));
+        assert!(!is_rsid("€€€"));
+        assert!(no_annotation("€uro", None).contains("gene or feature name"));
     }
 
     #[test]

@@ -446,8 +446,13 @@ fn read_words(line: &str, words: &[String], convention: Convention) -> Reading {
         if let Some(loci) = all.filter(|l| l.len() > 1) {
             return Reading::Loci { loci, label: None };
         }
-        let rest = line[line.find(first.as_str()).unwrap_or(0) + first.len()..].trim();
-        return read_locus_with_label(first, rest);
+        // The label as written (its own spacing kept) when the locus is a
+        // piece of the line; a quoted cell is not, and its words are joined.
+        let rest = match line.find(first.as_str()) {
+            Some(at) => line[at + first.len()..].trim().to_owned(),
+            None => words[1..].join(" "),
+        };
+        return read_locus_with_label(first, &rest);
     }
     let start = words.get(1).and_then(|w| parse_number(w));
     let end = words.get(2).and_then(|w| parse_number(w));
@@ -1004,6 +1009,14 @@ mod tests {
         assert_eq!(numbers, [1, 2, 4]);
         let paste = read("chr1:1-2\rchr1:3-4\r", PasteOptions::default());
         assert_eq!(paste.lines.len(), 2);
+    }
+
+    #[test]
+    fn a_quoted_locus_cell_with_a_tab_inside_does_not_panic() {
+        // Found by tests/paste_properties.rs: the cell is not a piece of the
+        // line once its quotes are gone.
+        let r = one("\"!\t\":®!\t");
+        assert!(matches!(r, Reading::Invalid { .. }), "{r:?}");
     }
 
     #[test]
