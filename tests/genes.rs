@@ -246,6 +246,25 @@ async fn a_name_found_twice_is_a_400_page_with_both_genes_as_links() {
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("names 2 features"), "{message}");
 
+    // The start page and the API offer the same two genes.
+    let page = app.get("/?genome=dm3&loci=slp").await.text().await.unwrap();
+    let mut offered: Vec<String> = loci_of(&page)
+        .into_iter()
+        .map(|l| l.replace(',', ""))
+        .collect();
+    offered.sort();
+    assert_eq!(offered, expected, "{page}");
+    let r = post(&app, json!({"genome": "dm3", "loci": ["slp"]})).await;
+    let body: Value = r.json().await.unwrap();
+    let mut offered: Vec<&str> = body["results"][0]["choices"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|c| c["locus"].as_str().unwrap())
+        .collect();
+    offered.sort();
+    assert_eq!(offered, expected, "{body}");
+
     // The unique names resolve.
     for name in ["slp1", "slp2"] {
         let expected = flybase_genes_named(&text, name);
@@ -294,6 +313,14 @@ async fn unknown_names_offer_the_closest_and_odd_characters_are_refused() {
     let body: Value = r.json().await.unwrap();
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("genomes.<id>.genes"), "{message}");
+}
+
+fn loci_of(html: &str) -> Vec<String> {
+    html.split("data-locus=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn group(n: u64) -> String {

@@ -859,6 +859,29 @@ impl Reading {
     }
 }
 
+impl Reading {
+    /// For a name the genome's gene annotation does not know, or knows as
+    /// several genes: the loci to offer instead (closest names, or each gene).
+    pub fn gene_choices(&self, genome: Option<&Genome>) -> Vec<genes::GeneChoice> {
+        let name = match self {
+            Self::Name { name, .. } => name.as_str(),
+            Self::Loci { loci, .. }
+                if loci.len() == 1 && loci[0].span() == super::locus::Span::Whole =>
+            {
+                loci[0].chrom().as_str()
+            }
+            _ => return Vec::new(),
+        };
+        match genome.filter(|g| g.genes().is_some() && g.chromosome(name).is_none()) {
+            Some(g) => genes::find(g, name)
+                .err()
+                .map(|problem| problem.choices().to_vec())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
 /// Each locus widened by `flank` and checked again exactly as the relay will
 /// check it.
 pub fn widen(

@@ -16,6 +16,7 @@ use utoipa_actix_web::{AppExt, OpenApiFactory};
 
 use crate::domain::genome::Genome;
 use crate::domain::igv::IgvCommand;
+use crate::domain::loci::Loci;
 use crate::domain::paste::{self, Convention, PasteOptions, PastedLine};
 use crate::error::AppError;
 use crate::middleware::api_cors;
@@ -157,6 +158,20 @@ pub struct LinkResult {
     /// Why no link was made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a name the genome's gene annotation does not know, or knows as
+    /// several genes: the genes to pick from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<GeneChoiceResult>,
+}
+
+/// A gene offered for an unknown or ambiguous name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneChoiceResult {
+    /// The name and its gene or transcript id.
+    pub label: String,
+    /// Its locus (canonical), as IGV would receive it.
+    pub locus: String,
+    pub relay_url: String,
 }
 
 /// A genome loci can be checked against.
@@ -327,6 +342,7 @@ fn result_for(
         relay_url: None,
         igv_url: None,
         error: None,
+        choices: Vec::new(),
     };
     match reading.check(state.loci_rules, genome, flank) {
         Ok(checked) => {
@@ -336,7 +352,21 @@ fn result_for(
             result.igv_url = Some(IgvCommand::Goto { loci: checked.loci }.to_url(&state.igv));
         }
         Err(why) if skipped => result.read_as = Some(why),
-        Err(error) => result.error = Some(error),
+        Err(error) => {
+            result.error = Some(error);
+            result.choices = reading
+                .gene_choices(genome)
+                .into_iter()
+                .map(|c| {
+                    let loci = Loci::from_locus(c.locus);
+                    GeneChoiceResult {
+                        label: c.label,
+                        locus: loci.to_string(),
+                        relay_url: state.urls.goto_loci(&loci, genome),
+                    }
+                })
+                .collect();
+        }
     }
     result
 }

@@ -24,6 +24,9 @@ pub struct LocusRow {
     pub error: Option<String>,
     /// A line that only the convention decides (`chr 100 200`).
     pub ambiguous: bool,
+    /// For a name the gene annotation does not know (or knows several
+    /// times): (label, locus, relay link) of the genes to pick from.
+    pub choices: Vec<(String, String, String)>,
 }
 
 /// What the page says about the paste as a whole.
@@ -109,6 +112,19 @@ fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppEr
                 relay_url,
                 error,
                 ambiguous: line.reading.is_ambiguous(),
+                choices: line
+                    .reading
+                    .gene_choices(genome)
+                    .into_iter()
+                    .map(|c| {
+                        let loci = crate::domain::loci::Loci::from_locus(c.locus);
+                        (
+                            c.label,
+                            loci.to_display_string(),
+                            state.urls.goto_loci(&loci, genome),
+                        )
+                    })
+                    .collect(),
             }
         })
         .collect();
