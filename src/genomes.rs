@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::configuration::{GeneSettings, GenomeSettings, Settings};
-use crate::domain::genes::{self, GeneIndex, GeneIndexError};
+use crate::domain::genes::{GeneIndex, GeneIndexError};
 use crate::domain::genome::{Genome, GenomeError, GenomeId};
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -110,7 +110,7 @@ fn with_genes(
 ) -> Result<Genome, RegistryError> {
     let cache = settings.cache_dir();
     let path = if source.starts_with("http://") || source.starts_with("https://") {
-        genes::fetch_to_cache(source, cache.as_deref())?
+        crate::sources::download::fetch_to_cache(source, cache.as_deref())?
     } else {
         std::path::PathBuf::from(source)
     };
@@ -160,4 +160,6 @@ pub enum RegistryError {
     Genome(#[from] GenomeError),
     #[error(transparent)]
     Genes(#[from] GeneIndexError),
+    #[error(transparent)]
+    Download(#[from] crate::sources::download::DownloadError),
 }

@@ -450,3 +450,66 @@ fn an_unreadable_annotation_stops_start_up_naming_file_and_line() {
     assert!(err.contains(&format!("line {broken_at}")), "{err}");
     assert!(err.contains("not-a-number"), "{err}");
 }
+
+/// Serves `bytes` at `/genes.gtf.gz` on a free loopback port, from a thread
+/// of its own (start-up blocks the test's runtime while it downloads);
+/// counts requests.
+fn serve_annotation(bytes: Vec<u8>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/genes.gtf.gz", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut out = &stream;
+            let _ = write!(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                bytes.len()
+            );
+            let _ = out.write_all(&bytes);
+        }
+    });
+    (url, hits)
+}
+
+#[actix_web::test]
+async fn an_annotation_url_is_downloaded_once_into_the_cache() {
+    let Some(files) = annotations() else { return };
+    let (url, hits) = serve_annotation(std::fs::read(&files["GENCODE_GTF"]).unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let genes = gtf_genes(&read_text(&files["GENCODE_GTF"]));
+    let (name, _, chrom, start, end) = &genes[0];
+    for _ in 0..2 {
+        let url = url.clone();
+        let dir = cache.path().display().to_string();
+        // Start-up downloads with a blocking client on its own thread.
+        let app = spawn_app_with(move |s| {
+            s.genes.cache_dir = dir;
+            s.genomes.insert(
+                "hg38".into(),
+                GenomeSettings {
+                    genes: Some(url),
+                    ..GenomeSettings::default()
+                },
+            );
+        })
+        .await;
+        let r = app
+            .get(&format!("/igv/goto?locus={name}&genome=hg38"))
+            .await;
+        assert_redirects_to(&r, &igv(&format!("{chrom}:{start}-{end}")));
+    }
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the second start reads the cached download"
+    );
+}
