@@ -30,6 +30,68 @@ pub struct Settings {
     pub api: ApiSettings,
     #[serde(default)]
     pub limits: LimitSettings,
+    #[serde(default)]
+    pub genes: GeneSettings,
+    #[serde(default)]
+    pub paste: PasteSettings,
+}
+
+/// Gene annotations (`genomes.ID.genes`): where their indexes are kept and
+/// how large they may be.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GeneSettings {
+    /// Where gene indexes (and downloaded annotations) are kept across
+    /// restarts. Empty: `$XDG_CACHE_HOME/igv-relay/genes` or
+    /// `~/.cache/igv-relay/genes`; `none`: not kept (indexed at every start).
+    pub cache_dir: String,
+    /// Most distinct (name, feature) pairs one annotation may have; a larger
+    /// one is refused at start-up. GENCODE human (genes and transcripts,
+    /// names and ids) has about 1.2 million.
+    pub max_names: usize,
+    /// Bases added on each side of a gene's locus.
+    pub flank: u64,
+}
+
+impl Default for GeneSettings {
+    fn default() -> Self {
+        Self {
+            cache_dir: String::new(),
+            max_names: 4_000_000,
+            flank: 0,
+        }
+    }
+}
+
+impl GeneSettings {
+    /// The cache directory, or `None` when indexes are not kept.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        match self.cache_dir.trim() {
+            "none" => None,
+            "" => std::env::var_os("XDG_CACHE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .map(|base| base.join("igv-relay").join("genes")),
+            dir => Some(PathBuf::from(dir)),
+        }
+    }
+}
+
+/// Pasted lines (start page, `/embed`, `POST /api/links` with `text`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PasteSettings {
+    /// Lines read from one paste; the page says how many more were left out.
+    pub max_lines: usize,
+}
+
+impl Default for PasteSettings {
+    fn default() -> Self {
+        Self {
+            max_lines: crate::domain::paste::DEFAULT_MAX_LINES,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -76,6 +138,19 @@ pub struct GenomeSettings {
     /// What IGV's `genome=` gets (an IGV genome id or a path); defaults to the id.
     #[serde(default)]
     pub igv_genome: Option<String>,
+    /// A gene annotation (GTF or GFF3, optionally gzipped; a path or an
+    /// http(s) URL) whose gene names, gene ids and transcript ids the relay
+    /// resolves to loci. A built-in genome id with only this set keeps its
+    /// built-in chromosomes.
+    #[serde(default)]
+    pub genes: Option<String>,
+}
+
+impl GenomeSettings {
+    /// Names no chromosome source: only genes (or aliases) for a built-in genome.
+    pub fn has_no_chromosomes(&self) -> bool {
+        self.fai.is_none() && self.chrom_sizes.is_none() && self.chromosomes.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -353,6 +428,11 @@ impl Settings {
         if self.limits.client_request_timeout_ms < 100 || self.limits.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "limits.client_request_timeout_ms must be at least 100 and limits.max_connections at least 1".into(),
+            ));
+        }
+        if self.paste.max_lines == 0 || self.genes.max_names == 0 {
+            return Err(ConfigError::Invalid(
+                "paste.max_lines and genes.max_names must be at least 1".into(),
             ));
         }
         if self.galaxy.timeout_secs == 0 || self.galaxy.connect_timeout_secs == 0 {

@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::configuration::{GenomeSettings, Settings};
+use std::sync::Arc;
+
+use crate::configuration::{GeneSettings, GenomeSettings, Settings};
+use crate::domain::genes::{GeneIndex, GeneIndexError};
 use crate::domain::genome::{Genome, GenomeError, GenomeId};
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -33,7 +36,14 @@ impl GenomeRegistry {
             genomes.insert((*id).to_owned(), genome);
         }
         for (id, def) in &settings.genomes {
-            let genome = load_configured(id, def)?;
+            let mut genome = match genomes.get(id) {
+                // A built-in genome named only to add genes keeps its chromosomes.
+                Some(builtin) if def.has_no_chromosomes() => builtin.clone(),
+                _ => load_configured(id, def)?,
+            };
+            if let Some(source) = def.genes.as_deref() {
+                genome = with_genes(genome, source, &settings.genes)?;
+            }
             genomes.insert(id.clone(), genome);
         }
         let mut dbkeys: HashMap<String, String> = SHIPPED_DBKEYS
@@ -92,6 +102,31 @@ impl GenomeRegistry {
     }
 }
 
+/// Indexes (or reads the kept index of) a genome's gene annotation.
+fn with_genes(
+    genome: Genome,
+    source: &str,
+    settings: &GeneSettings,
+) -> Result<Genome, RegistryError> {
+    let cache = settings.cache_dir();
+    let path = if source.starts_with("http://") || source.starts_with("https://") {
+        crate::sources::download::fetch_to_cache(source, cache.as_deref())?
+    } else {
+        std::path::PathBuf::from(source)
+    };
+    let started = std::time::Instant::now();
+    let (index, origin) = GeneIndex::open(&path, cache.as_deref(), settings.max_names)?;
+    tracing::info!(
+        genome = %genome.id(),
+        source,
+        names = index.len(),
+        from = ?origin,
+        ms = started.elapsed().as_millis() as u64,
+        "gene annotation loaded"
+    );
+    Ok(genome.with_genes(Arc::new(index), settings.flank))
+}
+
 fn load_configured(id: &str, def: &GenomeSettings) -> Result<Genome, RegistryError> {
     let gid = GenomeId::parse(id)?;
     let mut chromosomes = Vec::new();
@@ -123,4 +158,8 @@ pub enum RegistryError {
     DbkeyTarget { dbkey: String, id: String },
     #[error(transparent)]
     Genome(#[from] GenomeError),
+    #[error(transparent)]
+    Genes(#[from] GeneIndexError),
+    #[error(transparent)]
+    Download(#[from] crate::sources::download::DownloadError),
 }

@@ -7,6 +7,12 @@
  *       -> its content becomes a link that opens chr1:100-200 in IGV
  *   <div data-igv-autolink data-igv-genome="hg38"> ... chr1:1,000-2,000 ... chrX:5000 ... </div>
  *       -> loci written in its text become links
+ *   data-igv-locus also takes what people paste (issue 18): a locus followed
+ *   by a label ("chr7:140,753,336-140,753,436 BRAF V600E"), columns
+ *   "chr start end [label]" (tabs or spaces; 0-based starts like BED unless
+ *   data-igv-coords="1"), and, with a genome, one gene name ("KRAS"), which the
+ *   relay resolves through the genome's gene annotation (or refuses; IGV never
+ *   sees a name).
  *
  * Options on the script tag: data-igv-genome (default genome for the page),
  * data-igv-relay (the relay's base URL; default: where this script came from),
@@ -41,6 +47,30 @@
     "(?<![\\w./:@#-])([A-Za-z0-9_][A-Za-z0-9_.]*):(" + NUM + ")(?:-(" + NUM + "))?(?![\\w:])", "g");
 
   function plain(n) { return Number(n.replace(/,/g, "")); }
+
+  // A gene, transcript or variant name as the relay accepts one
+  // (src/domain/genes.rs check_name), without ':' (that is a locus here).
+  var GENE = /^[A-Za-z0-9_.()[\]+*\/|'@-]{1,100}$/;
+  var COLUMNS = new RegExp("^(" + NAME + ")[\\t ]+(" + NUM + ")[\\t ]+(" + NUM + ")(?:[\\t ].*)?$");
+
+  // What people paste, as the relay's locus parameter: loci (a label after
+  // the first one is dropped), "chr start end" columns, or one gene name when
+  // there is a genome to look it up in.
+  function pastedLoci(text, genome, coords) {
+    text = text.trim();
+    // Columns first: "chr7 140753336 140753436" is not three sequence names.
+    var m = COLUMNS.exec(text);
+    if (m) {
+      var start = plain(m[2]) + (coords === "1" ? 0 : 1);
+      var end = plain(m[3]);
+      return start >= 1 && end >= start ? m[1] + ":" + start + "-" + end : null;
+    }
+    var loci = validLoci(text);
+    if (loci) { return loci; }
+    var first = text.split(/[\t ]+/)[0];
+    if (first.indexOf(":") > 0) { return validLoci(first); }
+    return genome && GENE.test(text) ? text : null;
+  }
 
   function validLoci(text) {
     var parts = text.trim().split(/ +/);
@@ -81,14 +111,16 @@
 
   function linkElement(el) {
     if (el.hasAttribute("data-igv-linked")) { return; }
-    var loci = validLoci(el.getAttribute("data-igv-locus") || "");
+    var genome = genomeFor(el);
+    var holder = el.closest ? el.closest("[data-igv-coords]") : null;
+    var coords = holder ? holder.getAttribute("data-igv-coords") : "0";
+    var loci = pastedLoci(el.getAttribute("data-igv-locus") || "", genome, coords);
     el.setAttribute("data-igv-linked", "");
     if (!loci) {
       el.classList.add("igv-relay-invalid");
       el.title = "Not a locus IGV can show: " + el.getAttribute("data-igv-locus");
       return;
     }
-    var genome = genomeFor(el);
     if (el.tagName === "A") {
       var a = makeLink(loci, genome);
       el.href = a.href;

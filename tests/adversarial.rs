@@ -1299,6 +1299,7 @@ async fn the_start_and_embed_pages_cap_how_many_lines_they_turn_into_links() {
     assert_eq!(r.status().as_u16(), 200);
     let body = r.text().await.unwrap();
     assert!(body.matches("class=\"igv-link\"").count() <= 500);
+    assert!(body.contains("500 more were left out"), "the cut is said");
     let r = app.get(&format!("/embed?loci={}", enc(&loci))).await;
     assert!(r.status().as_u16() < 500);
     let body = r.text().await.unwrap();

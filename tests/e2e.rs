@@ -320,6 +320,66 @@ async fn a_bedpe_row_opens_both_loci_side_by_side() {
     rig.finish().await;
 }
 
+/// Issue 18: a BED line and a gene name pasted on the start page, the form
+/// submitted, and each link clicked: IGV shows the BED line's 1-based region
+/// and the gene the tiny genome's annotation (this file's GFF3) names; the
+/// name itself never reaches IGV.
+#[actix_web::test]
+async fn a_pasted_bed_line_and_gene_name_on_the_start_page_open_in_igv() {
+    let Some(rig) = Rig::start(|s, _| {
+        let gff = s.data.roots[0].path.join("genes.gff3");
+        s.genes.cache_dir = "none".into();
+        if let Some(tiny) = s.genomes.get_mut("tiny") {
+            tiny.genes = Some(gff.display().to_string());
+        }
+    })
+    .await
+    else {
+        return;
+    };
+    rig.browser
+        .goto(&rig.app.url("/"))
+        .await
+        .expect("open the start page");
+    let client = rig.browser.client();
+    // What a paste leaves in the textarea: a tab-separated BED line and a
+    // gene name, with a Windows line end between them.
+    client
+        .execute(
+            "document.getElementById('loci').value = arguments[0]; \
+             document.getElementById('genome').value = 'tiny';",
+            vec![serde_json::json!(
+                "chr2\t4999\t6000\tmiddle\t0\t-\r\ngenethree"
+            )],
+        )
+        .await
+        .expect("paste into the form");
+    rig.browser
+        .click("form.loci-form button[type=submit]")
+        .await
+        .expect("submit the form");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("table.paste"))
+        .await
+        .expect("the page of links");
+    let source = rig.browser.page_source().await.expect("page source");
+    assert!(
+        source.contains("BED, 0-based: shown as chr2:5,000-6,000"),
+        "{source}"
+    );
+    assert!(
+        source.contains("gene annotation of tiny: GeneThree (g3)"),
+        "{source}"
+    );
+    rig.click_and_expect("a.igv-link", 0, "chr2:5000-6000")
+        .await;
+    rig.click_and_expect("a.igv-link", 1, "chr3:3001-3500")
+        .await;
+    rig.finish().await;
+}
+
 #[actix_web::test]
 async fn an_invalid_locus_link_shows_our_400_page_and_never_reaches_igv() {
     let Some(rig) = Rig::start(|_, _| {}).await else {

@@ -34,6 +34,10 @@ fn intranet_page(relay: &str, strict_relay: &str) -> String {
 <p>Old assembly: <a id="tp53" href="" data-igv-locus="chr17:7577120" data-igv-genome="hg19">TP53</a></p>
 <p>Two at once: <span id="pair" data-igv-locus="chr1:100-200 chr2:300-400"></span></p>
 <p>Not a locus: <span id="bad" data-igv-locus="KRAS G12D">KRAS G12D</span></p>
+<p>Pasted: <span id="row" data-igv-locus="chr7&#9;140753336&#9;140753436&#9;BRAF">row</span>
+  <span id="row1" data-igv-coords="1" data-igv-locus="chr7 140753336 140753436">row1</span>
+  <span id="labelled" data-igv-locus="chr7:140,753,336-140,753,436 BRAF V600E">labelled</span>
+  <span id="gene" data-igv-locus="KRAS">KRAS</span></p>
 <div id="notes" data-igv-autolink>
   Peaks at chr1:1,000-2,000 and chrX:5000; an Ensembl one at 7:55019017.
   Meeting at 10:30, see http://host.example:8080/x or mail a@b.c:123.
@@ -138,6 +142,39 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
     assert_eq!(
         igv_location(&app, pair["href"].as_str().unwrap()).await,
         "http://127.0.0.1:60151/goto?locus=chr1:100-200%20chr2:300-400"
+    );
+
+    // Pasted shapes (issue 18): columns are 0-based unless the page says 1,
+    // a label after a locus is dropped, and a gene name goes to the relay,
+    // which resolves it or refuses it (this relay has no gene annotation).
+    for (owner, expected) in [
+        ("row", "chr7:140753337-140753436"),
+        ("row1", "chr7:140753336-140753436"),
+        ("labelled", "chr7:140753336-140753436"),
+    ] {
+        let link = find(owner, owner);
+        assert_eq!(
+            igv_location(&app, link["href"].as_str().unwrap()).await,
+            format!("http://127.0.0.1:60151/goto?locus={expected}"),
+            "{owner}"
+        );
+    }
+    let gene = find("gene", "KRAS");
+    let r = app
+        .client
+        .get(gene["href"].as_str().unwrap())
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400, "a name never reaches IGV");
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("gene annotation"),
+        "{body}"
     );
 
     // Autolinked text: exactly the loci, with their original text.

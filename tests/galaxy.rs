@@ -2,8 +2,10 @@
 //! README.md, "Galaxy", tells a Galaxy admin): upload a BED, a VCF and an
 //! interval file through the API, wait for `ok`, follow igv-relay's display
 //! application link the way Galaxy's web page does, and check the relay's pages
-//! list the records at the exact expected loci; then the API route with a key,
-//! the "Load in IGV" link, and a private dataset.
+//! list the records at the exact expected loci; then a BAM with its index, a
+//! bgzipped VCF and a GFF3 (every display application in deploy/galaxy is
+//! followed, and IGV's data URLs are fetched with Range as IGV does); then the
+//! API route with a key, the "Load in IGV" link, and a private dataset.
 //!
 //! Galaxy comes from `GALAXY_URL`, `GALAXY_API_KEY` and `GALAXY_RELAY_URL` when
 //! they are set (`eval "$(scripts/galaxy.sh env)"`), else from
@@ -15,7 +17,7 @@
 #[path = "support/app.rs"]
 mod app;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -163,13 +165,6 @@ impl Api<'_> {
 
     /// Uploads pasted files into a new history; returns dataset ids by name.
     async fn upload(&self, files: &[(&str, &str, &str, &str)]) -> HashMap<String, String> {
-        let history = self
-            .send(
-                reqwest::Method::POST,
-                "api/histories",
-                json!({"name": "igv-relay tests"}),
-            )
-            .await;
         let elements: Vec<Value> = files
             .iter()
             .map(|(name, ext, dbkey, content)| {
@@ -177,6 +172,30 @@ impl Api<'_> {
                        "dbkey": dbkey, "name": name})
             })
             .collect();
+        self.upload_elements(elements).await
+    }
+
+    /// Uploads binary files (BAM, BGZF) as `base64://` URLs, which Galaxy's
+    /// fetch API reads without any network.
+    async fn upload_binary(&self, files: &[(&str, &str, &str, &[u8])]) -> HashMap<String, String> {
+        let elements: Vec<Value> = files
+            .iter()
+            .map(|(name, ext, dbkey, bytes)| {
+                json!({"src": "url", "url": format!("base64://{}", base64(bytes)), "ext": ext,
+                       "dbkey": dbkey, "name": name})
+            })
+            .collect();
+        self.upload_elements(elements).await
+    }
+
+    async fn upload_elements(&self, elements: Vec<Value>) -> HashMap<String, String> {
+        let history = self
+            .send(
+                reqwest::Method::POST,
+                "api/histories",
+                json!({"name": "igv-relay tests"}),
+            )
+            .await;
         let answer = self
             .send(
                 reqwest::Method::POST,
@@ -218,7 +237,7 @@ impl Api<'_> {
 
     /// The relay's display link for a dataset, as Galaxy's web page gets it:
     /// `POST /api/display_applications/create_link`, then open `resource`.
-    async fn relay_link(&self, dataset: &Value) -> (String, Url) {
+    async fn relay_link(&self, dataset: &Value) -> (String, String, Url) {
         let (app, link, href) = dataset["display_apps"]
             .as_array()
             .into_iter()
@@ -245,7 +264,7 @@ impl Api<'_> {
         let resource = feedback["resource"]
             .as_str()
             .unwrap_or_else(|| panic!("create_link gave no resource: {feedback}"));
-        (href, Url::parse(resource).expect("resource is a URL"))
+        (app, href, Url::parse(resource).expect("resource is a URL"))
     }
 }
 
@@ -403,13 +422,15 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
     assert_eq!(interval["metadata_chromCol"], 3, "{interval}");
 
     // 1. The display application link, followed as Galaxy's web page does.
+    let mut followed = BTreeSet::new();
     let mut public_links = HashMap::new();
     for (dataset, expected, content, genome) in [
         (bed, BED_LOCI, Some(BED), "hg38"),
         (vcf, VCF_LOCI, Some(VCF), "b37"),
         (interval, INTERVAL_LOCI, None, ""),
     ] {
-        let (href, link) = api.relay_link(dataset).await;
+        let (app_name, href, link) = api.relay_link(dataset).await;
+        followed.insert(app_name);
         assert_eq!(
             link.as_str()
                 .strip_prefix(galaxy.relay_url.as_str())
@@ -445,6 +466,24 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
         assert_eq!(loci(&page(&app, &location).await), expected, "{location}");
         public_links.insert(dataset["id"].as_str().unwrap_or("").to_owned(), location);
     }
+
+    // 1b. The other display applications: a BAM with its index, a bgzipped
+    // VCF (Galaxy makes the .bai and .tbi itself) and a GFF3.
+    follow_binary_and_gff_displays(&api, &app, &galaxy, &mut followed).await;
+    eprintln!("galaxy: followed the display applications {followed:?}");
+    assert_eq!(
+        followed,
+        [
+            "igv_relay_bam",
+            "igv_relay_gff",
+            "igv_relay_interval",
+            "igv_relay_vcf",
+            "igv_relay_vcf_bgzip"
+        ]
+        .map(String::from)
+        .into(),
+        "every display application of deploy/galaxy was followed"
+    );
 
     // 2. The API route, with the relay's key.
     for (dataset, expected) in [(bed, BED_LOCI), (vcf, VCF_LOCI), (interval, INTERVAL_LOCI)] {
@@ -551,4 +590,151 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
         "http://127.0.0.1:60151/goto?locus=chr1:101-200"
     );
     eprintln!("galaxy: all checks passed after {:?}", started.elapsed());
+}
+
+const GFF3: &str = include_str!("../demo/genes.gff3");
+const BAM: &[u8] = include_bytes!("../demo/braf-reads.bam");
+
+/// `chr:start-end` of each GFF3 feature line, as written (1-based).
+fn gff3_loci(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            format!("{}:{}-{}", f[0], f[3], f[4])
+        })
+        .collect()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Follows the page's "Load this file in IGV" link to the relay's 303 and
+/// returns the IGV `/load` URL's `file` and `index`.
+async fn igv_load(app: &TestApp, html: &str) -> (String, Option<String>) {
+    let load = link_with_class(html, "igv-load").expect("a Load in IGV link");
+    let mut load = Url::parse(&load).expect("an absolute load link");
+    let kept: Vec<(String, String)> = load
+        .query_pairs()
+        .filter(|(k, _)| k != "landing")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    load.query_pairs_mut().clear().extend_pairs(kept);
+    let response = app.client.get(load.clone()).send().await.expect("relay");
+    assert_eq!(response.status().as_u16(), 303, "{load}");
+    let igv = Url::parse(response.headers()["location"].to_str().unwrap()).expect("an IGV URL");
+    assert_eq!(igv.host_str(), Some("127.0.0.1"));
+    assert_eq!(igv.path(), "/load");
+    let get = |key: &str| {
+        igv.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    (get("file").expect("a file= for IGV"), get("index"))
+}
+
+/// What IGV does with a BAM or bgzipped VCF: ranged GETs without a session.
+async fn assert_galaxy_serves_range(url: &str, expected_start: &[u8]) {
+    let response = reqwest::Client::new()
+        .get(url)
+        .header("Range", format!("bytes=0-{}", expected_start.len() - 1))
+        .send()
+        .await
+        .expect("Galaxy serves the data URL");
+    assert_eq!(response.status().as_u16(), 206, "{url}: Range is honoured");
+    let bytes = response.bytes().await.expect("the range");
+    assert_eq!(&bytes[..], expected_start, "{url}");
+}
+
+async fn follow_binary_and_gff_displays(
+    api: &Api<'_>,
+    app: &TestApp,
+    galaxy: &Galaxy,
+    followed: &mut BTreeSet<String>,
+) {
+    let vcf_gz = {
+        use std::io::Write;
+        let mut writer = noodles::bgzf::io::Writer::new(Vec::new());
+        writer.write_all(VCF.as_bytes()).unwrap();
+        writer.finish().unwrap()
+    };
+    let mut ids = api
+        .upload_binary(&[
+            ("reads.bam", "bam", "hg38", BAM),
+            ("calls.vcf.gz", "vcf_bgzip", "hg_g1k_v37", &vcf_gz),
+        ])
+        .await;
+    ids.extend(api.upload(&[("genes.gff3", "gff3", "hg38", GFF3)]).await);
+    let mut datasets = HashMap::new();
+    for (name, id) in &ids {
+        datasets.insert(name.clone(), api.wait_ok(id).await);
+    }
+    let data_url = format!("{}display_application/", galaxy.url);
+
+    // GFF3: every feature at the locus its line gives.
+    let gff = &datasets["genes.gff3"];
+    let (name, _, link) = api.relay_link(gff).await;
+    followed.insert(name);
+    let html = page(app, &link).await;
+    assert_eq!(loci(&html), gff3_loci(GFF3), "{link}");
+    assert!(html.contains("&#38;genome=hg38&#38;landing=1"), "{html}");
+    let (file, _) = igv_load(app, &html).await;
+    assert!(file.starts_with(&data_url), "{file}");
+    let bytes = reqwest::get(&file).await.unwrap().text().await.unwrap();
+    assert_eq!(bytes, GFF3, "{file}");
+
+    // Bgzipped VCF: the records, and IGV gets the data and the .tbi Galaxy
+    // made, both served with Range.
+    let vcf = &datasets["calls.vcf.gz"];
+    let (name, _, link) = api.relay_link(vcf).await;
+    followed.insert(name);
+    let html = page(app, &link).await;
+    assert_eq!(loci(&html), VCF_LOCI, "{link}");
+    let (file, index) = igv_load(app, &html).await;
+    assert!(
+        file.starts_with(&data_url) && file.ends_with(".vcf.gz"),
+        "{file}"
+    );
+    assert_eq!(index.as_deref(), Some(format!("{file}.tbi").as_str()));
+    assert_galaxy_serves_range(&file, &vcf_gz[..64]).await;
+    assert_galaxy_serves_range(&format!("{file}.tbi"), &[0x1f, 0x8b]).await;
+
+    // BAM: no rows; "Load in IGV" points IGV at Galaxy's data URL, which
+    // Galaxy serves with Range, and at the index Galaxy made.
+    let bam = &datasets["reads.bam"];
+    let (name, _, link) = api.relay_link(bam).await;
+    followed.insert(name);
+    let html = page(app, &link).await;
+    assert!(
+        loci(&html).is_empty(),
+        "a BAM page lists no records: {html}"
+    );
+    let (file, index) = igv_load(app, &html).await;
+    assert!(
+        file.starts_with(&data_url) && file.ends_with(".bam"),
+        "{file}"
+    );
+    assert_eq!(index.as_deref(), Some(format!("{file}.bai").as_str()));
+    assert_galaxy_serves_range(&file, &BAM[..64]).await;
+    let bai = reqwest::get(format!("{file}.bai")).await.unwrap();
+    assert_eq!(bai.status().as_u16(), 200);
+    assert_eq!(&bai.bytes().await.unwrap()[..4], b"BAI\x01", "a BAM index");
 }

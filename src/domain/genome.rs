@@ -51,6 +51,8 @@ pub struct Genome {
     igv_genome: String,
     chromosomes: Vec<Chromosome>,
     by_name: HashMap<String, usize>,
+    /// Gene names → loci (`genomes.ID.genes`), with the flank added to them.
+    genes: Option<(super::genes::SharedIndex, u64)>,
 }
 
 impl Genome {
@@ -90,7 +92,24 @@ impl Genome {
             igv_genome,
             chromosomes,
             by_name,
+            genes: None,
         })
+    }
+
+    /// The genome with a gene annotation to resolve names in, each gene
+    /// widened by `flank` bases on both sides.
+    pub fn with_genes(mut self, index: super::genes::SharedIndex, flank: u64) -> Self {
+        self.genes = Some((index, flank));
+        self
+    }
+
+    pub fn genes(&self) -> Option<&super::genes::GeneIndex> {
+        self.genes.as_ref().map(|(index, _)| &**index)
+    }
+
+    /// Bases added on each side of a gene's locus.
+    pub fn gene_flank(&self) -> u64 {
+        self.genes.as_ref().map_or(0, |(_, flank)| *flank)
     }
 
     /// Parses a `.fai` or `chrom.sizes` text (name, length, anything else).

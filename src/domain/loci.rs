@@ -5,6 +5,7 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
+use super::genes::{self, GeneProblem};
 use super::genome::{Genome, GenomeError};
 use super::locus::{Locus, LocusError, Span};
 
@@ -97,7 +98,32 @@ impl Loci {
         rules: LociRules,
         genome: Option<&Genome>,
     ) -> Result<Locus, LocusProblem> {
-        Self::check_one(Locus::parse(token)?, rules, genome)
+        match Locus::parse(token) {
+            Ok(locus) => Self::check_one(locus, rules, genome),
+            // Gene names may have characters no sequence name has
+            // (`l(2)gl`, `tRNA:Ser`); only a genome's annotation can say.
+            Err(e) => match genome.filter(|g| g.genes().is_some()) {
+                Some(g) => match genes::find(g, token) {
+                    Ok(hit) => Ok(hit.locus),
+                    // A word with a gene name's characters that no sequence
+                    // name has: say which genes are close.
+                    Err(problem @ GeneProblem::Unknown { .. })
+                        if !token.contains(':')
+                            && matches!(
+                                e,
+                                LocusError::ChromosomeCharacter(_) | LocusError::ChromosomeStart(_)
+                            ) =>
+                    {
+                        Err(problem.into())
+                    }
+                    Err(GeneProblem::Unknown { .. } | GeneProblem::NotAName { .. }) => {
+                        Err(e.into())
+                    }
+                    Err(problem) => Err(problem.into()),
+                },
+                _ => Err(e.into()),
+            },
+        }
     }
 
     fn check_one(
@@ -108,8 +134,17 @@ impl Loci {
         let is_bare_word = locus.span() == Span::Whole && !locus.chrom().looks_like_sequence_name();
         match genome {
             Some(g) => match g.resolve(&locus) {
-                Err(GenomeError::UnknownChromosome { .. }) if is_bare_word => {
-                    Err(LocusProblem::FeatureName)
+                // A word that is not one of the genome's sequences: a name
+                // for its gene annotation, resolved here so that IGV only
+                // ever gets a locus.
+                Err(GenomeError::UnknownChromosome { .. })
+                    if is_bare_word || (locus.span() == Span::Whole && g.genes().is_some()) =>
+                {
+                    match genes::find(g, locus.chrom().as_str()) {
+                        Ok(hit) => Ok(hit.locus),
+                        Err(GeneProblem::NoAnnotation { .. }) => Err(LocusProblem::FeatureName),
+                        Err(problem) => Err(problem.into()),
+                    }
                 }
                 other => Ok(other?),
             },
@@ -199,9 +234,11 @@ pub enum LocusProblem {
     #[error(transparent)]
     Genome(#[from] GenomeError),
     #[error(
-        "this looks like a gene or feature name; IGV freezes on names it cannot find, so write the locus as chr:start-end"
+        "this looks like a gene or feature name; IGV freezes on names it cannot find, so write the locus as chr:start-end, or pick a genome whose gene annotation can look it up (genomes.<id>.genes)"
     )]
     FeatureName,
+    #[error(transparent)]
+    Gene(#[from] GeneProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

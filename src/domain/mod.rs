@@ -1,7 +1,9 @@
 //! Domain types that parse on construction: a value that exists is valid.
 
+pub mod genes;
 pub mod genome;
 pub mod igv;
 pub mod loci;
 pub mod locus;
+pub mod paste;
 pub mod request;

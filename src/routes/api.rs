@@ -17,6 +17,7 @@ use utoipa_actix_web::{AppExt, OpenApiFactory};
 use crate::domain::genome::Genome;
 use crate::domain::igv::IgvCommand;
 use crate::domain::loci::Loci;
+use crate::domain::paste::{self, Convention, PasteOptions, PastedLine};
 use crate::error::AppError;
 use crate::middleware::api_cors;
 use crate::state::AppState;
@@ -26,6 +27,8 @@ pub const MAX_LINK_INPUTS: usize = 1000;
 
 /// Largest accepted request body.
 const MAX_BODY_BYTES: usize = 256 * 1024;
+
+mod service_routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -67,6 +70,7 @@ impl OpenApiDocument {
             .openapi(ApiDoc::openapi())
             .service(scope())
             .split_for_parts();
+        doc.merge(service_routes::ServiceRoutes::openapi());
         doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
         doc.servers = Some(vec![Server::new(public_url.as_str().trim_end_matches('/'))]);
         doc.to_pretty_json().map(Self)
@@ -81,10 +85,26 @@ pub struct LinksRequest {
     /// only the locus syntax is checked.
     #[schema(example = "hg38")]
     pub genome: Option<String>,
-    /// One entry per link: `chr:start-end`, `chr:pos` or `chr`, thousands
-    /// commas allowed; several loci in one entry (space-separated) open side by side.
-    #[schema(example = json!(["chr7:140,753,336-140,753,436", "chr17:7668402"]))]
+    /// One entry per link, each read like one pasted line: `chr:start-end`,
+    /// `chr:pos` or `chr` (thousands commas allowed; several loci in one entry,
+    /// space-separated, open side by side), optionally followed by a label;
+    /// `chr start end [label]` columns (tabs or spaces), a BED or VCF line, or
+    /// a gene name, gene id or transcript id for the genome's gene annotation.
+    #[schema(example = json!(["chr7:140,753,336-140,753,436", "chr17\t7668401\t7687550\tTP53", "KRAS"]))]
+    #[serde(default)]
     pub loci: Vec<String>,
+    /// A whole paste instead of (or after) `loci`: read line by line, where a
+    /// first line naming the chromosome, start and end columns (CSV or TSV)
+    /// is a header for the rows after it. At most `paste.max_lines` lines are
+    /// read; `left_out` says how many more there were.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// How `chr start end` columns are read when nothing says: `0` (BED-like,
+    /// the default: `chr 100 200` is `chr:101-200`) or `1` (1-based, both ends
+    /// included).
+    #[serde(default)]
+    #[schema(example = "0")]
+    pub coords: Option<String>,
     /// Bases added on each side of every locus (clamped to the chromosome).
     #[serde(default)]
     pub flank: u64,
@@ -94,13 +114,38 @@ pub struct LinksRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinksResponse {
     pub results: Vec<LinkResult>,
+    /// Lines of `text` past `paste.max_lines`, not read.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub left_out: usize,
+    /// The convention used for `chr start end` columns without evidence:
+    /// `0-based` or `1-based`.
+    pub coords: &'static str,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Either `locus`, `relay_url` and `igv_url`, or `error`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkResult {
-    /// The input, as given.
+    /// The input, as given (a line of `text`, trimmed).
     pub input: String,
+    /// For lines of `text`: the 1-based line number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// How the input was read and what it shows ("BED, 0-based: shown as
+    /// chr7:140,753,337-140,753,436"), or why a line was skipped (a header, a
+    /// comment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<String>,
+    /// Whether only `coords` decided the reading (`chr start end` with
+    /// nothing saying which convention).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ambiguous: bool,
+    /// A label that followed the locus on the line (a gene, a variant id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The locus IGV is sent to (canonical: no commas, genome's chromosome names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locus: Option<String>,
@@ -113,6 +158,20 @@ pub struct LinkResult {
     /// Why no link was made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a name the genome's gene annotation does not know, or knows as
+    /// several genes: the genes to pick from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<GeneChoiceResult>,
+}
+
+/// A gene offered for an unknown or ambiguous name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneChoiceResult {
+    /// The name and its gene or transcript id.
+    pub label: String,
+    /// Its locus (canonical), as IGV would receive it.
+    pub locus: String,
+    pub relay_url: String,
 }
 
 /// A genome loci can be checked against.
@@ -176,12 +235,49 @@ async fn links(
                 e,
             ))
         })?;
-    let results = request
+    let convention = match request.coords.as_deref().map(str::trim) {
+        None | Some("") => Convention::default(),
+        Some(text) => Convention::parse(text).ok_or_else(|| {
+            ApiError(AppError::invalid(
+                "coords",
+                text,
+                "expected 0 (BED-like, 0-based starts) or 1",
+            ))
+        })?,
+    };
+    let mut results: Vec<LinkResult> = request
         .loci
         .iter()
-        .map(|input| link_for(&state, input, genome, request.flank))
+        .map(|input| {
+            let reading = paste::read_line(input, convention);
+            result_for(&state, input, None, &reading, genome, request.flank)
+        })
         .collect();
-    Ok(web::Json(LinksResponse { results }))
+    let mut left_out = 0;
+    if let Some(text) = &request.text {
+        let read = paste::read(
+            text,
+            PasteOptions {
+                max_lines: state.settings.paste.max_lines,
+                convention,
+            },
+        );
+        left_out = read.left_out;
+        results.extend(read.lines.iter().map(
+            |PastedLine {
+                 number,
+                 text,
+                 reading,
+             }| {
+                result_for(&state, text, Some(*number), reading, genome, request.flank)
+            },
+        ));
+    }
+    Ok(web::Json(LinksResponse {
+        results,
+        left_out,
+        coords: convention.label(),
+    }))
 }
 
 /// List the genomes loci can be checked against.
@@ -226,24 +322,53 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     ))))
 }
 
-/// The relay link for one input (one or several space-separated loci).
-pub fn link_for(state: &AppState, input: &str, genome: Option<&Genome>, flank: u64) -> LinkResult {
-    match Loci::parse_with_flank(input.trim(), state.loci_rules, genome, flank) {
-        Ok(loci) => LinkResult {
-            input: input.to_owned(),
-            locus: Some(loci.to_string()),
-            relay_url: Some(state.urls.goto_loci(&loci, genome)),
-            igv_url: Some(IgvCommand::Goto { loci }.to_url(&state.igv)),
-            error: None,
-        },
-        Err(error) => LinkResult {
-            input: input.to_owned(),
-            locus: None,
-            relay_url: None,
-            igv_url: None,
-            error: Some(error.to_string()),
-        },
+/// The result for one input or pasted line.
+fn result_for(
+    state: &AppState,
+    input: &str,
+    line: Option<usize>,
+    reading: &paste::Reading,
+    genome: Option<&Genome>,
+    flank: u64,
+) -> LinkResult {
+    let skipped = matches!(reading, paste::Reading::Skipped { .. });
+    let mut result = LinkResult {
+        input: input.to_owned(),
+        line,
+        read_as: None,
+        ambiguous: reading.is_ambiguous(),
+        label: reading.label().map(str::to_owned),
+        locus: None,
+        relay_url: None,
+        igv_url: None,
+        error: None,
+        choices: Vec::new(),
+    };
+    match reading.check(state.loci_rules, genome, flank) {
+        Ok(checked) => {
+            result.read_as = Some(checked.how);
+            result.locus = Some(checked.loci.to_string());
+            result.relay_url = Some(state.urls.goto_loci(&checked.loci, genome));
+            result.igv_url = Some(IgvCommand::Goto { loci: checked.loci }.to_url(&state.igv));
+        }
+        Err(why) if skipped => result.read_as = Some(why),
+        Err(error) => {
+            result.error = Some(error);
+            result.choices = reading
+                .gene_choices(genome)
+                .into_iter()
+                .map(|c| {
+                    let loci = Loci::from_locus(c.locus);
+                    GeneChoiceResult {
+                        label: c.label,
+                        locus: loci.to_string(),
+                        relay_url: state.urls.goto_loci(&loci, genome),
+                    }
+                })
+                .collect();
+        }
     }
+    result
 }
 
 /// An error of the JSON API: always a JSON body, whatever the `Accept` header.

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::domain::loci::Loci;
+use crate::domain::paste::{self, Convention, PasteOptions};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::QueryParams;
@@ -27,6 +27,8 @@ pub struct EmbedRow {
 struct EmbedPage<'a> {
     base: &'a str,
     rows: Vec<EmbedRow>,
+    /// Lines past the limit, not read.
+    left_out: usize,
     error: Option<String>,
     settings_url: String,
 }
@@ -34,13 +36,14 @@ struct EmbedPage<'a> {
 pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     // Errors are shown inside the frame (with the embed CSP) rather than as
     // the usual error page, which no site may frame.
-    let (status, rows, error) = match rows(&req, &state) {
-        Ok(rows) => (StatusCode::OK, rows, None),
-        Err(e) => (e.status(), Vec::new(), Some(e.to_string())),
+    let (status, (rows, left_out), error) = match rows(&req, &state) {
+        Ok(read) => (StatusCode::OK, read, None),
+        Err(e) => (e.status(), (Vec::new(), 0), Some(e.to_string())),
     };
     let page = EmbedPage {
         base: state.urls.base().as_str(),
         rows,
+        left_out,
         error,
         settings_url: state.urls.settings().to_string(),
     };
@@ -60,7 +63,9 @@ pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     }
 }
 
-fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> {
+/// The page's rows (one per pasted line that is not a header or comment)
+/// and how many lines were left out.
+fn rows(req: &HttpRequest, state: &AppState) -> Result<(Vec<EmbedRow>, usize), AppError> {
     let params = QueryParams::parse(req.query_string())?;
     let genome_id = params.non_empty("genome");
     let genome = state
@@ -68,39 +73,46 @@ fn rows(req: &HttpRequest, state: &AppState) -> Result<Vec<EmbedRow>, AppError> 
         .lookup(genome_id)
         .map_err(|e| AppError::invalid("genome", genome_id.unwrap_or(""), e))?;
     let flank = params.number("flank")?.unwrap_or(0);
+    let convention = match params.non_empty("coords") {
+        None => Convention::default(),
+        Some(text) => Convention::parse(text).ok_or_else(|| {
+            AppError::invalid("coords", text, "expected 0 (BED-like, 0-based starts) or 1")
+        })?,
+    };
     let text = params.required("loci")?;
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    if lines.is_empty() {
-        return Err(AppError::invalid("loci", text, "no locus given"));
-    }
-    if lines.len() > MAX_EMBED_LINES {
-        return Err(AppError::invalid(
-            "loci",
-            text,
-            format!("at most {MAX_EMBED_LINES} lines"),
-        ));
-    }
-    Ok(lines
-        .into_iter()
+    let read = paste::read(
+        text,
+        PasteOptions {
+            max_lines: MAX_EMBED_LINES.min(state.settings.paste.max_lines),
+            convention,
+        },
+    );
+    let rows: Vec<EmbedRow> = read
+        .lines
+        .iter()
+        .filter(|line| !matches!(line.reading, paste::Reading::Skipped { .. }))
         .map(
-            |line| match Loci::parse_with_flank(line, state.loci_rules, genome, flank) {
-                Ok(loci) => EmbedRow {
-                    input: line.to_owned(),
-                    display: loci.to_display_string(),
-                    relay_url: Some(state.urls.goto_loci(&loci, genome)),
+            |line| match line.reading.check(state.loci_rules, genome, flank) {
+                Ok(checked) => EmbedRow {
+                    input: line.text.clone(),
+                    display: match line.reading.label() {
+                        Some(label) => format!("{} · {label}", checked.loci.to_display_string()),
+                        None => checked.loci.to_display_string(),
+                    },
+                    relay_url: Some(state.urls.goto_loci(&checked.loci, genome)),
                     error: None,
                 },
                 Err(e) => EmbedRow {
-                    input: line.to_owned(),
-                    display: line.to_owned(),
+                    input: line.text.clone(),
+                    display: line.text.clone(),
                     relay_url: None,
                     error: Some(e.to_string()),
                 },
             },
         )
-        .collect())
+        .collect();
+    if rows.is_empty() {
+        return Err(AppError::invalid("loci", text, "no locus given"));
+    }
+    Ok((rows, read.left_out))
 }

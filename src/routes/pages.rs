@@ -8,19 +8,38 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::igv::IgvPort;
-use crate::domain::loci::Loci;
+use crate::domain::paste::{self, Convention, PasteOptions};
 use crate::error::{AppError, Rejection};
 use crate::state::AppState;
 use crate::web::{PORT_COOKIE, QueryParams, html};
 
-/// Most lines the start page turns into links at once.
-const MAX_START_LINES: usize = 500;
-
 pub struct LocusRow {
+    pub number: usize,
     pub input: String,
+    pub label: Option<String>,
+    /// How the line was read ("BED, 0-based: shown as …"), or why it was skipped.
+    pub how: Option<String>,
     pub locus: Option<String>,
     pub relay_url: Option<String>,
     pub error: Option<String>,
+    /// A line that only the convention decides (`chr 100 200`).
+    pub ambiguous: bool,
+    /// For a name the gene annotation does not know (or knows several
+    /// times): (label, locus, relay link) of the genes to pick from.
+    pub choices: Vec<(String, String, String)>,
+}
+
+/// What the page says about the paste as a whole.
+pub struct PasteNotice {
+    /// Lines past `paste.max_lines`, not read.
+    pub left_out: usize,
+    pub max_lines: usize,
+    /// Some lines were read with `convention` for lack of evidence.
+    pub ambiguous: bool,
+    pub convention: &'static str,
+    pub other: &'static str,
+    /// The same paste read with the other convention.
+    pub other_url: String,
 }
 
 #[derive(Template)]
@@ -28,9 +47,11 @@ pub struct LocusRow {
 struct StartPage<'a> {
     base: &'a str,
     loci_text: String,
+    coords: &'static str,
     genome: String,
     genome_ids: Vec<&'a str>,
     rows: Vec<LocusRow>,
+    notice: Option<PasteNotice>,
     roots: Vec<(String, String)>,
     settings_url: String,
 }
@@ -55,26 +76,75 @@ fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppEr
         ),
     };
     let loci_text = params.get("loci").unwrap_or("").to_owned();
-    let rows = loci_text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(MAX_START_LINES)
-        .map(|line| match Loci::parse(line, state.loci_rules, genome) {
-            Ok(loci) => LocusRow {
-                input: line.to_owned(),
-                locus: Some(loci.to_display_string()),
-                relay_url: Some(state.urls.goto_loci(&loci, genome)),
-                error: None,
-            },
-            Err(e) => LocusRow {
-                input: line.to_owned(),
-                locus: None,
-                relay_url: None,
-                error: Some(e.to_string()),
-            },
+    let convention = match params.non_empty("coords") {
+        None => Convention::default(),
+        Some(text) => Convention::parse(text).ok_or_else(|| {
+            AppError::invalid("coords", text, "expected 0 (BED-like, 0-based starts) or 1")
+        })?,
+    };
+    let options = PasteOptions {
+        max_lines: state.settings.paste.max_lines,
+        convention,
+    };
+    let read = paste::read(&loci_text, options);
+    let rows = read
+        .lines
+        .iter()
+        .map(|line| {
+            let checked = line.reading.check(state.loci_rules, genome, 0);
+            let skipped = matches!(line.reading, paste::Reading::Skipped { .. });
+            let (how, locus, relay_url, error) = match checked {
+                Ok(c) => (
+                    Some(c.how),
+                    Some(c.loci.to_display_string()),
+                    Some(state.urls.goto_loci(&c.loci, genome)),
+                    None,
+                ),
+                Err(why) if skipped => (Some(why), None, None, None),
+                Err(e) => (None, None, None, Some(e)),
+            };
+            LocusRow {
+                number: line.number,
+                input: line.text.clone(),
+                label: line.reading.label().map(str::to_owned),
+                how,
+                locus,
+                relay_url,
+                error,
+                ambiguous: line.reading.is_ambiguous(),
+                choices: line
+                    .reading
+                    .gene_choices(genome)
+                    .into_iter()
+                    .map(|c| {
+                        let loci = crate::domain::loci::Loci::from_locus(c.locus);
+                        (
+                            c.label,
+                            loci.to_display_string(),
+                            state.urls.goto_loci(&loci, genome),
+                        )
+                    })
+                    .collect(),
+            }
         })
         .collect();
+    let notice = (read.left_out > 0 || read.ambiguous).then(|| {
+        let mut query = vec![
+            ("loci", loci_text.as_str()),
+            ("coords", convention.other().param()),
+        ];
+        if !genome_id.is_empty() {
+            query.push(("genome", genome_id.as_str()));
+        }
+        PasteNotice {
+            left_out: read.left_out,
+            max_lines: options.max_lines,
+            ambiguous: read.ambiguous,
+            convention: convention.label(),
+            other: convention.other().label(),
+            other_url: state.urls.url("", &query).to_string(),
+        }
+    });
     let roots = state
         .roots
         .names()
@@ -88,9 +158,11 @@ fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppEr
     let page = StartPage {
         base: state.urls.base().as_str(),
         loci_text,
+        coords: convention.param(),
         genome: genome_id,
         genome_ids: state.genomes.ids(),
         rows,
+        notice,
         roots,
         settings_url: state.urls.settings().to_string(),
     };

@@ -17,6 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::configuration::{LimitSettings, RateLimitKey};
+use crate::domain::genes;
 use crate::domain::genome::{Genome, GenomeError};
 use crate::domain::igv::{IgvCommand, IgvPort, IgvTarget};
 use crate::domain::request::{self, Genomes, Query, RelayRules, RequestError};
@@ -57,9 +58,13 @@ fn relay(
         allowed_hosts: &state.allowed_hosts,
         genomes: &state.genomes,
     };
-    let command = parse(params.query(), &rules)
+    let command = match parse(params.query(), &rules)
         .map_err(AppError::from)
-        .inspect_err(|e| state.metrics.validation_failed(e))?;
+        .inspect_err(|e| state.metrics.validation_failed(e))
+    {
+        Ok(command) => command,
+        Err(e) => return gene_choices(req, state, &params).ok_or(e),
+    };
     let target = user_target(req, &params, state)?;
     let igv_url = command.to_url(&target);
     // The access line already records the request; this one is for debugging.
@@ -115,6 +120,68 @@ fn direct_relay_url(req: &HttpRequest, state: &AppState) -> String {
     let mut url = state.urls.url(req.path(), &[]);
     url.query_pairs_mut().extend_pairs(pairs);
     url.to_string()
+}
+
+#[derive(Template)]
+#[template(path = "gene_choices.html")]
+struct GeneChoicesPage<'a> {
+    base: &'a str,
+    message: String,
+    name: String,
+    /// (label, locus for people, relay link).
+    choices: Vec<(String, String, String)>,
+}
+
+/// For a browser, a refused name the genome's gene annotation does not know,
+/// or knows several times: a 400 page whose closest matches are links (each
+/// a checked locus). `None` when the refusal is about something else.
+fn gene_choices(req: &HttpRequest, state: &AppState, params: &QueryParams) -> Option<HttpResponse> {
+    if crate::error::wants_json(req) {
+        return None;
+    }
+    let genome = state.genomes.get(params.non_empty("genome")?).ok()?;
+    genome.genes()?;
+    let problem = params
+        .get("locus")?
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .find_map(|token| {
+            genes::find(genome, token)
+                .err()
+                .filter(|p| !p.choices().is_empty())
+        })?;
+    let choices = problem
+        .choices()
+        .iter()
+        .map(|c| {
+            let mut query = vec![
+                ("locus", c.locus.to_string()),
+                ("genome", genome.id().to_string()),
+            ];
+            if params.get("landing").is_some() {
+                query.push(("landing", "1".to_owned()));
+            }
+            let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            (
+                c.label.clone(),
+                c.locus.to_display_string(),
+                state.urls.url("igv/goto", &query).to_string(),
+            )
+        })
+        .collect();
+    let page = GeneChoicesPage {
+        base: state.urls.base().as_str(),
+        message: problem.to_string(),
+        name: problem.name().to_owned(),
+        choices,
+    };
+    let html = page.render().ok()?;
+    Some(
+        HttpResponse::BadRequest()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .body(html),
+    )
 }
 
 #[derive(Template)]
