@@ -59,12 +59,16 @@ async fn ensembl_aliases_become_the_genome_names_under_a_genome() {
     let r = app
         .get("/igv/goto?locus=7:140453136-140453236&genome=hg38")
         .await;
+    // With a genome the jump carries it (`/load` with an empty file list).
     assert_redirects_to(
         &r,
-        "http://127.0.0.1:60151/goto?locus=chr7:140453136-140453236",
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr7:140453136-140453236",
     );
     let r = app.get("/igv/goto?locus=MT:100-200&genome=hg38").await;
-    assert_redirects_to(&r, "http://127.0.0.1:60151/goto?locus=chrM:100-200");
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chrM:100-200",
+    );
 }
 
 #[actix_web::test]
@@ -73,7 +77,10 @@ async fn an_end_past_the_chromosome_is_clamped_to_its_length() {
     let r = app
         .get("/igv/goto?locus=chrM:16000-99999&genome=hg38")
         .await;
-    assert_redirects_to(&r, "http://127.0.0.1:60151/goto?locus=chrM:16000-16569");
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chrM:16000-16569",
+    );
 }
 
 #[actix_web::test]
@@ -91,7 +98,11 @@ async fn configured_genomes_and_aliases_are_used() {
     })
     .await;
     let r = app.get("/igv/goto?locus=first:10-20&genome=tiny").await;
-    assert_redirects_to(&r, "http://127.0.0.1:60151/goto?locus=chr1:10-20");
+    // IGV gets the table's `igv_genome`, never the relay's own id.
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?genome=%2Fdata%2Ftiny.fa&file=&locus=chr1:10-20",
+    );
 }
 
 #[actix_web::test]
@@ -325,7 +336,7 @@ async fn the_landing_page_says_what_is_sent_and_refreshes_to_igv() {
     // The page refreshes to the relay itself (which answers the 303), never
     // straight to IGV: see relay::direct_relay_url.
     let refresh = format!(
-        r#"<meta http-equiv="refresh" content="0; url={}">"#,
+        r#"<meta http-equiv="refresh" content="2; url={}">"#,
         app.url("/igv/goto?locus=chr7%3A140%2C453%2C036-140%2C453%2C236")
     );
     assert!(body.contains(&refresh), "{body}");

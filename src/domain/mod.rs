@@ -5,3 +5,4 @@ pub mod igv;
 pub mod loci;
 pub mod locus;
 pub mod request;
+pub mod view;

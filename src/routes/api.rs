@@ -233,7 +233,7 @@ pub fn link_for(state: &AppState, input: &str, genome: Option<&Genome>, flank: u
             input: input.to_owned(),
             locus: Some(loci.to_string()),
             relay_url: Some(state.urls.goto_loci(&loci, genome)),
-            igv_url: Some(IgvCommand::Goto { loci }.to_url(&state.igv)),
+            igv_url: Some(IgvCommand::jump(loci, genome).to_url(&state.igv)),
             error: None,
         },
         Err(error) => LinkResult {

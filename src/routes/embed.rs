@@ -29,6 +29,7 @@ struct EmbedPage<'a> {
     rows: Vec<EmbedRow>,
     error: Option<String>,
     settings_url: String,
+    check_url: String,
 }
 
 pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -43,6 +44,7 @@ pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         rows,
         error,
         settings_url: state.urls.settings().to_string(),
+        check_url: state.urls.check(None).to_string(),
     };
     let mut response = HttpResponse::build(status);
     response.insert_header((
