@@ -258,7 +258,11 @@ async fn the_landing_tab_says_what_was_sent_and_stays() {
         .page_source()
         .await
         .expect("landing page source");
-    assert!(source.contains("Go to chr2:5,000-6,000 in IGV"), "{source}");
+    // The page names the genome the jump carries.
+    assert!(
+        source.contains("Go to chr2:5,000-6,000 on tiny in IGV"),
+        "{source}"
+    );
     rig.browser
         .client()
         .switch_to_window(results)
