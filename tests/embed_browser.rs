@@ -34,6 +34,7 @@ fn intranet_page(relay: &str, strict_relay: &str) -> String {
 <p>Old assembly: <a id="tp53" href="" data-igv-locus="chr17:7577120" data-igv-genome="hg19">TP53</a></p>
 <p>Two at once: <span id="pair" data-igv-locus="chr1:100-200 chr2:300-400"></span></p>
 <p>Not a locus: <span id="bad" data-igv-locus="KRAS G12D">KRAS G12D</span></p>
+<p><span id="check" data-igv-check>Is IGV there?</span></p>
 <div id="notes" data-igv-autolink>
   Peaks at chr1:1,000-2,000 and chrX:5000; an Ensembl one at 7:55019017.
   Meeting at 10:30, see http://host.example:8080/x or mail a@b.c:123.
@@ -121,6 +122,23 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
         .await
         .expect("read the links");
     let links = links.as_array().expect("an array").clone();
+    // `data-igv-check` becomes the relay's connection check, in the named tab.
+    let check: Value = browser
+        .client()
+        .execute(
+            r##"var a = document.querySelector("#check a");
+               return a ? { href: a.href, target: a.target, text: a.textContent } : null;"##,
+            vec![],
+        )
+        .await
+        .expect("read the check link");
+    assert_eq!(
+        check["href"],
+        format!("{}/igv/check", app.address),
+        "{check}"
+    );
+    assert_eq!(check["target"], "igv-relay");
+    assert_eq!(check["text"], "Is IGV there?");
     let find = |owner: &str, text: &str| -> Value {
         links
             .iter()

@@ -587,3 +587,27 @@ async fn the_landing_page_names_the_genome_and_does_not_resend_when_revisited() 
         assert!(revisited.contains(text), "{text}: {revisited}");
     }
 }
+
+#[actix_web::test]
+async fn every_page_offers_the_connection_check_in_the_named_tab() {
+    let app = spawn_app().await;
+    let check = format!(r#"href="{}/igv/check""#, app.address);
+    for path in [
+        "/",
+        "/settings",
+        "/files/",
+        "/embed?loci=chr1:1-2",
+        "/igv/goto?locus=chr1:1-2&landing=1",
+    ] {
+        let body = app.get(path).await.text().await.unwrap();
+        let link = body
+            .split("<a ")
+            .find(|a| a.contains(&check))
+            .unwrap_or_else(|| panic!("{path}: no link to /igv/check"));
+        assert!(
+            link.contains(r#"target="igv-relay""#) || path.contains("landing"),
+            "{path}: {link}"
+        );
+        assert!(body.contains("Test connection to IGV"), "{path}");
+    }
+}
