@@ -104,10 +104,13 @@ pub struct LinkResult {
     /// The locus IGV is sent to (canonical: no commas, genome's chromosome names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locus: Option<String>,
-    /// The link to give users: the relay validates it again and redirects to their IGV.
+    /// The link to give users: it opens the relay's landing page (which
+    /// shows help when IGV is not listening); the relay validates it again
+    /// and redirects to their IGV.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_url: Option<String>,
-    /// The IGV command URL itself, for the configured default IGV port.
+    /// The IGV command URL itself, for the configured default IGV port: with a
+    /// genome, `/load?genome=…&file=&locus=…`, so IGV shows that genome.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub igv_url: Option<String>,
     /// Why no link was made.
