@@ -2,6 +2,7 @@
 # Fuzzes igv-relay's pure parsers with cargo-fuzz (libFuzzer, nightly toolchain):
 #   locus_url    Locus/Loci parsing + the /goto URL (re-parses to the same loci, no bad %)
 #   relay_query  the relay's query string -> IGV command -> URL, decoded as IGV decodes it
+#   view_command the view-command builder: every /execute URL is an allowed shape, byte for byte
 #   formats      every format's record stream over arbitrary (optionally gzipped) bytes
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
@@ -23,7 +24,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(locus_url relay_query formats)
+  targets=(locus_url relay_query view_command formats)
 fi
 sanitizer=${FUZZ_SANITIZER:-address}
 

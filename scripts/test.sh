@@ -24,12 +24,18 @@ scripts/galaxy.sh start
 trap 'scripts/galaxy.sh stop' EXIT
 eval "$(scripts/galaxy.sh env)"
 
-rm -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips"
+rm -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" "${CARGO_TARGET_DIR:-target}/tmp/e2e-view-commands"
 cargo test --locked --all-targets
 if [ -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" ]; then
   echo "test.sh: end-to-end: $(cat "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips") browser -> relay -> IGV round trips checked against the locus IGV shows"
 elif [ "${CI:-}" = true ]; then
   echo "test.sh: the end-to-end tests checked no IGV round trip" >&2
+  exit 1
+fi
+if [ -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-view-commands" ]; then
+  echo "test.sh: end-to-end: $(cat "${CARGO_TARGET_DIR:-target}/tmp/e2e-view-commands") IGV view commands checked against real IGV (no dialog, listener alive, effect read back)"
+elif [ "${CI:-}" = true ]; then
+  echo "test.sh: the end-to-end tests checked no IGV view command" >&2
   exit 1
 fi
 

@@ -4,7 +4,9 @@
 use url::Url;
 
 use crate::domain::genome::Genome;
+use crate::domain::igv::IgvPort;
 use crate::domain::loci::Loci;
+use crate::domain::view::{BasePosition, ViewCommand};
 
 #[derive(Clone, Debug)]
 pub struct ServiceUrls {
@@ -43,10 +45,52 @@ impl ServiceUrls {
     }
 
     /// The relay link of `loci`, as the start page, `/embed` and the API
-    /// give it.
+    /// give it: through the landing page, like the rows of link pages, so a
+    /// click shows what is sent and, when IGV is not listening, the help.
     pub fn goto_loci(&self, loci: &Loci, genome: Option<&Genome>) -> String {
-        self.goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
-            .to_string()
+        let mut url = self.goto(&loci.to_string(), genome.map(|g| g.id().as_str()));
+        url.query_pairs_mut().append_pair("landing", "1");
+        url.to_string()
+    }
+
+    /// The connection check (`/igv/check`), on `port` when given (else the
+    /// user's cookie or the configured port).
+    pub fn check(&self, port: Option<IgvPort>) -> Url {
+        match port {
+            Some(port) => self.url("igv/check", &[("port", &port.to_string())]),
+            None => self.url("igv/check", &[]),
+        }
+    }
+
+    /// The relay link of a view command (`/igv/view?command=…`), through the
+    /// landing page.
+    pub fn view(&self, command: &ViewCommand, genome: Option<&str>) -> Url {
+        let query = command.relay_query();
+        let mut pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        if let Some(g) = genome {
+            pairs.push(("genome", g));
+        }
+        pairs.push(("landing", "1"));
+        self.url("igv/view", &pairs)
+    }
+
+    /// "reads sorted here": load the reads (`reads.file`, with its index)
+    /// once, go to `at` and sort the alignments by base there, in one IGV
+    /// request: `/igv/load?file=…&index=…&locus=chr:pos&sort=base&landing=1`.
+    /// IGV skips files it has loaded already, so a second row only jumps and
+    /// sorts. For BAM/CRAM pages and VCF rows paired with a BAM; `reads.locus`
+    /// is replaced by `at`.
+    pub fn reads_sorted_here(&self, reads: &LoadLink<'_>, at: &BasePosition) -> Url {
+        let at = at.to_string();
+        let spec = LoadLink {
+            locus: Some(&at),
+            ..*reads
+        };
+        let mut url = self.load(&spec);
+        url.query_pairs_mut()
+            .append_pair("sort", "base")
+            .append_pair("landing", "1");
+        url
     }
 
     /// The relay link of each row of a page, an export or a rendered file
@@ -88,7 +132,7 @@ impl ServiceUrls {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 pub struct LoadLink<'a> {
     pub file: &'a str,
     pub index: Option<&'a str>,

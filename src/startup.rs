@@ -31,6 +31,8 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
             .route(web::route().guard(get_or_head()).to(relay::load))
             .default_service(web::to(relay::method_not_allowed)),
     )
+    // Issue 14: `/igv/view` and `/igv/check` (registered in relay.rs).
+    .configure(relay::configure)
     .route("/", web::route().guard(get_or_head()).to(pages::start))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))

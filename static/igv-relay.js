@@ -19,6 +19,8 @@
  * data-igv-target (link target; default "igv-relay", a secondary tab, which
  * works from iframes and keeps the page in place).
  * Content added later: call window.igvRelay.scan(element).
+ * A "Test connection to IGV" link: window.igvRelay.checkUrl, or any element
+ * with data-igv-check (it becomes a link to the relay's /igv/check).
  *
  * No dependencies, no network requests: links go to the relay, which checks
  * every locus again before anything reaches IGV.
@@ -95,6 +97,9 @@
     var url = new URL("igv/goto", base);
     url.searchParams.set("locus", loci);
     if (genome) { url.searchParams.set("genome", genome); }
+    // Through the relay's landing page, like its own link pages: the named
+    // tab says what was sent, and shows help when IGV is not listening.
+    url.searchParams.set("landing", "1");
     return url.href;
   }
 
@@ -185,9 +190,30 @@
     var areas = Array.prototype.slice.call(root.querySelectorAll("[data-igv-autolink]"));
     if (root.hasAttribute && root.hasAttribute("data-igv-autolink")) { areas.unshift(root); }
     areas.forEach(autolink);
+    linkChecks(root);
   }
 
-  window.igvRelay = { scan: scan, relayUrl: relayUrl, base: base };
+  var checkUrl = new URL("igv/check", base).href;
+
+  function linkChecks(root) {
+    var els = Array.prototype.slice.call(root.querySelectorAll("[data-igv-check]"));
+    els.forEach(function (el) {
+      if (el.hasAttribute("data-igv-linked")) { return; }
+      el.setAttribute("data-igv-linked", "");
+      var a = el.tagName === "A" ? el : document.createElement("a");
+      a.href = checkUrl;
+      a.target = target;
+      a.rel = "noopener";
+      a.classList.add("igv-relay-check");
+      if (a !== el) {
+        a.textContent = el.textContent || "Test connection to IGV";
+        el.textContent = "";
+        el.appendChild(a);
+      }
+    });
+  }
+
+  window.igvRelay = { scan: scan, relayUrl: relayUrl, checkUrl: checkUrl, base: base };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { scan(document.body); });
   } else {

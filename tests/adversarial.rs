@@ -271,8 +271,11 @@ fn markup_problems(html: &str, base: &str, allowed: &BTreeSet<String>) -> Vec<St
                 .is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
         {
             let content = tag.attr("content").unwrap_or_default();
-            let ok = content.strip_prefix("0; url=").is_some_and(|url| {
-                url.starts_with(&format!("{base}igv/")) && !url.contains(['\'', '"', ';', ' '])
+            let ok = content.split_once("; url=").is_some_and(|(delay, url)| {
+                !delay.is_empty()
+                    && delay.bytes().all(|b| b.is_ascii_digit())
+                    && url.starts_with(&format!("{base}igv/"))
+                    && !url.contains(['\'', '"', ';', ' '])
             });
             if !ok {
                 problems.push(format!("a refresh that leaves the relay: {tag:?}"));
@@ -478,7 +481,7 @@ async fn the_landing_page_refreshes_only_to_the_relay_whatever_the_link_carries(
             .collect();
         assert_eq!(refreshes.len(), 1, "{target}");
         let content = refreshes[0].attr("content").unwrap();
-        let url = Url::parse(content.strip_prefix("0; url=").unwrap()).unwrap();
+        let url = Url::parse(content.strip_prefix("2; url=").unwrap()).unwrap();
         assert_eq!(url.host_str(), Some("127.0.0.1"), "{target}");
         assert_eq!(url.port(), Some(app.port), "{target}");
         assert!(url.path() == "/igv/goto" || url.path() == "/igv/load");

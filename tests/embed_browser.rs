@@ -38,6 +38,7 @@ fn intranet_page(relay: &str, strict_relay: &str) -> String {
   <span id="row1" data-igv-coords="1" data-igv-locus="chr7 140753336 140753436">row1</span>
   <span id="labelled" data-igv-locus="chr7:140,753,336-140,753,436 BRAF V600E">labelled</span>
   <span id="gene" data-igv-locus="KRAS">KRAS</span></p>
+<p><span id="check" data-igv-check>Is IGV there?</span></p>
 <div id="notes" data-igv-autolink>
   Peaks at chr1:1,000-2,000 and chrX:5000; an Ensembl one at 7:55019017.
   Meeting at 10:30, see http://host.example:8080/x or mail a@b.c:123.
@@ -81,7 +82,20 @@ return Array.from(document.querySelectorAll("a.igv-relay-link")).map(function (a
 });
 "#;
 
+/// Where a link of the kit leads: it opens the relay's landing page
+/// (`landing=1`, like the relay's own link pages), whose refresh is the same
+/// link without `landing`; this follows that one.
 async fn igv_location(app: &TestApp, relay_url: &str) -> String {
+    let mut url = url::Url::parse(relay_url).unwrap();
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    assert!(
+        pairs.iter().any(|(k, v)| k == "landing" && v == "1"),
+        "{relay_url} does not open the landing page"
+    );
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs.iter().filter(|(k, _)| k != "landing"));
+    let relay_url = url.as_str();
     let r = app.client.get(relay_url).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303, "{relay_url}");
     r.headers()["location"].to_str().unwrap().to_owned()
@@ -112,6 +126,23 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
         .await
         .expect("read the links");
     let links = links.as_array().expect("an array").clone();
+    // `data-igv-check` becomes the relay's connection check, in the named tab.
+    let check: Value = browser
+        .client()
+        .execute(
+            r##"var a = document.querySelector("#check a");
+               return a ? { href: a.href, target: a.target, text: a.textContent } : null;"##,
+            vec![],
+        )
+        .await
+        .expect("read the check link");
+    assert_eq!(
+        check["href"],
+        format!("{}/igv/check", app.address),
+        "{check}"
+    );
+    assert_eq!(check["target"], "igv-relay");
+    assert_eq!(check["text"], "Is IGV there?");
     let find = |owner: &str, text: &str| -> Value {
         links
             .iter()
@@ -130,7 +161,7 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
     );
     assert_eq!(
         igv_location(&app, href).await,
-        "http://127.0.0.1:60151/goto?locus=chr7:140753336-140753436"
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr7:140753336-140753436"
     );
     assert!(href.contains("genome=hg38"), "page default genome: {href}");
     let tp53 = find("tp53", "TP53");
@@ -141,7 +172,7 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
     let pair = find("pair", "chr1:100-200 chr2:300-400");
     assert_eq!(
         igv_location(&app, pair["href"].as_str().unwrap()).await,
-        "http://127.0.0.1:60151/goto?locus=chr1:100-200%20chr2:300-400"
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr1:100-200%20chr2:300-400"
     );
 
     // Pasted shapes (issue 18): columns are 0-based unless the page says 1,
@@ -192,12 +223,12 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
     let peaks = find("notes", "chr1:1,000-2,000");
     assert_eq!(
         igv_location(&app, peaks["href"].as_str().unwrap()).await,
-        "http://127.0.0.1:60151/goto?locus=chr1:1000-2000"
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr1:1000-2000"
     );
     let ensembl = find("notes", "7:55019017");
     assert_eq!(
         igv_location(&app, ensembl["href"].as_str().unwrap()).await,
-        "http://127.0.0.1:60151/goto?locus=chr7:55019017",
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr7:55019017",
         "the relay resolves Ensembl names against hg38"
     );
     assert!(

@@ -31,6 +31,16 @@ fn igv_goto(locus: &str) -> String {
     format!("{IGV}/goto?locus={}", utf8_percent_encode(locus, IGV_VALUE))
 }
 
+/// The genome-safe jump: IGV loads `genome` if it shows another, then goes
+/// to `locus` (the built-in genomes' `igv_genome` is their own id).
+fn igv_goto_on(genome: &str, locus: &str) -> String {
+    format!(
+        "{IGV}/load?genome={}&file=&locus={}",
+        utf8_percent_encode(genome, IGV_VALUE),
+        utf8_percent_encode(locus, IGV_VALUE)
+    )
+}
+
 // ---------------------------------------------------------------------------
 // Setting up the service and its data roots
 // ---------------------------------------------------------------------------
@@ -372,7 +382,11 @@ async fn assert_link_reaches_igv(app: &TestApp, link: &IgvLink) {
     );
     assert_eq!(query_value(&link.href, "landing").as_deref(), Some("1"));
     let r = get_url(app, &without_landing(&link.href)).await;
-    assert_redirects_to(&r, &igv_goto(&link.locus));
+    let expected = match query_value(&link.href, "genome") {
+        Some(genome) => igv_goto_on(&genome, &link.locus),
+        None => igv_goto(&link.locus),
+    };
+    assert_redirects_to(&r, &expected);
 }
 
 /// The injection check for any page: the only scripts are the service's own
@@ -655,8 +669,8 @@ async fn assert_landing_refreshes_to(app: &TestApp, href: &str, igv_url: &str) -
         .expect("a meta refresh");
     let target = refresh
         .attr("content")
-        .and_then(|c| c.strip_prefix("0; url="))
-        .expect("an immediate refresh")
+        .and_then(|c| c.strip_prefix("2; url="))
+        .expect("a refresh after 2 s (relay::LANDING_DELAY_SECS)")
         .to_owned();
     let expected = Url::parse(&without_landing(href)).unwrap();
     let target_url = Url::parse(&target).unwrap();

@@ -59,12 +59,16 @@ async fn ensembl_aliases_become_the_genome_names_under_a_genome() {
     let r = app
         .get("/igv/goto?locus=7:140453136-140453236&genome=hg38")
         .await;
+    // With a genome the jump carries it (`/load` with an empty file list).
     assert_redirects_to(
         &r,
-        "http://127.0.0.1:60151/goto?locus=chr7:140453136-140453236",
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr7:140453136-140453236",
     );
     let r = app.get("/igv/goto?locus=MT:100-200&genome=hg38").await;
-    assert_redirects_to(&r, "http://127.0.0.1:60151/goto?locus=chrM:100-200");
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chrM:100-200",
+    );
 }
 
 #[actix_web::test]
@@ -73,7 +77,10 @@ async fn an_end_past_the_chromosome_is_clamped_to_its_length() {
     let r = app
         .get("/igv/goto?locus=chrM:16000-99999&genome=hg38")
         .await;
-    assert_redirects_to(&r, "http://127.0.0.1:60151/goto?locus=chrM:16000-16569");
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chrM:16000-16569",
+    );
 }
 
 #[actix_web::test]
@@ -91,7 +98,11 @@ async fn configured_genomes_and_aliases_are_used() {
     })
     .await;
     let r = app.get("/igv/goto?locus=first:10-20&genome=tiny").await;
-    assert_redirects_to(&r, "http://127.0.0.1:60151/goto?locus=chr1:10-20");
+    // IGV gets the table's `igv_genome`, never the relay's own id.
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?genome=%2Fdata%2Ftiny.fa&file=&locus=chr1:10-20",
+    );
 }
 
 #[actix_web::test]
@@ -325,7 +336,7 @@ async fn the_landing_page_says_what_is_sent_and_refreshes_to_igv() {
     // The page refreshes to the relay itself (which answers the 303), never
     // straight to IGV: see relay::direct_relay_url.
     let refresh = format!(
-        r#"<meta http-equiv="refresh" content="0; url={}">"#,
+        r#"<meta http-equiv="refresh" content="2; url={}">"#,
         app.url("/igv/goto?locus=chr7%3A140%2C453%2C036-140%2C453%2C236")
     );
     assert!(body.contains(&refresh), "{body}");
@@ -390,4 +401,213 @@ async fn another_site_cannot_change_the_users_igv_port() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     assert!(r.headers().get("set-cookie").is_none());
+}
+
+// Issue 14: the connection check, view commands, genome-safe jumps, help.
+
+#[actix_web::test]
+async fn check_redirects_to_one_fixed_harmless_igv_request_on_the_users_port() {
+    let app = spawn_app().await;
+    let r = app.get("/igv/check").await;
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/execute?command=echo%20IGV-is-listening",
+    );
+    let r = app.get("/igv/check?port=60152").await;
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60152/execute?command=echo%20IGV-is-listening",
+    );
+    let r = app
+        .client
+        .get(app.url("/igv/check"))
+        .header("Cookie", "igv_port=80")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.headers().get("location").is_none());
+    assert!(r.text().await.unwrap().contains("igv_port cookie"));
+    let r = app.client.post(app.url("/igv/check")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+}
+
+#[actix_web::test]
+async fn view_commands_are_built_from_the_closed_set() {
+    let app = spawn_app().await;
+    for (query, command) in [
+        (
+            "command=sort&by=base&locus=7:140753336&genome=hg38",
+            "sort%20base%20chr7:140753336",
+        ),
+        (
+            "command=sort&by=tag&tag=HP&locus=chr1:1,000",
+            "sort%20tag%20HP%20chr1:1000",
+        ),
+        ("command=group&by=readGroup", "group%20READ_GROUP"),
+        ("command=group&by=tag&tag=XS", "group%20TAG%20XS"),
+        (
+            "command=color&by=unexpectedPair",
+            "colorBy%20UNEXPECTED_PAIR",
+        ),
+        ("command=color&by=tag&tag=HP", "colorBy%20TAG%20HP"),
+        ("command=collapse", "collapse"),
+        ("command=expand", "expand"),
+        ("command=squish", "squish"),
+        ("command=pairs&on=true", "viewaspairs%20true"),
+        ("command=pairs&on=false", "viewaspairs%20false"),
+    ] {
+        let r = app.get(&format!("/igv/view?{query}")).await;
+        assert_redirects_to(
+            &r,
+            &format!("http://127.0.0.1:60151/execute?command={command}"),
+        );
+    }
+}
+
+#[actix_web::test]
+async fn anything_outside_the_view_set_is_a_400_naming_the_allowed_values() {
+    let app = spawn_app().await;
+    for (query, param, allowed) in [
+        ("command=exit", "command", "collapse"),
+        ("command=saveSession", "command", "pairs"),
+        (
+            "command=color&by=BASE_MODIFICATION_2COLOR",
+            "by",
+            "readStrand",
+        ),
+        ("command=group&by=chimeric", "by", "mateChromosome"),
+        (
+            "command=sort&by=nucleotide&locus=chr1:5",
+            "by",
+            "insertSize",
+        ),
+        (
+            "command=sort&by=tag&tag=H%25&locus=chr1:5",
+            "tag",
+            "two characters",
+        ),
+        (
+            "command=sort&by=tag&tag=HPX&locus=chr1:5",
+            "tag",
+            "two characters",
+        ),
+        ("command=sort&by=base&locus=chr1:5-10", "locus", "one base"),
+        (
+            "command=sort&by=base&locus=chr1:5%20chr2:6",
+            "locus",
+            "one position",
+        ),
+        (
+            "command=sort&by=base&locus=HLA-A*01:5",
+            "locus",
+            "cannot be sent",
+        ),
+        ("command=group&by=strand&tag=HP", "tag", "by=tag"),
+        ("command=pairs&on=maybe", "on", "true or false"),
+        ("command=sort&by=base", "locus", "locus"),
+    ] {
+        let r = app.get_json(&format!("/igv/view?{query}")).await;
+        assert_eq!(r.status().as_u16(), 400, "{query}");
+        assert!(r.headers().get("location").is_none(), "{query}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            body["parameter"] == param || message.contains(param),
+            "{query}: {body}"
+        );
+        assert!(message.contains(allowed), "{query}: {body}");
+    }
+}
+
+#[actix_web::test]
+async fn load_can_sort_the_reads_at_the_locus() {
+    let app =
+        spawn_app_with(|s| s.relay.allowed_file_hosts = vec!["data.lab.example".into()]).await;
+    let bam = enc("https://data.lab.example/s1.bam");
+    let r = app
+        .get(&format!("/igv/load?file={bam}&locus=chr1:3000&sort=base"))
+        .await;
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?file=https:%2F%2Fdata.lab.example%2Fs1.bam&locus=chr1:3000&sort=base",
+    );
+    let r = app
+        .get(&format!(
+            "/igv/load?file={bam}&locus=chr1:3000&sort=tag&sortTag=HP"
+        ))
+        .await;
+    assert_redirects_to(
+        &r,
+        "http://127.0.0.1:60151/load?file=https:%2F%2Fdata.lab.example%2Fs1.bam&locus=chr1:3000&sort=tag&sortTag=HP",
+    );
+    for bad in ["sort=best&locus=chr1:3000", "sort=base"] {
+        let r = app.get(&format!("/igv/load?file={bam}&{bad}")).await;
+        assert_eq!(r.status().as_u16(), 400, "{bad}");
+    }
+}
+
+#[actix_web::test]
+async fn the_landing_page_names_the_genome_and_does_not_resend_when_revisited() {
+    let app = spawn_app().await;
+    let path = "/igv/goto?locus=chr7:140753336&genome=hg38&landing=1";
+    // A click (the browser says the user started it): the page sends after 2 s.
+    let clicked = app
+        .client
+        .get(app.url(path))
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Sec-Fetch-User", "?1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        clicked.contains("Go to chr7:140,753,336 on hg38 in IGV"),
+        "{clicked}"
+    );
+    assert!(clicked.contains(r#"<meta http-equiv="refresh" content="2; url="#));
+    // It shows what IGV gets: the genome with the jump.
+    assert!(clicked.contains("/load?genome=hg38&"), "{clicked}");
+    assert!(clicked.contains("locus=chr7:140753336</code>"), "{clicked}");
+    // Back to it from the browser's error page: help, no refresh.
+    let revisited = app
+        .client
+        .get(app.url(path))
+        .header("Sec-Fetch-Mode", "navigate")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!revisited.contains("http-equiv=\"refresh\""), "{revisited}");
+    for text in ["Nothing happened in IGV?", "Send it again", "igv/check"] {
+        assert!(revisited.contains(text), "{text}: {revisited}");
+    }
+}
+
+#[actix_web::test]
+async fn every_page_offers_the_connection_check_in_the_named_tab() {
+    let app = spawn_app().await;
+    let check = format!(r#"href="{}/igv/check""#, app.address);
+    for path in [
+        "/",
+        "/settings",
+        "/files/",
+        "/embed?loci=chr1:1-2",
+        "/igv/goto?locus=chr1:1-2&landing=1",
+    ] {
+        let body = app.get(path).await.text().await.unwrap();
+        let link = body
+            .split("<a ")
+            .find(|a| a.contains(&check))
+            .unwrap_or_else(|| panic!("{path}: no link to /igv/check"));
+        assert!(
+            link.contains(r#"target="igv-relay""#) || path.contains("landing"),
+            "{path}: {link}"
+        );
+        assert!(body.contains("Test connection to IGV"), "{path}");
+    }
 }

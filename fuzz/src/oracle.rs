@@ -50,7 +50,8 @@ pub fn assert_strict_query(query: &str) {
             .unwrap_or_else(|| panic!("a parameter without '=': {pair:?}"));
         assert!(
             [
-                "locus", "file", "index", "genome", "name", "format", "merge"
+                "locus", "file", "index", "genome", "name", "format", "merge", "sort", "sortTag",
+                "command"
             ]
             .contains(&key),
             "unexpected parameter {key:?} in {query}"
@@ -141,9 +142,13 @@ pub fn check_rendered(
         );
     }
     let loci = match command {
-        IgvCommand::Goto { loci } => Some(loci),
+        IgvCommand::Goto { loci } | IgvCommand::GotoOnGenome { loci, .. } => Some(loci),
         IgvCommand::Load(load) => load.locus.as_ref(),
+        IgvCommand::Check | IgvCommand::View(_) => None,
     };
+    if let IgvCommand::View(_) | IgvCommand::Check = command {
+        assert_view_shape(&url, target);
+    }
     if let Some(loci) = loci {
         let sent = got
             .iter()
@@ -193,4 +198,110 @@ pub fn allowed_hosts() -> AllowedHosts {
 
 pub fn target(port: Option<IgvPort>) -> IgvTarget {
     IgvTarget::new("127.0.0.1", port.unwrap_or(IgvPort::DEFAULT)).expect("loopback")
+}
+
+/// The sort options, group and colour names IGV 2.16 to 3.0 accept without
+/// throwing, written out here independently of `domain::view`
+/// (igv-port-2.md §1.5; CommandExecutor `getAlignmentSortOption`,
+/// `AlignmentTrack.GroupOption`, `AlignmentTrack.ColorOption`).
+const SORT: &[&str] = &[
+    "base",
+    "strand",
+    "quality",
+    "sample",
+    "readGroup",
+    "insertSize",
+];
+const GROUP: &[&str] = &[
+    "STRAND",
+    "SAMPLE",
+    "LIBRARY",
+    "READ_GROUP",
+    "FIRST_OF_PAIR_STRAND",
+    "PAIR_ORIENTATION",
+    "MATE_CHROMOSOME",
+    "SUPPLEMENTARY",
+    "MAPPING_QUALITY",
+    "NONE",
+];
+const COLOR: &[&str] = &[
+    "NONE",
+    "READ_STRAND",
+    "FIRST_OF_PAIR_STRAND",
+    "PAIR_ORIENTATION",
+    "INSERT_SIZE",
+    "UNEXPECTED_PAIR",
+    "SAMPLE",
+    "READ_GROUP",
+    "LIBRARY",
+];
+
+fn is_tag(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 2 && b[0].is_ascii_alphabetic() && b[1].is_ascii_alphanumeric()
+}
+
+/// `CHR:POS`: a chromosome of `[A-Za-z0-9_.-]` not starting with `.` or
+/// `-`, and a position 1..=2^31-1 without leading zeros or commas.
+fn is_position(t: &str) -> bool {
+    let Some((chr, pos)) = t.rsplit_once(':') else {
+        return false;
+    };
+    let chr_ok = !chr.is_empty()
+        && chr
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && (chr.as_bytes()[0].is_ascii_alphanumeric() || chr.as_bytes()[0] == b'_');
+    let pos_ok = !pos.is_empty()
+        && !pos.starts_with('0')
+        && pos.bytes().all(|b| b.is_ascii_digit())
+        && pos
+            .parse::<u64>()
+            .is_ok_and(|p| (1..=2_147_483_647).contains(&p));
+    chr_ok && pos_ok
+}
+
+/// Whether `words` (the command split on `%20`) is one of the allowed shapes.
+fn allowed_shape(words: &[&str]) -> bool {
+    match words {
+        ["echo", "IGV-is-listening"] => true,
+        ["sort", "tag", tag, at] => is_tag(tag) && is_position(at),
+        ["sort", option, at] => SORT.contains(option) && is_position(at),
+        ["group", "TAG", tag] | ["colorBy", "TAG", tag] => is_tag(tag),
+        ["group", option] => GROUP.contains(option),
+        ["colorBy", option] => COLOR.contains(option),
+        ["collapse"] | ["expand"] | ["squish"] => true,
+        ["viewaspairs", "true" | "false"] => true,
+        _ => false,
+    }
+}
+
+/// An `/execute` URL is exactly `http://127.0.0.1:<port>/execute?command=`
+/// followed by one allowed command shape, its words joined by `%20`, byte
+/// for byte: no other parameter, no other escape, and IGV's two decodings
+/// give the same words joined by single spaces.
+pub fn assert_view_shape(url: &Url, target: &IgvTarget) {
+    let prefix = format!("http://127.0.0.1:{}/execute?command=", target.port().get());
+    let text = url.as_str();
+    let value = text
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("not a lone /execute command: {text}"));
+    let words: Vec<&str> = value.split("%20").collect();
+    assert!(
+        words.iter().all(|w| !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))),
+        "a word with other bytes than [A-Za-z0-9_.:-]: {text}"
+    );
+    assert!(
+        allowed_shape(&words),
+        "not an allowed command shape: {text}"
+    );
+    let once = java_url_decode(value).unwrap_or_else(|e| panic!("{e}"));
+    let twice = java_url_decode(&once).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        twice,
+        words.join(" "),
+        "IGV would run something else: {text}"
+    );
 }

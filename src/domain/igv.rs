@@ -1,4 +1,7 @@
-//! The only two commands the relay ever sends to IGV, and the URL each becomes.
+//! The commands the relay sends to IGV, and the URL each becomes: a jump
+//! (`/goto`, or `/load` with the genome when the link names one), a file
+//! load, the connection check, and the closed set of view commands
+//! ([`super::view`]).
 //!
 //! IGV's HTTP parser (CommandListener.parseParameters, igv-port.md §2.1) is
 //! unforgiving: keys are case-sensitive, a malformed `%` escape kills the
@@ -15,6 +18,7 @@ use url::Url;
 
 use super::genome::Genome;
 use super::loci::Loci;
+use super::view::{SortBy, ViewCommand};
 
 /// Everything but unreserved characters and `:` is escaped.
 const IGV_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -26,6 +30,13 @@ const IGV_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// IGV's goto command up to its one parameter's value.
 const GOTO_QUERY: &str = "/goto?locus=";
+
+/// The connection check: one fixed, harmless request whose answer IGV shows
+/// as a page (`/execute` answers `echo X` with `X`, 200 text/html). Not
+/// `version`: Debian's IGV 2.16 answers it with `user`, and 2.17+'s
+/// `/version` always says `3.0`; `/ping` is 2.17+ and answers 204, which
+/// shows nothing.
+pub const CHECK_ANSWER: &str = "IGV-is-listening";
 
 pub const MAX_FILE_URL_BYTES: usize = 2048;
 const MAX_TRACK_NAME_CHARS: usize = 200;
@@ -307,33 +318,86 @@ pub struct TrackFile {
     pub index: Option<FileUrl>,
 }
 
+/// A genome from the genome table: the relay's id (for people) and what
+/// IGV's `genome=` gets (`igv_genome`). Only configured genomes exist, so an
+/// id IGV cannot resolve (which opens a blocking dialog) is never sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenomeRef {
+    pub id: String,
+    pub igv: String,
+}
+
+impl GenomeRef {
+    pub fn of(genome: &Genome) -> Self {
+        Self {
+            id: genome.id().as_str().to_owned(),
+            igv: genome.igv_genome().to_owned(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadCommand {
     pub files: Vec<TrackFile>,
     /// What IGV's `genome=` gets (checked against configured genomes).
-    pub genome: Option<String>,
+    pub genome: Option<GenomeRef>,
     pub locus: Option<Loci>,
     pub name: Option<TrackName>,
     pub format: Option<TrackFormat>,
     /// `merge=ask` opens a dialog in IGV, so only true/false exist here.
     pub merge: Option<bool>,
+    /// How IGV sorts alignments at the locus once loaded (`sort=`, with
+    /// `sortTag=` for a tag): "reads sorted here".
+    pub sort: Option<SortBy>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IgvCommand {
-    Goto { loci: Loci },
+    Goto {
+        loci: Loci,
+    },
+    /// A jump that first makes IGV show the link's genome:
+    /// `/load?genome=G&file=&locus=L`. IGV loads the genome when it is not
+    /// the current one (a switch resets IGV's session, as any genome change
+    /// does), then goes to the locus; with the genome already loaded it only
+    /// goes there. The empty `file` is what makes IGV apply `locus`: without
+    /// a file parameter `/load` ignores it, and an empty list loads nothing
+    /// (`StringUtils.breakQuotedString("")` is empty, 2.16 to 3.0). Verified
+    /// with IGV 2.16 (tests/e2e.rs).
+    GotoOnGenome {
+        genome: GenomeRef,
+        loci: Loci,
+    },
     Load(LoadCommand),
+    /// The connection check ([`CHECK_ANSWER`]).
+    Check,
+    /// One of the safe view commands, as `/execute?command=…`.
+    View(ViewCommand),
 }
 
 impl IgvCommand {
-    pub fn load_genome(genome: &Genome) -> String {
-        genome.igv_genome().to_owned()
+    pub fn load_genome(genome: &Genome) -> GenomeRef {
+        GenomeRef::of(genome)
+    }
+
+    /// A jump to `loci`, on `genome` when the link names one.
+    pub fn jump(loci: Loci, genome: Option<&Genome>) -> Self {
+        match genome {
+            Some(genome) => Self::GotoOnGenome {
+                genome: GenomeRef::of(genome),
+                loci,
+            },
+            None => Self::Goto { loci },
+        }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Goto { .. } => "goto",
+            Self::GotoOnGenome { .. } => "goto_genome",
             Self::Load(_) => "load",
+            Self::Check => "check",
+            Self::View(_) => "view",
         }
     }
 
@@ -368,6 +432,19 @@ impl IgvCommand {
     pub fn query_pairs(&self) -> (&'static str, Vec<(&'static str, String)>) {
         match self {
             Self::Goto { loci } => ("/goto", vec![("locus", loci.to_string())]),
+            Self::GotoOnGenome { genome, loci } => (
+                "/load",
+                vec![
+                    ("genome", genome.igv.clone()),
+                    ("file", String::new()),
+                    ("locus", loci.to_string()),
+                ],
+            ),
+            Self::Check => (
+                "/execute",
+                vec![("command", format!("echo {CHECK_ANSWER}"))],
+            ),
+            Self::View(view) => ("/execute", vec![("command", view.command_line())]),
             Self::Load(load) => {
                 let mut pairs = Vec::new();
                 let files: Vec<String> = load.files.iter().map(|f| f.file.for_igv_list()).collect();
@@ -386,7 +463,7 @@ impl IgvCommand {
                     pairs.push(("index", indexes.join(",")));
                 }
                 if let Some(genome) = &load.genome {
-                    pairs.push(("genome", genome.clone()));
+                    pairs.push(("genome", genome.igv.clone()));
                 }
                 if let Some(locus) = &load.locus {
                     pairs.push(("locus", locus.to_string()));
@@ -400,6 +477,12 @@ impl IgvCommand {
                 if let Some(merge) = load.merge {
                     pairs.push(("merge", merge.to_string()));
                 }
+                if let Some(sort) = &load.sort {
+                    pairs.push(("sort", sort.igv_name().to_owned()));
+                    if let SortBy::Tag(tag) = sort {
+                        pairs.push(("sortTag", tag.as_str().to_owned()));
+                    }
+                }
                 ("/load", pairs)
             }
         }
@@ -409,6 +492,11 @@ impl IgvCommand {
     pub fn describe(&self) -> String {
         match self {
             Self::Goto { loci } => format!("Go to {} in IGV", loci.to_display_string()),
+            Self::GotoOnGenome { genome, loci } => {
+                format!("Go to {} on {} in IGV", loci.to_display_string(), genome.id)
+            }
+            Self::Check => "Test the connection to IGV".into(),
+            Self::View(view) => format!("{} in IGV", view.describe()),
             Self::Load(load) => {
                 let what = load
                     .name
@@ -421,9 +509,22 @@ impl IgvCommand {
                             .collect::<Vec<_>>()
                             .join(", ")
                     });
+                let on = load
+                    .genome
+                    .as_ref()
+                    .map(|g| format!(" on {}", g.id))
+                    .unwrap_or_default();
+                let sorted = match &load.sort {
+                    Some(SortBy::Tag(tag)) => format!(", reads sorted by tag {}", tag.as_str()),
+                    Some(sort) => format!(", reads sorted by {}", sort.igv_name()),
+                    None => String::new(),
+                };
                 match &load.locus {
-                    Some(l) => format!("Load {what} in IGV and go to {}", l.to_display_string()),
-                    None => format!("Load {what} in IGV"),
+                    Some(l) => format!(
+                        "Load {what} in IGV and go to {}{on}{sorted}",
+                        l.to_display_string()
+                    ),
+                    None => format!("Load {what} in IGV{on}"),
                 }
             }
         }
@@ -514,6 +615,7 @@ mod tests {
             name: Some(TrackName::parse("a,b").unwrap()),
             format: None,
             merge: None,
+            sort: None,
         });
         assert_eq!(
             cmd.to_url(&target()).as_str(),

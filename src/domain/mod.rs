@@ -7,3 +7,4 @@ pub mod loci;
 pub mod locus;
 pub mod paste;
 pub mod request;
+pub mod view;

@@ -12,6 +12,7 @@ use super::igv::{
     AllowedHosts, FileUrl, IgvCommand, IgvPort, LoadCommand, TrackFile, TrackFormat, TrackName,
 };
 use super::loci::{Loci, LociRules};
+use super::view::{BasePosition, ColorBy, DisplayMode, GroupBy, SortBy, ViewCommand, ViewError};
 
 /// Longest query string accepted; anything longer is not a real IGV link.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
@@ -181,11 +182,106 @@ fn loci(
         .map_err(|e| RequestError::invalid("locus", text, e))
 }
 
-/// `/igv/goto?locus=…[&genome=…]`.
+/// `/igv/goto?locus=…[&genome=…]`. With a genome the jump carries it, so
+/// IGV cannot show these coordinates on another assembly.
 pub fn parse_goto(query: &Query, rules: &RelayRules<'_>) -> Result<IgvCommand, RequestError> {
     let genome = genome(query, rules)?;
     let loci = loci(query, rules, genome)?.ok_or(RequestError::Missing("locus"))?;
-    Ok(IgvCommand::Goto { loci })
+    Ok(IgvCommand::jump(loci, genome))
+}
+
+/// `/igv/check`: takes nothing but the port, and always sends the same.
+pub fn parse_check(_query: &Query, _rules: &RelayRules<'_>) -> Result<IgvCommand, RequestError> {
+    Ok(IgvCommand::Check)
+}
+
+/// `/igv/view?command=…[&by=…][&tag=…][&locus=chr:pos][&on=…][&genome=…]`:
+/// one of the safe view commands ([`ViewCommand`]), or an error naming the
+/// allowed values.
+pub fn parse_view(query: &Query, rules: &RelayRules<'_>) -> Result<IgvCommand, RequestError> {
+    let command = query.required("command")?;
+    let by = || query.required("by");
+    let tag = query.get("tag");
+    // A tag belongs to `by=tag` only: anything else would be silently ignored.
+    let no_tag_unless = |by: &str| match tag {
+        Some(t) if by != "tag" => Err(RequestError::invalid(
+            "tag",
+            t,
+            "a tag is only used with by=tag",
+        )),
+        _ => Ok(()),
+    };
+    let view = match command {
+        "sort" => {
+            let by = by()?;
+            no_tag_unless(by)?;
+            let by = SortBy::parse(by, tag).map_err(RequestError::from)?;
+            let genome = genome(query, rules)?;
+            let loci = loci(query, rules, genome)?.ok_or(RequestError::Missing("locus"))?;
+            let text = query.get("locus").unwrap_or_default();
+            let [locus] = loci.as_slice() else {
+                return Err(RequestError::invalid(
+                    "locus",
+                    text,
+                    "sort takes one position (chr:pos)",
+                ));
+            };
+            let at = BasePosition::from_locus(locus)
+                .map_err(|reason| RequestError::invalid("locus", text, reason))?;
+            ViewCommand::Sort { by, at }
+        }
+        "group" => {
+            let by = by()?;
+            no_tag_unless(by)?;
+            ViewCommand::Group(GroupBy::parse(by, tag).map_err(RequestError::from)?)
+        }
+        "color" => {
+            let by = by()?;
+            no_tag_unless(by)?;
+            ViewCommand::Color(ColorBy::parse(by, tag).map_err(RequestError::from)?)
+        }
+        "collapse" => ViewCommand::Display(DisplayMode::Collapsed),
+        "expand" => ViewCommand::Display(DisplayMode::Expanded),
+        "squish" => ViewCommand::Display(DisplayMode::Squished),
+        "pairs" => ViewCommand::ViewAsPairs(query.flag("on")?.ok_or(RequestError::Missing("on"))?),
+        other => {
+            return Err(ViewError::unknown("command", other, ViewCommand::NAMES).into());
+        }
+    };
+    Ok(IgvCommand::View(view))
+}
+
+fn not_allowed(value: &str, allowed: &[&str]) -> String {
+    format!(
+        "{value:?} is not allowed; allowed values: {}",
+        allowed.join(", ")
+    )
+}
+
+impl From<ViewError> for RequestError {
+    fn from(e: ViewError) -> Self {
+        match e {
+            ViewError::Unknown {
+                param,
+                value,
+                allowed,
+            } => RequestError::Invalid {
+                param,
+                reason: not_allowed(&value, allowed),
+                value,
+            },
+            ViewError::Invalid {
+                param,
+                value,
+                reason,
+            } => RequestError::Invalid {
+                param,
+                value,
+                reason,
+            },
+            ViewError::Missing(param) => RequestError::Missing(param),
+        }
+    }
 }
 
 /// `/igv/load?file=…[&index=…][&genome=…][&locus=…][&name=…][&format=…][&merge=…]`.
@@ -247,6 +343,33 @@ pub fn parse_load(query: &Query, rules: &RelayRules<'_>) -> Result<IgvCommand, R
         .transpose()?;
     let merge = query.flag("merge")?;
     let locus = loci(query, rules, genome)?;
+    let sort = match query.non_empty("sort") {
+        None => None,
+        Some(by) => {
+            if locus.is_none() {
+                return Err(RequestError::invalid(
+                    "sort",
+                    by,
+                    "sorting needs a locus to sort at (locus=chr:pos)",
+                ));
+            }
+            Some(
+                SortBy::parse(by, query.get("sortTag")).map_err(|e| match e {
+                    ViewError::Missing(_) => RequestError::Missing("sortTag"),
+                    ViewError::Invalid { value, reason, .. } => RequestError::Invalid {
+                        param: "sortTag",
+                        value,
+                        reason,
+                    },
+                    ViewError::Unknown { value, allowed, .. } => RequestError::Invalid {
+                        param: "sort",
+                        reason: not_allowed(&value, allowed),
+                        value,
+                    },
+                })?,
+            )
+        }
+    };
     Ok(IgvCommand::Load(LoadCommand {
         files,
         genome: genome.map(IgvCommand::load_genome),
@@ -254,6 +377,7 @@ pub fn parse_load(query: &Query, rules: &RelayRules<'_>) -> Result<IgvCommand, R
         name,
         format,
         merge,
+        sort,
     }))
 }
 
@@ -313,9 +437,10 @@ mod tests {
             genomes: &genomes,
         };
         let q = Query::parse("locus=1:10-99999&genome=tiny").unwrap();
-        let IgvCommand::Goto { loci } = parse_goto(&q, &rules).unwrap() else {
-            panic!("a goto")
+        let IgvCommand::GotoOnGenome { loci, genome } = parse_goto(&q, &rules).unwrap() else {
+            panic!("a goto on the genome")
         };
+        assert_eq!(genome.igv, "tiny");
         assert_eq!(loci.to_string(), "chr1:10-5000");
         let q = Query::parse("locus=chr1&genome=nope").unwrap();
         assert!(matches!(

@@ -26,6 +26,7 @@ use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
 use crate::domain::loci::LociRules;
 use crate::domain::locus::Locus;
 use crate::domain::request::Query;
+use crate::domain::view::BasePosition;
 use crate::error::AppError;
 use crate::formats::{
     self, CoordBase, DecompressionLimits, FormatError, FormatKind, FormatOptions, Interval,
@@ -145,7 +146,20 @@ pub struct PageRow {
     pub data_locus: String,
     pub relay_url: Option<String>,
     pub load_go_url: Option<String>,
+    /// "reads sorted here": load the paired reads, go to the row's first
+    /// base and sort the alignments there (when the view has reads).
+    pub reads_url: Option<String>,
     pub error: Option<String>,
+}
+
+/// Reads shown with a page's rows (a BAM/CRAM paired with a VCF): what IGV
+/// loads for each row's "reads sorted here".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadsSource {
+    pub file_url: String,
+    pub index_url: Option<String>,
+    /// The track name IGV shows.
+    pub name: String,
 }
 
 /// The file-level links of a page.
@@ -326,6 +340,8 @@ pub struct FileView<'a> {
     links_only: bool,
     /// The view's own query pairs, carried to other pages and exports.
     sticky: Vec<(&'static str, String)>,
+    /// Reads paired with this file (`?reads=`, or a configured pairing).
+    reads: Option<ReadsSource>,
 }
 
 impl<'a> FileView<'a> {
@@ -431,7 +447,32 @@ impl<'a> FileView<'a> {
             choices: TriageChoices::default(),
             links_only: false,
             sticky: Vec::new(),
+            reads: None,
         }
+    }
+
+    /// Gives every row a "reads sorted here" link to `reads`.
+    pub fn with_reads(mut self, reads: Option<ReadsSource>) -> Self {
+        self.reads = reads;
+        self
+    }
+
+    /// The relay link that loads the paired reads, goes to the first base of
+    /// `loci` and sorts the alignments by base there.
+    fn reads_link(&self, loci: &crate::domain::loci::Loci) -> Option<String> {
+        let reads = self.reads.as_ref()?;
+        let first = loci.as_slice().first()?;
+        let (start, _) = first.bounds()?;
+        let base = Locus::from_interval(first.chrom().clone(), start, start).ok()?;
+        let at = BasePosition::from_locus(&base).ok()?;
+        let link = LoadLink {
+            file: &reads.file_url,
+            index: reads.index_url.as_deref(),
+            genome: self.genome_id(),
+            name: Some(&reads.name),
+            ..LoadLink::default()
+        };
+        Some(self.ctx.urls.reads_sorted_here(&link, &at).to_string())
     }
 
     fn genome_id(&self) -> Option<&str> {
@@ -1034,6 +1075,7 @@ fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: R
                 locus_display,
                 relay_url: Some(relay.to(&locus)),
                 load_go_url: view.load_link(Some(&locus)),
+                reads_url: view.reads_link(&loci),
                 data_locus: locus,
                 error: None,
             }
@@ -1048,6 +1090,7 @@ fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: R
             data_locus: String::new(),
             relay_url: None,
             load_go_url: None,
+            reads_url: None,
             error: Some(e),
         },
     }
@@ -1145,4 +1188,94 @@ fn with_query(mut url: Url, pairs: &[(&str, String)]) -> String {
             .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
     }
     url.to_string()
+}
+
+#[cfg(test)]
+mod reads_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::configuration::Settings;
+    use crate::domain::igv::IgvPort;
+    use crate::formats::DEFAULT_DECOMPRESSION_LIMITS;
+
+    #[test]
+    fn each_row_of_a_view_with_reads_links_to_reads_sorted_at_its_first_base() {
+        let settings = Settings::load_with_env(None, Some(BTreeMap::new())).unwrap();
+        let genomes = GenomeRegistry::from_settings(&settings).unwrap();
+        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
+        let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap();
+        let ctx = PageContext {
+            genomes: &genomes,
+            urls: &urls,
+            igv: &igv,
+            loci_rules: LociRules::default(),
+            default_flank: 0,
+            decompression: DEFAULT_DECOMPRESSION_LIMITS,
+        };
+        let view = FileView::new(
+            ctx,
+            FormatKind::Vcf,
+            genomes.get("hg38").ok(),
+            0,
+            RowFilter::default(),
+            FormatOptions::default(),
+            Source::default(),
+        )
+        .with_reads(Some(ReadsSource {
+            file_url: "https://lab.example/igv/raw/run/tumour.bam".into(),
+            index_url: Some("https://lab.example/igv/raw/run/tumour.bam.bai".into()),
+            name: "tumour.bam".into(),
+        }));
+        let vcf = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+                   chr7\t140753336\tsnv\tA\tT\t.\tPASS\t.\n\
+                   chr7\t140753400\tdel\tACGT\tA\t.\tPASS\t.\n";
+        let mut stream = view
+            .open(Box::new(std::io::Cursor::new(vcf.as_bytes().to_vec())))
+            .unwrap();
+        let triage = view.triage(stream.as_ref()).unwrap();
+        let (rows, _) = view
+            .rows(stream.as_mut(), &triage)
+            .page(
+                Paging {
+                    page: 1,
+                    per_page: 10,
+                },
+                None,
+            )
+            .unwrap();
+        let links: Vec<Vec<(String, String)>> = rows
+            .iter()
+            .map(|r| {
+                Url::parse(r.reads_url.as_deref().expect("a reads link"))
+                    .unwrap()
+                    .query_pairs()
+                    .into_owned()
+                    .collect()
+            })
+            .collect();
+        let pairs = |locus: &str| -> Vec<(String, String)> {
+            [
+                ("file", "https://lab.example/igv/raw/run/tumour.bam"),
+                ("index", "https://lab.example/igv/raw/run/tumour.bam.bai"),
+                ("genome", "hg38"),
+                ("locus", locus),
+                ("name", "tumour.bam"),
+                ("sort", "base"),
+                ("landing", "1"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .to_vec()
+        };
+        assert_eq!(links[0], pairs("chr7:140753336"));
+        // A deletion sorts at its first base, where IGV shows the variant.
+        assert_eq!(links[1], pairs("chr7:140753400"));
+        assert!(
+            rows[0]
+                .reads_url
+                .as_deref()
+                .unwrap()
+                .starts_with("https://lab.example/igv/igv/load?")
+        );
+    }
 }

@@ -149,10 +149,13 @@ pub struct LinkResult {
     /// The locus IGV is sent to (canonical: no commas, genome's chromosome names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locus: Option<String>,
-    /// The link to give users: the relay validates it again and redirects to their IGV.
+    /// The link to give users: it opens the relay's landing page (which
+    /// shows help when IGV is not listening); the relay validates it again
+    /// and redirects to their IGV.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_url: Option<String>,
-    /// The IGV command URL itself, for the configured default IGV port.
+    /// The IGV command URL itself, for the configured default IGV port: with a
+    /// genome, `/load?genome=…&file=&locus=…`, so IGV shows that genome.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub igv_url: Option<String>,
     /// Why no link was made.
@@ -349,7 +352,7 @@ fn result_for(
             result.read_as = Some(checked.how);
             result.locus = Some(checked.loci.to_string());
             result.relay_url = Some(state.urls.goto_loci(&checked.loci, genome));
-            result.igv_url = Some(IgvCommand::Goto { loci: checked.loci }.to_url(&state.igv));
+            result.igv_url = Some(IgvCommand::jump(checked.loci, genome).to_url(&state.igv));
         }
         Err(why) if skipped => result.read_as = Some(why),
         Err(error) => {

@@ -31,6 +31,7 @@ struct EmbedPage<'a> {
     left_out: usize,
     error: Option<String>,
     settings_url: String,
+    check_url: String,
 }
 
 pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -46,6 +47,7 @@ pub async fn embed(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         left_out,
         error,
         settings_url: state.urls.settings().to_string(),
+        check_url: state.urls.check(None).to_string(),
     };
     let mut response = HttpResponse::build(status);
     response.insert_header((

@@ -1,5 +1,5 @@
-//! `/igv/goto` and `/igv/load`: validate, then answer 303 See Other to the
-//! user's own IGV. 303 because the browser then always follows with a GET and
+//! `/igv/goto`, `/igv/load`, `/igv/view` and `/igv/check`: validate, then
+//! answer 303 See Other to the user's own IGV. 303 because the browser then always follows with a GET and
 //! no body: IGV runs the body of any non-GET request as batch commands
 //! (igv-port.md §4.3), so 307/308 are never used.
 
@@ -19,7 +19,7 @@ use askama::Template;
 use crate::configuration::{LimitSettings, RateLimitKey};
 use crate::domain::genes;
 use crate::domain::genome::{Genome, GenomeError};
-use crate::domain::igv::{IgvCommand, IgvPort, IgvTarget};
+use crate::domain::igv::{CHECK_ANSWER, IgvCommand, IgvPort, IgvTarget};
 use crate::domain::request::{self, Genomes, Query, RelayRules, RequestError};
 use crate::error::{AppError, Rejection};
 use crate::genomes::GenomeRegistry;
@@ -32,6 +32,40 @@ pub async fn goto(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 
 pub async fn load(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
     relay(&req, &state, request::parse_load).map_err(|e| e.for_request(&req))
+}
+
+/// One of the safe view commands (`domain::view`).
+pub async fn view(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
+    relay(&req, &state, request::parse_view).map_err(|e| e.for_request(&req))
+}
+
+/// The connection check: 303 to one fixed request whose answer IGV shows in
+/// the tab ([`crate::domain::igv::CHECK_ANSWER`]), on the user's port.
+pub async fn check(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Rejection> {
+    relay(&req, &state, request::parse_check).map_err(|e| e.for_request(&req))
+}
+
+/// The relay routes of this module that `startup::configure_routes` does not
+/// list itself: `/igv/view` and `/igv/check`, GET/HEAD only, with the same
+/// rate limit as the others.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let get_or_head =
+        || actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head());
+    cfg.service(
+        web::resource("/igv/view")
+            .wrap(actix_web::middleware::from_fn(rate_limit))
+            .route(web::route().guard(get_or_head()).to(view))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/igv/check")
+            .wrap(actix_web::middleware::from_fn(rate_limit))
+            .route(web::route().guard(get_or_head()).to(check))
+            .default_service(web::to(method_not_allowed)),
+    );
 }
 
 /// Anything but GET/HEAD on a relay route.
@@ -71,7 +105,7 @@ fn relay(
     tracing::debug!(command = command.kind(), "relayed to IGV");
     state.metrics.relayed(command.kind());
     if params.flag("landing")?.unwrap_or(false) {
-        return landing_page(req, state, &command, &target, &igv_url);
+        return landing_page(req, state, &command, &target, &igv_url, &params);
     }
     // `Referrer-Policy: no-referrer` comes with every response
     // (`middleware::request_context`).
@@ -120,6 +154,30 @@ fn direct_relay_url(req: &HttpRequest, state: &AppState) -> String {
     let mut url = state.urls.url(req.path(), &[]);
     url.query_pairs_mut().extend_pairs(pairs);
     url.to_string()
+}
+
+/// How long the landing page shows before it sends the command. Chromium
+/// turns a refresh of at most 1 s into a *replacement* of the page, so when
+/// IGV is not listening its "refused to connect" page would take the landing
+/// page's place in history and Back could not return to our help; from 2 s
+/// on the error page is a new history entry (measured with Chromium 156;
+/// tests/e2e.rs `with_igv_stopped_back_shows_our_help_and_send_again_lands`).
+pub const LANDING_DELAY_SECS: u32 = 2;
+
+/// Whether the landing page is being shown again rather than opened by a
+/// click: Back, Forward or a reload. Browsers send `Sec-Fetch-User: ?1`
+/// only for navigations the user started (a click on a link), and not when
+/// they reload a page from history. Coming back from the browser's
+/// "refused to connect" page must not send the command again at once (the
+/// user would only see that error again), so such a visit shows the help
+/// and a "Send again" link instead. A browser that sends no `Sec-Fetch-*`
+/// headers at all always gets the sending page.
+fn is_revisit(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    headers
+        .get("sec-fetch-mode")
+        .is_some_and(|mode| mode == "navigate")
+        && !headers.contains_key("sec-fetch-user")
 }
 
 #[derive(Template)]
@@ -193,6 +251,11 @@ struct LandingPage<'a> {
     relay_url: String,
     port: IgvPort,
     settings_url: String,
+    check_url: String,
+    check_answer: &'static str,
+    /// Send the command (meta refresh); false when the page is revisited.
+    send: bool,
+    delay: u32,
 }
 
 fn landing_page(
@@ -201,7 +264,14 @@ fn landing_page(
     command: &IgvCommand,
     target: &IgvTarget,
     igv_url: &str,
+    params: &QueryParams,
 ) -> Result<HttpResponse, AppError> {
+    // The check keeps the port the link named.
+    let port = request::port(params.query())?.map(|p| p.to_string());
+    let mut check_query = Vec::new();
+    if let Some(port) = &port {
+        check_query.push(("port", port.as_str()));
+    }
     let page = LandingPage {
         base: state.urls.base().as_str(),
         description: command.describe(),
@@ -209,6 +279,10 @@ fn landing_page(
         relay_url: direct_relay_url(req, state),
         port: target.port(),
         settings_url: state.urls.settings().to_string(),
+        check_url: state.urls.url("igv/check", &check_query).to_string(),
+        check_answer: CHECK_ANSWER,
+        send: !is_revisit(req),
+        delay: LANDING_DELAY_SECS,
     };
     let html = page
         .render()

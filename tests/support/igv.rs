@@ -81,7 +81,20 @@ impl TestIgv {
         if !screenshot_tools.is_empty() {
             eprintln!("e2e harness: {screenshot_tools} not found; IGV screenshots are disabled");
         }
-        Some(Self::launch())
+        Some(Self::launch(procs::free_port()))
+    }
+
+    /// Like [`Self::start`], on a given port: for a test that first sees the browser fail
+    /// with nothing listening there, then starts IGV where the user's links point.
+    pub fn start_on(port: u16) -> Option<TestIgv> {
+        let missing = procs::missing_tools(&["igv", "java", "Xvfb", "xdotool"]);
+        if !missing.is_empty() {
+            return procs::skip(
+                "IGV end-to-end test",
+                &format!("{missing} not found on PATH"),
+            );
+        }
+        Some(Self::launch(port))
     }
 
     /// Hands out the IGV shared by all tests of this test binary, starting it on first use
@@ -254,6 +267,39 @@ impl TestIgv {
             .unwrap_or_else(|e| panic!("saveSession failed: {e}"))
     }
 
+    /// The XML of a `saveSession` of the current session: the genome, the locus, and each
+    /// track's display mode and alignment render options (port §6.4).
+    pub async fn session_xml(&self) -> String {
+        self.blocking(|port| port.session_xml())
+            .await
+            .unwrap_or_else(|e| panic!("saveSession failed: {e}"))
+    }
+
+    /// The genome IGV shows: the `genome` attribute of a `saveSession`, made absolute (IGV
+    /// writes a local genome path relative to the session file).
+    pub async fn current_genome(&self) -> String {
+        let xml = self.session_xml().await;
+        let genome = xml
+            .split_once("<Session genome=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(g, _)| unescape_xml(g))
+            .unwrap_or_else(|| panic!("no genome in the session: {xml}"));
+        let dir = self.port.session_file.parent().unwrap_or(Path::new("/"));
+        if genome.contains("://") || Path::new(&genome).is_absolute() || !genome.contains('/') {
+            genome
+        } else {
+            normalise(&dir.join(&genome)).display().to_string()
+        }
+    }
+
+    /// A PNG of IGV's main panel as it is now (batch `snapshot <file>`): to compare two views
+    /// where IGV records nothing in a session, such as the order of sorted alignments.
+    pub async fn snapshot_png(&self) -> Vec<u8> {
+        self.blocking(|port| port.snapshot_png())
+            .await
+            .unwrap_or_else(|e| panic!("snapshot failed: {e}"))
+    }
+
     /// Whether IGV's listener still answers HTTP (`/execute?command=echo`, 3 s timeout). A
     /// modal dialog blocks it; some bad requests kill it for good (port §5).
     pub async fn http_alive(&self) -> bool {
@@ -305,7 +351,7 @@ impl TestIgv {
         }
     }
 
-    fn launch() -> TestIgv {
+    fn launch(port: u16) -> TestIgv {
         let started = Instant::now();
         let tmp = tempfile::Builder::new()
             .prefix("igv-")
@@ -319,7 +365,6 @@ impl TestIgv {
             "the temporary directory {} contains whitespace; set TMPDIR to a path without",
             dir.display()
         );
-        let port = procs::free_port();
         write_work_dir(&dir, port).expect("write IGV's work directory");
         let id = procs::new_instance_id("igv");
         let (xvfb, display) = start_xvfb(&id, &dir);
@@ -694,6 +739,46 @@ impl PortClient {
         let _ = fs::remove_file(&png);
         let name = png.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         Ok(locus_from_snapshot_name(name))
+    }
+
+    fn snapshot_png(&self) -> io::Result<Vec<u8>> {
+        let _one_at_a_time = lock(&self.readback);
+        clear_dir(&self.snap_dir)?;
+        let file = self.snap_dir.join("view.png");
+        // A file name is taken relative to the snapshotDirectory, which persists across
+        // connections (port §6.4); an absolute one would be appended to it.
+        let dir = self.snap_dir.display();
+        let replies = self.exchange(
+            &[
+                format!("snapshotDirectory {dir}"),
+                "snapshot view.png".into(),
+            ],
+            BATCH_TIMEOUT,
+        )?;
+        let reply = &replies[1];
+        if reply != "OK" {
+            return Err(io::Error::other(format!("`snapshot` answered {reply:?}")));
+        }
+        let bytes = procs::poll(Duration::from_secs(2), Duration::from_millis(20), || {
+            fs::read(&file).ok().filter(|b| !b.is_empty())
+        })
+        .ok_or_else(|| io::Error::other(format!("`snapshot` wrote no {}", file.display())))?;
+        let _ = fs::remove_file(&file);
+        Ok(bytes)
+    }
+
+    fn session_xml(&self) -> io::Result<String> {
+        let _ = fs::remove_file(&self.session_file);
+        let command = format!("saveSession {}", self.session_file.display());
+        let reply = self.exchange(&[command], BATCH_TIMEOUT)?.remove(0);
+        if reply != "OK" {
+            return Err(io::Error::other(format!(
+                "`saveSession` answered {reply:?}"
+            )));
+        }
+        let xml = fs::read_to_string(&self.session_file)?;
+        let _ = fs::remove_file(&self.session_file);
+        Ok(xml)
     }
 
     fn loaded_tracks(&self) -> io::Result<Vec<String>> {
