@@ -2,6 +2,7 @@
 
 pub mod genome;
 pub mod igv;
+pub mod igvjs;
 pub mod loci;
 pub mod locus;
 pub mod request;

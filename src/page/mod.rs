@@ -10,6 +10,8 @@
 
 pub mod export;
 pub mod html;
+pub mod session;
+pub mod viewer;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -18,6 +20,7 @@ use url::Url;
 
 use crate::domain::genome::Genome;
 use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
+use crate::domain::igvjs::ResolvedIgvJsGenome;
 use crate::domain::loci::LociRules;
 use crate::domain::request::Query;
 use crate::error::AppError;
@@ -31,6 +34,7 @@ use crate::linkpage::{
 use crate::links::{LoadLink, RowLink, ServiceUrls};
 
 pub use export::{ExportChunks, ExportFormat};
+use viewer::{Viewer, ViewerPanel, WebTrack};
 
 /// What the page model needs of the service: genomes to check loci against,
 /// the service's own URLs for links, and the limits in force.
@@ -42,6 +46,8 @@ pub struct PageContext<'a> {
     pub loci_rules: LociRules,
     pub default_flank: u64,
     pub decompression: DecompressionLimits,
+    /// Where "Open in IGV-Web" links go (`viewer.igv_web_url`).
+    pub igv_web: &'a Url,
 }
 
 /// Something that can lend a [`PageContext`] to an export's writer thread
@@ -135,6 +141,8 @@ pub struct PageRow {
     pub data_locus: String,
     pub relay_url: Option<String>,
     pub load_go_url: Option<String>,
+    /// "IGV-Web": the file at this row in the IGV-Web app.
+    pub igv_web_url: Option<String>,
     pub error: Option<String>,
 }
 
@@ -148,6 +156,14 @@ pub struct FileLinks {
     pub tsv: Option<String>,
     pub json: Option<String>,
     pub batch: Option<String>,
+    /// IGV desktop session XML of the view (the URL ends in `.xml`).
+    pub igv_session: Option<String>,
+    /// "Open all in IGV": the relay loading `igv_session` into IGV.
+    pub open_all: Option<String>,
+    /// The igv.js JSON session of the view, for IGV-Web.
+    pub igvjs_session: Option<String>,
+    /// "Open in IGV-Web".
+    pub igv_web: Option<String>,
 }
 
 /// The choices of the filter form, as the page shows them.
@@ -186,6 +202,8 @@ pub struct PageModel {
     pub links: FileLinks,
     /// `None` on static pages.
     pub form: Option<FilterForm>,
+    /// The "View here" panel, or why there is none (served pages only).
+    pub viewer: Option<Viewer>,
 }
 
 pub fn supported_formats_list() -> Vec<(String, String)> {
@@ -354,6 +372,58 @@ impl<'a> FileView<'a> {
         Some(url.to_string())
     }
 
+    /// How igv.js loads the view's genome, with absolute URLs (`None`: no
+    /// genome, or one igv.js has no data for).
+    pub fn igvjs_genome(&self) -> Option<ResolvedIgvJsGenome> {
+        let id = self.genome_id()?;
+        let genome = self.ctx.genomes.igvjs(id)?;
+        Some(genome.resolve(self.ctx.urls.base()))
+    }
+
+    /// The file as an igv.js / IGV-Web track, when IGV can load it.
+    pub fn web_track(&self) -> Option<WebTrack> {
+        let url = self.source.load_file_url.clone()?;
+        let format = self
+            .source
+            .igv_format
+            .filter(|f| TRACK_FORMATS.contains(f))?;
+        Some(WebTrack {
+            url,
+            index: self.source.index_url.clone(),
+            name: self.source.name.clone(),
+            format: Some(format.to_owned()),
+        })
+    }
+
+    /// The "View here" panel over the view's genome, or why there is none.
+    fn viewer(&self, locus: Option<String>) -> Viewer {
+        match self.igvjs_genome() {
+            Some(genome) => Viewer::Ready(ViewerPanel::new(
+                self.ctx.urls.base(),
+                &genome,
+                self.web_track(),
+                locus,
+            )),
+            None => Viewer::Unavailable(viewer::unavailable_reason(self.genome_id())),
+        }
+    }
+
+    /// "Open in IGV-Web" for the file (at `locus`, if given).
+    fn igv_web_link(&self, genome: &ResolvedIgvJsGenome, locus: Option<&str>) -> String {
+        let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+        viewer::igv_web_url(self.ctx.igv_web, genome, &tracks, locus)
+    }
+
+    /// What the session exports say besides their regions.
+    fn session_spec(&self) -> session::SessionSpec {
+        session::SessionSpec {
+            igv_genome: self.genome.map(crate::domain::igv::IgvCommand::load_genome),
+            igvjs_genome: self.igvjs_genome(),
+            track: self.web_track(),
+            name: self.source.name.clone(),
+        }
+    }
+
     /// The model shared by every page of this view: everything but the rows.
     pub fn model(&self) -> PageModel {
         let mut notices = self.source.notices.clone();
@@ -407,6 +477,29 @@ impl<'a> FileView<'a> {
             has_next = page.1;
         }
         model.page = paging.page;
+        let first_locus = model
+            .rows
+            .iter()
+            .find(|r| r.error.is_none() && !r.data_locus.is_empty())
+            .map(|r| r.data_locus.clone());
+        let igvjs_genome = self.igvjs_genome();
+        model.links.igv_web = igvjs_genome
+            .as_ref()
+            .map(|g| self.igv_web_link(g, first_locus.as_deref()));
+        if let Some(genome) = &igvjs_genome {
+            let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+            for row in &mut model.rows {
+                if row.error.is_none() && !row.data_locus.is_empty() {
+                    row.igv_web_url = Some(viewer::igv_web_url(
+                        self.ctx.igv_web,
+                        genome,
+                        &tracks,
+                        Some(&row.data_locus),
+                    ));
+                }
+            }
+        }
+        model.viewer = Some(self.viewer(first_locus));
         if let Some(page_url) = &self.source.page_url {
             let mut sticky = self.source.fixed_query.clone();
             sticky.extend(self.sticky.iter().cloned());
@@ -430,6 +523,18 @@ impl<'a> FileView<'a> {
                 model.links.tsv = export_link(ExportFormat::Tsv);
                 model.links.json = export_link(ExportFormat::Json);
                 model.links.batch = export_link(ExportFormat::IgvBatch);
+                // The `format` pair comes last, so the URL ends in `.xml`:
+                // IGV (and IGV-Web) take a file ending so for a session.
+                model.links.igv_session = export_link(ExportFormat::IgvSession);
+                model.links.igvjs_session = export_link(ExportFormat::IgvJsSession);
+                model.links.open_all = model.links.igv_session.as_deref().map(|session| {
+                    let mut url = self.ctx.urls.load(&LoadLink {
+                        file: session,
+                        ..LoadLink::default()
+                    });
+                    url.query_pairs_mut().append_pair("landing", "1");
+                    url.to_string()
+                });
             }
             model.form = Some(FilterForm {
                 action: page_url.to_string(),
@@ -477,6 +582,7 @@ impl<'a> FileView<'a> {
             options: self.options.clone(),
             format,
             name: self.source.export_name.clone(),
+            session: self.session_spec(),
         };
         job.start(owner, input)
     }
@@ -573,6 +679,7 @@ fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
                 locus_display,
                 relay_url: Some(relay.to(&locus)),
                 load_go_url: view.load_link(Some(&locus)),
+                igv_web_url: None,
                 data_locus: locus,
                 error: None,
             }
@@ -587,6 +694,7 @@ fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
             data_locus: String::new(),
             relay_url: None,
             load_go_url: None,
+            igv_web_url: None,
             error: Some(e),
         },
     }
