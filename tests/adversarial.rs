@@ -628,7 +628,7 @@ async fn no_file_field_becomes_markup_on_pages_listings_or_exports() {
                 assert!(problems.is_empty(), "{file}{query}: {problems:#?}");
                 assert!(!echoed_verbatim(&body, payload), "{file}{query}");
             }
-            for export in ["tsv", "json", "igv-batch"] {
+            for export in ["tsv", "json", "igv-batch", "igv-session", "igvjs-session"] {
                 let r = raw_get(&app, &format!("{path}?format={export}")).await;
                 assert_eq!(r.status, 200, "{file} {export}");
                 let ct = r.headers("content-type").join(",");
@@ -1044,7 +1044,13 @@ async fn a_file_name_with_line_breaks_cannot_inject_headers_into_exports() {
     })
     .await;
     let encoded = "x%0D%0ASet-Cookie:%20injected=1%0D%0A.bed";
-    for query in ["", "?format=tsv", "?format=json", "?format=igv-batch"] {
+    for query in [
+        "",
+        "?format=tsv",
+        "?format=json",
+        "?format=igv-batch",
+        "?format=igv-session.xml",
+    ] {
         let target = format!("/files/t/{encoded}{query}");
         let r = raw_get(&app, &target).await;
         assert_no_injected_header(&r, &target);

@@ -254,6 +254,13 @@ impl TestIgv {
             .unwrap_or_else(|e| panic!("saveSession failed: {e}"))
     }
 
+    /// The XML of a `saveSession` of the current session, as IGV writes it.
+    pub async fn saved_session(&self) -> String {
+        self.blocking(|port| port.saved_session())
+            .await
+            .unwrap_or_else(|e| panic!("saveSession failed: {e}"))
+    }
+
     /// Whether IGV's listener still answers HTTP (`/execute?command=echo`, 3 s timeout). A
     /// modal dialog blocks it; some bad requests kill it for good (port §5).
     pub async fn http_alive(&self) -> bool {
@@ -696,7 +703,7 @@ impl PortClient {
         Ok(locus_from_snapshot_name(name))
     }
 
-    fn loaded_tracks(&self) -> io::Result<Vec<String>> {
+    fn saved_session(&self) -> io::Result<String> {
         let _ = fs::remove_file(&self.session_file);
         let command = format!("saveSession {}", self.session_file.display());
         let reply = self.exchange(&[command], BATCH_TIMEOUT)?.remove(0);
@@ -707,6 +714,11 @@ impl PortClient {
         }
         let xml = fs::read_to_string(&self.session_file)?;
         let _ = fs::remove_file(&self.session_file);
+        Ok(xml)
+    }
+
+    fn loaded_tracks(&self) -> io::Result<Vec<String>> {
+        let xml = self.saved_session()?;
         // IGV writes local paths relative to the session file; hand them back absolute.
         let session_dir = self.session_file.parent().unwrap_or(Path::new("/"));
         Ok(resource_paths(&xml)
