@@ -18,14 +18,15 @@ pub enum IgvJsGenome {
     },
 }
 
-/// The same genome with every URL absolute.
+/// The same genome with every URL absolute (boxed: a `Url` is large, and
+/// most genomes are hosted ids).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResolvedIgvJsGenome {
     Hosted(String),
     Fasta {
-        fasta: Url,
-        index: Url,
-        cytoband: Option<Url>,
+        fasta: Box<Url>,
+        index: Box<Url>,
+        cytoband: Option<Box<Url>>,
     },
 }
 
@@ -91,9 +92,9 @@ impl IgvJsGenome {
                 index,
                 cytoband,
             } => ResolvedIgvJsGenome::Fasta {
-                fasta: join(base, fasta),
-                index: join(base, index),
-                cytoband: cytoband.as_deref().map(|c| join(base, c)),
+                fasta: Box::new(join(base, fasta)),
+                index: Box::new(join(base, index)),
+                cytoband: cytoband.as_deref().map(|c| Box::new(join(base, c))),
             },
         }
     }
@@ -163,8 +164,8 @@ mod tests {
         assert_eq!(
             g.resolve(&base),
             ResolvedIgvJsGenome::Fasta {
-                fasta: Url::parse("https://lab.org/igv/raw/g/tiny.fa").unwrap(),
-                index: Url::parse("https://lab.org/igv/raw/g/tiny.fa.fai").unwrap(),
+                fasta: Box::new(Url::parse("https://lab.org/igv/raw/g/tiny.fa").unwrap()),
+                index: Box::new(Url::parse("https://lab.org/igv/raw/g/tiny.fa.fai").unwrap()),
                 cytoband: None,
             }
         );

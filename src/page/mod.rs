@@ -398,12 +398,12 @@ impl<'a> FileView<'a> {
     /// The "View here" panel over the view's genome, or why there is none.
     fn viewer(&self, locus: Option<String>) -> Viewer {
         match self.igvjs_genome() {
-            Some(genome) => Viewer::Ready(ViewerPanel::new(
+            Some(genome) => Viewer::Ready(Box::new(ViewerPanel::new(
                 self.ctx.urls.base(),
                 &genome,
                 self.web_track(),
                 locus,
-            )),
+            ))),
             None => Viewer::Unavailable(viewer::unavailable_reason(self.genome_id())),
         }
     }

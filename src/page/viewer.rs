@@ -20,7 +20,8 @@ pub const IGVJS_SCRIPT: &str = "static/vendor/igv/igv.min.js";
 /// The panel of one link page: ready, or why there is none.
 #[derive(Clone, Debug)]
 pub enum Viewer {
-    Ready(ViewerPanel),
+    /// Boxed: the panel is many URLs, the other variant one sentence.
+    Ready(Box<ViewerPanel>),
     /// A sentence for the page: why there is no panel, and how to get one.
     Unavailable(String),
 }
@@ -76,7 +77,7 @@ impl ViewerPanel {
             } => {
                 panel.fasta = Some(fasta.to_string());
                 panel.fasta_index = Some(index.to_string());
-                panel.cytoband = cytoband.as_ref().map(Url::to_string);
+                panel.cytoband = cytoband.as_ref().map(|c| c.to_string());
             }
         }
         panel
@@ -515,10 +516,10 @@ mod tests {
 
     #[test]
     fn a_lab_fasta_is_a_genome_parameter_or_a_reference_in_a_blob() {
-        let fasta = Url::parse("https://ref.lab.org/g/tiny.fa").unwrap();
+        let fasta = Box::new(Url::parse("https://ref.lab.org/g/tiny.fa").unwrap());
         let plain = ResolvedIgvJsGenome::Fasta {
             fasta: fasta.clone(),
-            index: Url::parse("https://ref.lab.org/g/tiny.fa.fai").unwrap(),
+            index: Box::new(Url::parse("https://ref.lab.org/g/tiny.fa.fai").unwrap()),
             cytoband: None,
         };
         let read = igv_web_reads(&igv_web_url(&base(), &plain, &[], Some("chr1:1-50")));
@@ -528,8 +529,10 @@ mod tests {
         );
         let with_bands = ResolvedIgvJsGenome::Fasta {
             fasta,
-            index: Url::parse("https://ref.lab.org/g/tiny.fai").unwrap(),
-            cytoband: Some(Url::parse("https://ref.lab.org/g/bands.txt").unwrap()),
+            index: Box::new(Url::parse("https://ref.lab.org/g/tiny.fai").unwrap()),
+            cytoband: Some(Box::new(
+                Url::parse("https://ref.lab.org/g/bands.txt").unwrap(),
+            )),
         };
         let read = igv_web_reads(&igv_web_url(&base(), &with_bands, &[], None));
         let session = unblob(&param(&read, "sessionURL").unwrap());
