@@ -259,8 +259,13 @@ fn markup_problems(html: &str, base: &str, allowed: &BTreeSet<String>) -> Vec<St
             if name.starts_with("on") || name.contains(['"', '\'', '<']) {
                 problems.push(format!("an attribute broke out of its quotes: {tag:?}"));
             }
+            // "Open in IGV-Web" links go to the IGV-Web app (the default
+            // `viewer.igv_web_url`), with every value percent-encoded.
+            let igv_web = tag.attr("class").is_some_and(|c| c.starts_with("igv-web"))
+                && value.starts_with("https://igv.org/app/?")
+                && !value.contains(['<', '>', '"', '\'', ' ']);
             if URL_ATTRIBUTES.contains(&name.as_str())
-                && !(value.starts_with(base) || value.starts_with('#'))
+                && !(value.starts_with(base) || value.starts_with('#') || igv_web)
             {
                 problems.push(format!("{name} leaves the service: {tag:?}"));
             }
