@@ -33,7 +33,7 @@
       o.reference = { id: "genome", fastaURL: d.fasta, indexURL: d.fastaIndex };
       if (d.cytoband) { o.reference.cytobandURL = d.cytoband; }
     }
-    if (pending || d.locus) { o.locus = pending || d.locus; }
+    if (pending || d.viewLocus) { o.locus = pending || d.viewLocus; }
     if (d.trackUrl) {
       var track = { url: d.trackUrl, name: d.trackName };
       if (d.trackFormat) { track.format = d.trackFormat; }

@@ -119,7 +119,7 @@ async fn the_panel_is_described_by_data_attributes_under_a_strict_csp() {
         format!("data-fasta-index=\"{}/raw/v/tiny.fa.fai\"", app.address),
         format!("data-track-url=\"{}/raw/v/regions.bed\"", app.address),
         "data-track-format=\"bed\"".to_owned(),
-        "data-locus=\"chr1:1000-2000\"".to_owned(),
+        "data-view-locus=\"chr1:1000-2000\"".to_owned(),
     ] {
         assert!(panel.contains(&attribute), "{attribute} in {panel}");
     }

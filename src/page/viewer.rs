@@ -38,7 +38,8 @@ pub struct ViewerPanel {
     /// The file as a track (`None`: a format igv.js is not given, e.g. a
     /// tabular file; the panel then shows the genome at the rows' loci).
     pub track: Option<WebTrack>,
-    /// Where the panel opens: the page's first linked row.
+    /// Where the panel opens (`data-view-locus`; rows' `data-locus` is what
+    /// IGV receives): the page's first linked row.
     pub locus: Option<String>,
 }
 
