@@ -248,6 +248,115 @@ async fn the_panel_shows_the_file_and_follows_row_clicks_and_keys() {
     browser.close().await;
 }
 
+/// Data root `v` with the demo BAM (reads around hg38 chr7:140,753,336) and a
+/// genome `chr7only` whose FASTA is hg38's chr7 by length: a sparse file,
+/// real bases only around the reads (igv.js reads a FASTA by its index, with
+/// Range requests, so the rest is never read).
+fn bam_data() -> tempfile::TempDir {
+    use std::io::{Seek, SeekFrom, Write};
+    const CHR7: u64 = 159_345_973;
+    let data = tempfile::tempdir().expect("a data directory");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    for name in ["braf-reads.bam", "braf-reads.bam.bai"] {
+        std::fs::copy(demo.join(name), data.path().join(name)).expect("copy the demo BAM");
+    }
+    let header = b">chr7\n";
+    let mut fasta = std::fs::File::create(data.path().join("chr7.fa")).unwrap();
+    fasta.set_len(header.len() as u64 + CHR7 + 1).unwrap();
+    fasta.write_all(header).unwrap();
+    let from = 140_752_000u64;
+    fasta
+        .seek(SeekFrom::Start(header.len() as u64 + from - 1))
+        .unwrap();
+    let bases: Vec<u8> = (0..4000u64)
+        .map(|i| b"ACGT"[(i * 7 % 4) as usize])
+        .collect();
+    fasta.write_all(&bases).unwrap();
+    // One line of CHR7 bases: the index says so.
+    std::fs::write(
+        data.path().join("chr7.fa.fai"),
+        format!("chr7\t{CHR7}\t{}\t{CHR7}\t{}\n", header.len(), CHR7 + 1),
+    )
+    .unwrap();
+    data
+}
+
+#[actix_web::test]
+async fn a_bam_page_shows_its_reads() {
+    let Some(browser) = Browser::start(&["--window-size=1400,900"]).await else {
+        eprintln!("skipping: no headless browser (chromium, chromedriver)");
+        return;
+    };
+    let data = bam_data();
+    let path = data.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.genomes.insert(
+            "chr7only".into(),
+            GenomeSettings {
+                fai: Some(path.join("chr7.fa.fai")),
+                igvjs: Some(IgvJsGenomeSettings {
+                    fasta: Some("raw/v/chr7.fa".into()),
+                    index: Some("raw/v/chr7.fa.fai".into()),
+                    ..IgvJsGenomeSettings::default()
+                }),
+                ..GenomeSettings::default()
+            },
+        );
+        s.data.roots = vec![DataRootSettings {
+            name: "v".into(),
+            path,
+            genome: Some("chr7only".into()),
+        }];
+    })
+    .await;
+    let client = browser.client().clone();
+    browser
+        .goto(&app.url("/files/v/braf-reads.bam"))
+        .await
+        .expect("open the BAM page");
+    client
+        .find(Locator::Css("#igv-viewer > summary"))
+        .await
+        .expect("the BAM page has the panel")
+        .click()
+        .await
+        .expect("open the panel");
+    wait_for(&client, "igv.js starts", CURRENT_LOCI).await;
+    let reads = client
+        .execute_async(
+            r#"
+var done = arguments[arguments.length - 1];
+var b = window.igvRelayViewer;
+b.search("chr7:140753236-140753436").then(function () {
+  var track = b.tracks.find(function (t) { return t.type === "alignment"; });
+  if (!track) { done("no alignment track: " + b.tracks.map(function (t) { return t.type; })); return; }
+  return track.getFeatures("chr7", 140753235, 140753436, 1).then(function (c) {
+    var names = {};
+    var rows = [];
+    var groups = (c && c.packedGroups) || new Map();
+    (groups instanceof Map ? Array.from(groups.values()) : Object.values(groups))
+      .forEach(function (g) { (g.rows || []).forEach(function (r) { rows.push(r); }); });
+    rows.forEach(function (row) {
+      row.alignments.forEach(function (a) {
+        var reads = a.firstAlignment ? [a.firstAlignment, a.secondAlignment] : [a];
+        reads.forEach(function (r) { if (r) { names[r.readName] = true; } });
+      });
+    });
+    done(rows.length ? Object.keys(names).length : "no rows: " + JSON.stringify(Array.from(groups.values ? groups.values() : [])).slice(0, 300));
+  });
+}).catch(function (e) { done("error: " + e); });
+"#,
+            vec![],
+        )
+        .await
+        .expect("read the alignments");
+    let count = reads.as_u64().unwrap_or_else(|| panic!("{reads}"));
+    // The demo's 60 pairs start within 400 bp of chr7:140,753,086.
+    assert!(count >= 20, "igv.js shows {count} reads");
+    screenshot(&client, "viewer-bam-1400.png").await;
+    browser.close().await;
+}
+
 /// A page of another origin running igv.js (from our /static) over our files:
 /// it reports igv.js's loci and features, and what a plain `fetch` of a file
 /// of a service that does not allow this origin gives.
