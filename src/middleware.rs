@@ -214,9 +214,10 @@ fn preflight_response(origin: Option<&str>, allowed: bool) -> HttpResponse {
     }
 }
 
-/// CORS for `/raw/*`: scripts of the origins in `viewer.cors_origins` and of
-/// the IGV-Web app may read result files (igv.js reads them with `Range`
-/// requests, which need a preflight). Other origins get no CORS headers, and
+/// CORS for `/raw/*` and `/files/*`: scripts of the origins in
+/// `viewer.cors_origins` and of the IGV-Web app may read result files (igv.js
+/// reads them with `Range` requests, which need a preflight) and the session
+/// exports of link pages. Other origins get no CORS headers, and
 /// their preflights are refused; the files stay readable by IGV desktop and
 /// same-origin pages as before.
 pub async fn raw_cors(

@@ -48,7 +48,12 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/files/", web::get().to(files::roots))
     .route("/files", web::get().to(files::roots))
-    .route("/files/{tail:.+}", web::get().to(files::file_or_dir))
+    .service(
+        // CORS as for /raw: IGV-Web reads the session exports from here.
+        web::resource("/files/{tail:.+}")
+            .wrap(from_fn(raw_cors))
+            .route(web::route().guard(get_or_head()).to(files::file_or_dir)),
+    )
     .service(
         // CORS (and its preflights) for igv.js on other sites and IGV-Web.
         web::resource("/raw/{tail:.+}")

@@ -384,6 +384,26 @@ async fn the_igv_session_escapes_every_name_and_url_and_holds_the_filtered_recor
         .map(|f| f["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["first", "mid <&> \"q\" 'a'"]);
+    // IGV-Web (another origin) may read the sessions: CORS as for /raw.
+    let r = app
+        .client
+        .get(&json)
+        .header("Origin", "https://igv.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://igv.org"
+    );
+    let r = app
+        .client
+        .get(&session)
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
 }
 
 #[actix_web::test]
