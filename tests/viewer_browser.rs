@@ -25,6 +25,8 @@ use browser::Browser;
 use fantoccini::{Client, Locator};
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, IgvJsGenomeSettings, Settings};
 use serde_json::Value;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BED: &str = "chr1\t999\t2000\tfirst\t0\t+\n\
 chr2\t4999\t6000\tmiddle\t0\t-\n\
@@ -447,5 +449,104 @@ async fn igv_js_on_another_origin_reads_our_files_through_cors() {
         refused, "refused: TypeError",
         "a service that does not list the origin sends no CORS headers"
     );
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_panel_works_in_galaxys_centre_frame() {
+    let Some(browser) = Browser::start(&["--window-size=1400,900"]).await else {
+        eprintln!("skipping: no headless browser (chromium, chromedriver)");
+        return;
+    };
+    // A fake Galaxy: a dataset (answering CORS, as igv.js in the frame reads
+    // it from the browser) and a page that frames our display page.
+    let galaxy = MockServer::start().await;
+    let data_path = "/display_application/abc/igv_relay_interval/view/u1/data/galaxy_abc.bed";
+    Mock::given(method("GET"))
+        .and(path(data_path))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/plain")
+                .insert_header("access-control-allow-origin", "*")
+                .set_body_string(BED),
+        )
+        .mount(&galaxy)
+        .await;
+    Mock::given(method("OPTIONS"))
+        .and(path(data_path))
+        .respond_with(
+            ResponseTemplate::new(204)
+                .insert_header("access-control-allow-origin", "*")
+                .insert_header("access-control-allow-headers", "range"),
+        )
+        .mount(&galaxy)
+        .await;
+    let data = data_dir();
+    let path_buf = data.path().to_path_buf();
+    let galaxy_url = galaxy.uri();
+    let app = spawn_app_with(move |s| {
+        configure(s, &path_buf);
+        s.galaxy.url = galaxy_url;
+    })
+    .await;
+    let mut display = url::Url::parse(&app.url("/galaxy/display")).unwrap();
+    display
+        .query_pairs_mut()
+        .append_pair("dataset_url", &format!("{}{data_path}", galaxy.uri()))
+        .append_pair("dbkey", "tiny")
+        .append_pair("ext", "bed")
+        .append_pair("name", "regions.bed");
+    Mock::given(method("GET"))
+        .and(path("/center.html"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(
+                "<!doctype html><title>Galaxy</title>\
+                     <iframe id=\"center\" src=\"{}\" width=\"1300\" height=\"800\"></iframe>",
+                display.as_str().replace('&', "&amp;")
+            ),
+            "text/html; charset=utf-8",
+        ))
+        .mount(&galaxy)
+        .await;
+
+    browser
+        .goto(&format!("{}/center.html", galaxy.uri()))
+        .await
+        .expect("open Galaxy's page");
+    let client = browser.client().clone();
+    client.enter_frame(0).await.expect("enter the centre frame");
+    wait_for(
+        &client,
+        "the display page in the frame",
+        "return document.querySelector('#igv-viewer > summary') !== null;",
+    )
+    .await;
+    client
+        .find(Locator::Css("#igv-viewer > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .expect("open the panel in the frame");
+    let loci = wait_for(&client, "igv.js starts in the frame", CURRENT_LOCI).await;
+    assert_eq!(loci, "chr1:1000-2000");
+    assert_eq!(
+        track_features(&client, "chr3").await,
+        serde_json::json!([["last", 7999, 9500]]),
+        "igv.js in the frame reads the Galaxy dataset"
+    );
+    let rows = client
+        .find_all(Locator::Css("table.records tbody tr td.locus"))
+        .await
+        .expect("the rows");
+    rows[2].click().await.expect("click the third row");
+    wait_for(
+        &client,
+        "igv.js in the frame follows the row click",
+        &loci_become("chr3:8000-9500"),
+    )
+    .await;
+    client.enter_parent_frame().await.unwrap();
+    screenshot(&client, "viewer-galaxy-frame-1400.png").await;
     browser.close().await;
 }

@@ -38,8 +38,8 @@ pub struct WebPolicy {
     embed_csp: HeaderValue,
     cors: CorsOrigins,
     /// The CSP of every other page: igv.js on link pages reads genome data
-    /// from the service, its public origin, `viewer.connect_origins` and the
-    /// origins of the genomes' `igvjs` URLs.
+    /// from the service, its public origin, `viewer.connect_origins`, the
+    /// origins of the genomes' `igvjs` URLs, and Galaxy's datasets.
     page_csp: HeaderValue,
     /// The same for pages under `/galaxy/`, which Galaxy may frame.
     galaxy_csp: Option<HeaderValue>,
@@ -96,6 +96,10 @@ impl WebPolicy {
             connect.push(normalize_origin(origin).map_err(|e| e.to_string())?);
         }
         connect.extend(genomes.all_igvjs().flat_map(|g| g.origins()));
+        // Galaxy link pages show Galaxy's dataset URLs in the panel.
+        if let Some(galaxy) = settings.galaxy_url().map_err(|e| e.to_string())? {
+            connect.push(galaxy.origin().ascii_serialization());
+        }
         let mut seen = std::collections::HashSet::new();
         connect.retain(|o| seen.insert(o.clone()));
         let connect = connect.join(" ");
