@@ -488,14 +488,10 @@ impl<'a> FileView<'a> {
             .map(|g| self.igv_web_link(g, first_locus.as_deref()));
         if let Some(genome) = &igvjs_genome {
             let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+            let links = viewer::IgvWebLinks::new(self.ctx.igv_web, genome, &tracks);
             for row in &mut model.rows {
                 if row.error.is_none() && !row.data_locus.is_empty() {
-                    row.igv_web_url = Some(viewer::igv_web_url(
-                        self.ctx.igv_web,
-                        genome,
-                        &tracks,
-                        Some(&row.data_locus),
-                    ));
+                    row.igv_web_url = Some(links.at(Some(&row.data_locus)));
                 }
             }
         }

@@ -161,7 +161,7 @@ fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, VALUE).to_string()
 }
 
-/// An "Open in IGV-Web" link: `base?genome=…&locus=…&file=…&index=…&name=…`,
+/// An "Open in IGV-Web" link: `base?genome=…&file=…&index=…&name=…&locus=…`,
 /// or `base?sessionURL=blob:…` when parameters cannot say it exactly.
 pub fn igv_web_url(
     base: &Url,
@@ -169,28 +169,63 @@ pub fn igv_web_url(
     tracks: &[WebTrack],
     locus: Option<&str>,
 ) -> String {
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    let query = match plain_parameters(genome, tracks, locus) {
-        Some(pairs) => pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&"),
-        None => {
-            let session = Value::Object(igvjs_session(genome, tracks, locus));
-            format!("sessionURL={}", encode(&blob(&session.to_string())))
+    IgvWebLinks::new(base, genome, tracks).at(locus)
+}
+
+/// "Open in IGV-Web" links of one page: the same genome and tracks, a
+/// locus per row. With plain parameters the part before the locus is
+/// built once (rows are many).
+pub struct IgvWebLinks<'a> {
+    base: String,
+    genome: &'a ResolvedIgvJsGenome,
+    tracks: &'a [WebTrack],
+    /// `base?genome=…&file=…` when parameters can say it; else `None` (blob).
+    plain: Option<String>,
+}
+
+impl<'a> IgvWebLinks<'a> {
+    pub fn new(base: &Url, genome: &'a ResolvedIgvJsGenome, tracks: &'a [WebTrack]) -> Self {
+        let mut url = base.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        let base = url.to_string();
+        let plain = plain_parameters(genome, tracks).map(|pairs| {
+            let query = pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={}", encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            format!("{base}?{query}")
+        });
+        Self {
+            base,
+            genome,
+            tracks,
+            plain,
         }
-    };
-    format!("{url}?{query}")
+    }
+
+    /// The link at `locus` (`None`: wherever IGV-Web opens).
+    pub fn at(&self, locus: Option<&str>) -> String {
+        match (&self.plain, locus) {
+            (Some(prefix), Some(locus)) => format!("{prefix}&locus={}", encode(locus)),
+            (Some(prefix), None) => prefix.clone(),
+            (None, _) => {
+                let session = Value::Object(igvjs_session(self.genome, self.tracks, locus));
+                format!(
+                    "{}?sessionURL={}",
+                    self.base,
+                    encode(&blob(&session.to_string()))
+                )
+            }
+        }
+    }
 }
 
 /// The query parameters, when IGV-Web reads them back exactly; else `None`.
 fn plain_parameters(
     genome: &ResolvedIgvJsGenome,
     tracks: &[WebTrack],
-    locus: Option<&str>,
 ) -> Option<Vec<(&'static str, String)>> {
     let mut pairs = Vec::new();
     match genome {
@@ -207,9 +242,6 @@ fn plain_parameters(
             pairs.push(("genome", fasta.to_string()));
         }
         ResolvedIgvJsGenome::Fasta { .. } => return None,
-    }
-    if let Some(locus) = locus {
-        pairs.push(("locus", locus.to_owned()));
     }
     if tracks.is_empty() {
         return Some(pairs);
