@@ -125,6 +125,7 @@ impl Default for ViewerSettings {
                 "https://igv.genepattern.org",
                 "https://igv-genepattern-org.s3.amazonaws.com",
                 "https://hgdownload.soe.ucsc.edu",
+                "https://raw.githubusercontent.com",
             ]
             .map(str::to_owned)
             .to_vec(),
