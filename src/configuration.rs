@@ -34,6 +34,8 @@ pub struct Settings {
     pub genes: GeneSettings,
     #[serde(default)]
     pub paste: PasteSettings,
+    #[serde(default)]
+    pub viewer: ViewerSettings,
 }
 
 /// Gene annotations (`genomes.ID.genes`): where their indexes are kept and
@@ -144,12 +146,78 @@ pub struct GenomeSettings {
     /// built-in chromosomes.
     #[serde(default)]
     pub genes: Option<String>,
+    /// The genome as igv.js (the "View here" panel, IGV-Web links) loads it.
+    /// Without one, link pages over this genome have no panel.
+    #[serde(default)]
+    pub igvjs: Option<IgvJsGenomeSettings>,
 }
 
 impl GenomeSettings {
     /// Names no chromosome source: only genes (or aliases) for a built-in genome.
     pub fn has_no_chromosomes(&self) -> bool {
         self.fai.is_none() && self.chrom_sizes.is_none() && self.chromosomes.is_empty()
+    }
+}
+
+/// A genome for igv.js: a hosted genome id (`hg38`, from igv.org's genome
+/// list), or a FASTA with its index (and optionally a cytoband file) as URLs,
+/// absolute or relative to the service (`raw/genomes/tiny.fa`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IgvJsGenomeSettings {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub fasta: Option<String>,
+    #[serde(default)]
+    pub index: Option<String>,
+    #[serde(default)]
+    pub cytoband: Option<String>,
+}
+
+/// The igv.js viewer of link pages, IGV-Web links, and who may read `/raw`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ViewerSettings {
+    /// The IGV-Web app "Open in IGV-Web" links go to (a lab may host its own).
+    pub igv_web_url: String,
+    /// Origins whose scripts may read `/raw` (CORS), besides the IGV-Web
+    /// app's origin; `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// Origins igv.js on link pages may fetch genome data from (CSP
+    /// `connect-src`), besides this service and the origins of configured
+    /// `igvjs` URLs. Hosted genome ids (`hg38`) load from these.
+    pub connect_origins: Vec<String>,
+}
+
+impl Default for ViewerSettings {
+    fn default() -> Self {
+        Self {
+            igv_web_url: "https://igv.org/app/".to_owned(),
+            cors_origins: Vec::new(),
+            connect_origins: [
+                "https://igv.org",
+                "https://s3.amazonaws.com",
+                "https://igv.genepattern.org",
+                "https://igv-genepattern-org.s3.amazonaws.com",
+                "https://hgdownload.soe.ucsc.edu",
+                "https://raw.githubusercontent.com",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }
+    }
+}
+
+impl ViewerSettings {
+    /// `igv_web_url` checked: an absolute http(s) URL.
+    pub fn igv_web_url(&self) -> Result<Url, ConfigError> {
+        let text = self.igv_web_url.trim();
+        let bad = |why: &str| ConfigError::Invalid(format!("viewer.igv_web_url {text:?}: {why}"));
+        let url = Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(bad("expected an http(s) URL with a host"));
+        }
+        Ok(url)
     }
 }
 
@@ -397,7 +465,9 @@ impl Settings {
             .list_separator(",")
             .with_list_parse_key("relay.allowed_file_hosts")
             .with_list_parse_key("embed.allowed_origins")
-            .with_list_parse_key("api.cors_origins");
+            .with_list_parse_key("api.cors_origins")
+            .with_list_parse_key("viewer.cors_origins")
+            .with_list_parse_key("viewer.connect_origins");
         if let Some(map) = env {
             environment = environment.source(Some(map.into_iter().collect()));
         }
@@ -424,6 +494,20 @@ impl Settings {
             normalize_origin(origin)
                 .map_err(|e| ConfigError::Invalid(format!("api.cors_origins: {e}")))?;
         }
+        for origin in self
+            .viewer
+            .cors_origins
+            .iter()
+            .filter(|o| o.as_str() != "*")
+        {
+            normalize_origin(origin)
+                .map_err(|e| ConfigError::Invalid(format!("viewer.cors_origins: {e}")))?;
+        }
+        for origin in &self.viewer.connect_origins {
+            normalize_origin(origin)
+                .map_err(|e| ConfigError::Invalid(format!("viewer.connect_origins: {e}")))?;
+        }
+        self.viewer.igv_web_url()?;
         self.galaxy_url()?;
         if self.limits.client_request_timeout_ms < 100 || self.limits.max_connections == 0 {
             return Err(ConfigError::Invalid(

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::configuration::{GeneSettings, GenomeSettings, Settings};
 use crate::domain::genes::{GeneIndex, GeneIndexError};
 use crate::domain::genome::{Genome, GenomeError, GenomeId};
+use crate::domain::igvjs::{IgvJsGenome, IgvJsGenomeError};
 
 const BUILTIN: &[(&str, &str)] = &[
     ("hg38", include_str!("../genomes/hg38.chrom.sizes")),
@@ -18,12 +19,18 @@ const BUILTIN: &[(&str, &str)] = &[
     ("mm39", include_str!("../genomes/mm39.chrom.sizes")),
 ];
 
+/// Built-in genomes igv.js knows by the same id (its hosted genome list);
+/// b37 has no hosted twin with its chromosome names.
+const BUILTIN_IGVJS: &[&str] = &["hg38", "hg19", "mm10", "mm39"];
+
 const SHIPPED_DBKEYS: &str = include_str!("../genomes/dbkeys.tsv");
 
 #[derive(Debug)]
 pub struct GenomeRegistry {
     genomes: BTreeMap<String, Genome>,
     dbkeys: HashMap<String, String>,
+    /// Genome id → how igv.js loads it; a genome without one has no viewer.
+    igvjs: BTreeMap<String, IgvJsGenome>,
 }
 
 impl GenomeRegistry {
@@ -35,6 +42,10 @@ impl GenomeRegistry {
             let genome = Genome::new(gid, (*id).to_owned(), chromosomes, &BTreeMap::new())?;
             genomes.insert((*id).to_owned(), genome);
         }
+        let mut igvjs: BTreeMap<String, IgvJsGenome> = BUILTIN_IGVJS
+            .iter()
+            .map(|id| ((*id).to_owned(), IgvJsGenome::Hosted((*id).to_owned())))
+            .collect();
         for (id, def) in &settings.genomes {
             let mut genome = match genomes.get(id) {
                 // A built-in genome named only to add genes keeps its chromosomes.
@@ -45,6 +56,21 @@ impl GenomeRegistry {
                 genome = with_genes(genome, source, &settings.genes)?;
             }
             genomes.insert(id.clone(), genome);
+            // A configured genome replaces a built-in one entirely.
+            igvjs.remove(id);
+            if let Some(js) = &def.igvjs {
+                let parsed = IgvJsGenome::parse(
+                    js.id.as_deref(),
+                    js.fasta.as_deref(),
+                    js.index.as_deref(),
+                    js.cytoband.as_deref(),
+                )
+                .map_err(|error| RegistryError::IgvJs {
+                    genome: id.clone(),
+                    error,
+                })?;
+                igvjs.insert(id.clone(), parsed);
+            }
         }
         let mut dbkeys: HashMap<String, String> = SHIPPED_DBKEYS
             .lines()
@@ -63,7 +89,11 @@ impl GenomeRegistry {
                 });
             }
         }
-        Ok(Self { genomes, dbkeys })
+        Ok(Self {
+            genomes,
+            dbkeys,
+            igvjs,
+        })
     }
 
     /// Looks a genome up by the id a request names.
@@ -99,6 +129,16 @@ impl GenomeRegistry {
 
     pub fn all(&self) -> impl Iterator<Item = &Genome> {
         self.genomes.values()
+    }
+
+    /// How igv.js loads genome `id`, if it can.
+    pub fn igvjs(&self, id: &str) -> Option<&IgvJsGenome> {
+        self.igvjs.get(id)
+    }
+
+    /// Every genome's igv.js definition (for the pages' CSP).
+    pub fn all_igvjs(&self) -> impl Iterator<Item = &IgvJsGenome> {
+        self.igvjs.values()
     }
 }
 
@@ -153,6 +193,11 @@ pub enum RegistryError {
         genome: String,
         path: String,
         error: String,
+    },
+    #[error("genome {genome}: igvjs: {error}")]
+    IgvJs {
+        genome: String,
+        error: IgvJsGenomeError,
     },
     #[error("Galaxy dbkey {dbkey:?} maps to genome {id:?}, which is not defined")]
     DbkeyTarget { dbkey: String, id: String },

@@ -129,11 +129,22 @@ pub async fn request_context(
         );
     }
     if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(PAGE_CSP),
-        );
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        match &state {
+            Some(state) => {
+                let policy = &state.web_policy;
+                headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(&path));
+                if !policy.framable(&path) {
+                    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+                }
+            }
+            None => {
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(PAGE_CSP),
+                );
+                headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            }
+        }
     }
     Ok(res)
 }
@@ -201,4 +212,62 @@ fn preflight_response(origin: Option<&str>, allowed: bool) -> HttpResponse {
                 ),
             })),
     }
+}
+
+/// CORS for `/raw/*` and `/files/*`: scripts of the origins in
+/// `viewer.cors_origins` and of the IGV-Web app may read result files (igv.js
+/// reads them with `Range` requests, which need a preflight) and the session
+/// exports of link pages. Other origins get no CORS headers, and
+/// their preflights are refused; the files stay readable by IGV desktop and
+/// same-origin pages as before.
+pub async fn raw_cors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
+        (Some(o), Some(state)) => state.web_policy.raw_cors_allows(o),
+        _ => false,
+    };
+    let origin_value = origin
+        .as_deref()
+        .filter(|_| allowed)
+        .and_then(|o| HeaderValue::from_str(o).ok());
+    if req.method() == Method::OPTIONS {
+        let response = match origin_value {
+            Some(value) => HttpResponse::NoContent()
+                .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, value))
+                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "range, if-none-match, if-modified-since, if-range",
+                ))
+                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+                .insert_header((header::VARY, "Origin"))
+                .finish(),
+            None => HttpResponse::build(StatusCode::FORBIDDEN)
+                .insert_header((header::VARY, "Origin"))
+                .content_type("text/plain; charset=utf-8")
+                .body(format!(
+                    "the origin {} may not read files here; add it to viewer.cors_origins\n",
+                    origin.as_deref().unwrap_or("(none)")
+                )),
+        };
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(value) = origin_value {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("content-range, content-length, accept-ranges, etag"),
+        );
+    }
+    Ok(res.map_into_left_body())
 }

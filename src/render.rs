@@ -253,6 +253,10 @@ pub fn render(
     // Static pages never link to IGV directly; the target only completes the context.
     let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT)
         .map_err(|e| RenderError::Input(e.to_string()))?;
+    // Static pages have no IGV-Web links; the default only completes the context.
+    let igv_web = crate::configuration::ViewerSettings::default()
+        .igv_web_url()
+        .map_err(|e| RenderError::Input(e.to_string()))?;
     let ctx = PageContext {
         genomes: registry,
         urls: &urls,
@@ -260,6 +264,7 @@ pub fn render(
         loci_rules: rules,
         default_flank: options.flank,
         decompression: FormatOptions::default().decompression,
+        igv_web: &igv_web,
     };
     let source = Source {
         name: options.name.clone().unwrap_or_else(|| file_name(path)),

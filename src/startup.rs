@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::configuration::{ConfigError, Settings};
 use crate::metrics;
-use crate::middleware::request_context;
+use crate::middleware::{raw_cors, request_context};
 use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
 pub use crate::state::{AppState, StartupError};
 
@@ -37,7 +37,7 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
     .route(metrics::ENDPOINT, web::get().to(health::metrics))
-    .route("/static/{name}", web::get().to(assets::asset))
+    .route("/static/{name:.+}", web::get().to(assets::asset))
     .route("/embed", web::route().guard(get_or_head()).to(embed::embed))
     .service(api::scope())
     .route(
@@ -50,10 +50,17 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/files/", web::get().to(files::roots))
     .route("/files", web::get().to(files::roots))
-    .route("/files/{tail:.+}", web::get().to(files::file_or_dir))
-    .route(
-        "/raw/{tail:.+}",
-        web::route().guard(get_or_head()).to(files::raw),
+    .service(
+        // CORS as for /raw: IGV-Web reads the session exports from here.
+        web::resource("/files/{tail:.+}")
+            .wrap(from_fn(raw_cors))
+            .route(web::route().guard(get_or_head()).to(files::file_or_dir)),
+    )
+    .service(
+        // CORS (and its preflights) for igv.js on other sites and IGV-Web.
+        web::resource("/raw/{tail:.+}")
+            .wrap(from_fn(raw_cors))
+            .route(web::route().guard(get_or_head()).to(files::raw)),
     )
     .service(
         web::resource("/settings")

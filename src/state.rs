@@ -30,6 +30,8 @@ pub struct AppState {
     pub galaxy: Option<GalaxyClient>,
     pub metrics: Metrics,
     pub web_policy: WebPolicy,
+    /// Where "Open in IGV-Web" links go (`viewer.igv_web_url`).
+    pub igv_web: Url,
 }
 
 impl AppState {
@@ -68,11 +70,13 @@ impl AppState {
         let roots = DataRoots::from_settings(&settings.data)?;
         let metrics = Metrics::new()
             .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
-        let web_policy = WebPolicy::from_settings(&settings)
+        let web_policy = WebPolicy::from_settings(&settings, &public_url, &genomes)
             .map_err(|e| StartupError::Config(ConfigError::Invalid(e)))?;
+        let igv_web = settings.viewer.igv_web_url()?;
         Ok(Self {
             metrics,
             web_policy,
+            igv_web,
             genomes,
             igv,
             urls: ServiceUrls::new(public_url.clone()),
@@ -102,6 +106,7 @@ impl AppState {
             loci_rules: self.loci_rules,
             default_flank: self.settings.data.default_flank,
             decompression: self.settings.limits.decompression(),
+            igv_web: &self.igv_web,
         }
     }
 }

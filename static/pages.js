@@ -1,5 +1,7 @@
 // Keyboard navigation for link pages: j/k (or arrow keys) move the highlighted
-// row, Enter opens its "View in IGV" link. Pages work fully without this.
+// row, Enter opens its "View in IGV" link; a click on a row (outside its links)
+// selects it too. Selecting a row tells the "View here" panel (viewer.js) with
+// an `igv-relay:row` event. Pages work fully without this.
 (function () {
   "use strict";
   var rows = Array.prototype.slice.call(document.querySelectorAll("table.records tbody tr"))
@@ -11,6 +13,8 @@
     current = Math.max(0, Math.min(rows.length - 1, i));
     rows[current].classList.add("current");
     rows[current].scrollIntoView({ block: "nearest" });
+    var locus = rows[current].querySelector("a.igv-link").getAttribute("data-locus");
+    document.dispatchEvent(new CustomEvent("igv-relay:row", { detail: { locus: locus } }));
   }
   document.addEventListener("keydown", function (e) {
     var t = e.target;
@@ -19,5 +23,11 @@
     if (e.key === "j" || e.key === "ArrowDown") { select(current + 1); e.preventDefault(); }
     else if (e.key === "k" || e.key === "ArrowUp") { select(current - 1); e.preventDefault(); }
     else if (e.key === "Enter" && current >= 0) { rows[current].querySelector("a.igv-link").click(); e.preventDefault(); }
+  });
+  rows.forEach(function (row, i) {
+    row.addEventListener("click", function (e) {
+      if (e.target && e.target.closest && e.target.closest("a, button, input")) { return; }
+      select(i);
+    });
   });
 })();

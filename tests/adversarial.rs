@@ -259,8 +259,13 @@ fn markup_problems(html: &str, base: &str, allowed: &BTreeSet<String>) -> Vec<St
             if name.starts_with("on") || name.contains(['"', '\'', '<']) {
                 problems.push(format!("an attribute broke out of its quotes: {tag:?}"));
             }
+            // "Open in IGV-Web" links go to the IGV-Web app (the default
+            // `viewer.igv_web_url`), with every value percent-encoded.
+            let igv_web = tag.attr("class").is_some_and(|c| c.starts_with("igv-web"))
+                && value.starts_with("https://igv.org/app/?")
+                && !value.contains(['<', '>', '"', '\'', ' ']);
             if URL_ATTRIBUTES.contains(&name.as_str())
-                && !(value.starts_with(base) || value.starts_with('#'))
+                && !(value.starts_with(base) || value.starts_with('#') || igv_web)
             {
                 problems.push(format!("{name} leaves the service: {tag:?}"));
             }
@@ -631,7 +636,7 @@ async fn no_file_field_becomes_markup_on_pages_listings_or_exports() {
                 assert!(problems.is_empty(), "{file}{query}: {problems:#?}");
                 assert!(!echoed_verbatim(&body, payload), "{file}{query}");
             }
-            for export in ["tsv", "json", "igv-batch"] {
+            for export in ["tsv", "json", "igv-batch", "igv-session", "igvjs-session"] {
                 let r = raw_get(&app, &format!("{path}?format={export}")).await;
                 assert_eq!(r.status, 200, "{file} {export}");
                 let ct = r.headers("content-type").join(",");
@@ -1047,7 +1052,13 @@ async fn a_file_name_with_line_breaks_cannot_inject_headers_into_exports() {
     })
     .await;
     let encoded = "x%0D%0ASet-Cookie:%20injected=1%0D%0A.bed";
-    for query in ["", "?format=tsv", "?format=json", "?format=igv-batch"] {
+    for query in [
+        "",
+        "?format=tsv",
+        "?format=json",
+        "?format=igv-batch",
+        "?format=igv-session.xml",
+    ] {
         let target = format!("/files/t/{encoded}{query}");
         let r = raw_get(&app, &target).await;
         assert_no_injected_header(&r, &target);

@@ -310,6 +310,87 @@ async fn load_and_go_loads_our_raw_file_and_shows_the_locus() {
     rig.finish().await;
 }
 
+/// `(chromosome, start, end, description)` of every `<Region>` of a saved
+/// IGV session, attribute values unescaped.
+fn session_regions(xml: &str) -> Vec<(String, u64, u64, String)> {
+    let attr = |tag: &str, name: &str| -> String {
+        let value = tag
+            .split_once(&format!(" {name}=\""))
+            .map(|(_, rest)| &rest[..rest.find('"').unwrap_or(0)])
+            .unwrap_or("");
+        value
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    };
+    xml.split("<Region")
+        .skip(1)
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+            (
+                attr(tag, "chromosome"),
+                attr(tag, "start").parse().unwrap_or(0),
+                attr(tag, "end").parse().unwrap_or(0),
+                attr(tag, "description"),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn open_all_loads_the_session_with_its_locus_track_and_regions() {
+    let Some(rig) = Rig::start(|_, _| {}).await else {
+        return;
+    };
+    std::fs::write(
+        rig._data.path().join("sites.bed"),
+        "chr1\t999\t2000\tfirst\t0\t+\n\
+         chr2\t4999\t6000\tsecond <&> \"x\"\t0\t-\n\
+         chr3\t7999\t9500\tthird\t0\t+\n",
+    )
+    .expect("write sites.bed");
+    // Filtered ("d": the second and third records): the session holds the
+    // page's records, as regions, and opens at the first of them.
+    rig.browser
+        .goto(&rig.app.url("/files/e2e/sites.bed?q=d"))
+        .await
+        .expect("open the filtered page");
+    let session_url = rig
+        .browser
+        .client()
+        .find(Locator::Css("a.export-igv-session"))
+        .await
+        .expect("the IGV session link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a URL");
+    assert!(
+        session_url.ends_with(".xml"),
+        "IGV needs .xml: {session_url}"
+    );
+    rig.click_and_expect("a.igv-open-all", 0, "chr2:5000-6000")
+        .await;
+    let xml = rig.igv.saved_session().await;
+    let raw = rig.app.url("/raw/e2e/sites.bed");
+    assert!(
+        igv::resource_paths(&xml).contains(&raw),
+        "{raw} not among the session's tracks: {xml}"
+    );
+    assert_eq!(
+        session_regions(&xml),
+        [
+            ("chr2".to_owned(), 4999, 6000, "second <&> \"x\"".to_owned()),
+            ("chr3".to_owned(), 7999, 9500, "third".to_owned()),
+        ],
+        "{xml}"
+    );
+    rig.finish().await;
+}
+
 #[actix_web::test]
 async fn a_bedpe_row_opens_both_loci_side_by_side() {
     let Some(rig) = Rig::start(|_, _| {}).await else {

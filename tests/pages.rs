@@ -1308,23 +1308,37 @@ async fn json_export_parses_and_has_the_page_loci() {
 }
 
 #[actix_web::test]
-async fn igv_batch_export_is_a_goto_and_snapshot_per_valid_record() {
+async fn igv_batch_export_opens_the_file_then_has_a_goto_and_snapshot_per_valid_record() {
     let app = fixtures_app().await;
-    let valid: Vec<String> = rows(&page(&app, "/files/pages/variants.vcf").await)
+    let valid: Vec<String> = rows(&page(&app, "/files/pages38/variants.vcf").await)
         .into_iter()
         .filter_map(|r| r.locus)
         .collect();
     let script = app
-        .get("/files/pages/variants.vcf?format=igv-batch")
+        .get("/files/pages38/variants.vcf?format=igv-batch")
         .await
         .text()
         .await
         .unwrap();
-    assert!(script.starts_with("snapshotDirectory "), "{script}");
+    // The script opens what it shows: the genome, then the file from /raw.
+    let head: Vec<&str> = script
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .take(3)
+        .collect();
+    assert_eq!(
+        head,
+        [
+            "genome hg38".to_owned(),
+            format!("load {}", app.url("/raw/pages38/variants.vcf")),
+            "snapshotDirectory snapshots".to_owned(),
+        ],
+        "{script}"
+    );
     let commands: Vec<&str> = script
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .skip(1)
+        .skip(3)
         .collect();
     let expected: Vec<String> = valid
         .iter()
@@ -1355,6 +1369,10 @@ async fn igv_batch_export_cannot_be_given_commands_by_a_file_name() {
         .unwrap();
     assert!(!script.lines().any(|l| l.trim() == "exit"), "{script:?}");
     assert!(script.contains("goto chr1:11-20\nsnapshot"), "{script:?}");
+    // The load line is one line: its URL cannot hold a line break.
+    let loads: Vec<&str> = script.lines().filter(|l| l.starts_with("load ")).collect();
+    assert_eq!(loads.len(), 1, "{script:?}");
+    assert!(loads[0].starts_with(&format!("load {}", app.url("/raw/t/"))));
 }
 
 // ===========================================================================

@@ -215,6 +215,25 @@ impl Crawl {
         if url.host_str() == Some("127.0.0.1") && url.port() == Some(60151) {
             return None; // A direct IGV link (landing page): not ours to follow.
         }
+        if url.as_str().starts_with("https://igv.org/app/?") {
+            // "Open in IGV-Web": the IGV-Web app's, not ours to follow, but
+            // the files it is given must be the proxy's URLs.
+            for (key, value) in url.query_pairs() {
+                for part in value.split(',') {
+                    if part.starts_with("http") {
+                        assert!(
+                            part.starts_with(&format!(
+                                "{}{}",
+                                self.origin.origin().ascii_serialization(),
+                                PREFIX
+                            )),
+                            "{page}: IGV-Web {key}={part} is not under the proxy"
+                        );
+                    }
+                }
+            }
+            return None;
+        }
         assert_eq!(
             url.origin(),
             self.origin.origin(),

@@ -3,6 +3,7 @@
 pub mod genes;
 pub mod genome;
 pub mod igv;
+pub mod igvjs;
 pub mod loci;
 pub mod locus;
 pub mod paste;

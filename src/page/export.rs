@@ -14,6 +14,7 @@ use crate::domain::request::Query;
 use crate::error::AppError;
 use crate::formats::{FormatKind, FormatOptions, RecordStream};
 use crate::linkpage::{LocusResolver, Row, RowFilter, Rows};
+use crate::page::session::{Region, SessionSpec};
 use crate::page::triage::{Triage, TriageChoices};
 use crate::page::{ContextOwner, Outcome, PageContext, open_stream};
 
@@ -33,6 +34,10 @@ pub enum ExportFormat {
     Tsv,
     Json,
     IgvBatch,
+    /// IGV desktop session XML (`page::session`).
+    IgvSession,
+    /// The igv.js JSON session, for IGV-Web.
+    IgvJsSession,
 }
 
 impl ExportFormat {
@@ -43,10 +48,13 @@ impl ExportFormat {
             Some("tsv") => Ok(Some(Self::Tsv)),
             Some("json") => Ok(Some(Self::Json)),
             Some("igv-batch") => Ok(Some(Self::IgvBatch)),
+            // The links say `igv-session.xml`, so that the URL ends in `.xml`.
+            Some("igv-session" | "igv-session.xml") => Ok(Some(Self::IgvSession)),
+            Some("igvjs-session" | "igvjs-session.json") => Ok(Some(Self::IgvJsSession)),
             Some(other) => Err(AppError::invalid(
                 "format",
                 other,
-                "expected html, tsv, json or igv-batch",
+                "expected html, tsv, json, igv-batch, igv-session or igvjs-session",
             )),
         }
     }
@@ -56,6 +64,8 @@ impl ExportFormat {
             Self::Tsv => "tsv",
             Self::Json => "json",
             Self::IgvBatch => "igv-batch",
+            Self::IgvSession => "igv-session.xml",
+            Self::IgvJsSession => "igvjs-session.json",
         }
     }
 
@@ -64,6 +74,8 @@ impl ExportFormat {
             Self::Json => "application/json",
             Self::Tsv => "text/tab-separated-values; charset=utf-8",
             Self::IgvBatch => "text/plain; charset=utf-8",
+            Self::IgvSession => "application/xml; charset=utf-8",
+            Self::IgvJsSession => "application/json",
         }
     }
 
@@ -85,6 +97,8 @@ impl ExportFormat {
             Self::Tsv => "igv-links.tsv",
             Self::Json => "igv-links.json",
             Self::IgvBatch => "igv-batch.txt",
+            Self::IgvSession => "igv-session.xml",
+            Self::IgvJsSession => "igvjs-session.json",
         };
         format!("{safe}.{suffix}")
     }
@@ -104,6 +118,8 @@ pub(crate) struct ExportJob {
     pub order: Option<Vec<u64>>,
     pub format: ExportFormat,
     pub name: String,
+    /// Genome and track of the batch script and the sessions.
+    pub session: SessionSpec,
 }
 
 #[derive(Serialize)]
@@ -287,7 +303,6 @@ impl ExportJob {
             }
             ExportFormat::Json => out.write_all(b"[")?,
             ExportFormat::IgvBatch => {
-                writeln!(out, "snapshotDirectory snapshots")?;
                 // A file name may hold a line break; unescaped, the rest of the
                 // name would be run by IGV as a batch command.
                 writeln!(
@@ -295,8 +310,25 @@ impl ExportJob {
                     "# IGV batch script from igv-relay for {}: one snapshot per record",
                     self.name.replace(char::is_control, "?")
                 )?;
+                // The script opens the file itself: genome, then the track.
+                let word = |s: &str| {
+                    !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c.is_control())
+                };
+                if let Some(genome) = self.session.igv_genome.as_deref().filter(|g| word(g)) {
+                    writeln!(out, "genome {genome}")?;
+                }
+                if let Some(track) = self.session.track.as_ref().filter(|t| word(&t.url)) {
+                    match track.index.as_deref().filter(|i| word(i)) {
+                        Some(index) => writeln!(out, "load {} index={index}", track.url)?,
+                        None => writeln!(out, "load {}", track.url)?,
+                    }
+                }
+                writeln!(out, "snapshotDirectory snapshots")?;
             }
+            // Written with the first record's locus (below).
+            ExportFormat::IgvSession | ExportFormat::IgvJsSession => {}
         }
+        let mut session_open = false;
         // Each row's two links: these prefixes and the row's loci.
         let row_link = ctx.urls.row_link(self.genome.as_deref());
         let igv_prefix = ctx.igv.goto_prefix();
@@ -378,13 +410,62 @@ impl ExportJob {
                         writeln!(out, "goto {locus}\nsnapshot")?;
                     }
                 }
+                ExportFormat::IgvSession | ExportFormat::IgvJsSession => {
+                    let Ok(loci) = &row.loci else { continue };
+                    if !session_open {
+                        self.session_head(out, Some(&locus))?;
+                        session_open = true;
+                    }
+                    for one in loci.as_slice() {
+                        let Some((start, end)) = one.bounds() else {
+                            continue;
+                        };
+                        let region = Region {
+                            chrom: one.chrom().as_str(),
+                            start,
+                            end,
+                            label: &row.label,
+                        };
+                        if self.format == ExportFormat::IgvSession {
+                            SessionSpec::xml_region(&mut out.buf, &region);
+                        } else {
+                            SessionSpec::json_region(&mut out.buf, &region, first);
+                            first = false;
+                        }
+                    }
+                    out.flush_when_full()?;
+                    continue;
+                }
             }
             first = false;
         }
-        if self.format == ExportFormat::Json {
-            out.write_all(b"]\n")?;
+        match self.format {
+            ExportFormat::Json => out.write_all(b"]\n")?,
+            ExportFormat::IgvSession | ExportFormat::IgvJsSession => {
+                if !session_open {
+                    self.session_head(out, None)?;
+                }
+                let tail = if self.format == ExportFormat::IgvSession {
+                    SessionSpec::xml_tail()
+                } else {
+                    SessionSpec::json_tail()
+                };
+                out.write_all(tail.as_bytes())?;
+            }
+            _ => {}
         }
         Ok(())
+    }
+}
+
+impl ExportJob {
+    fn session_head(&self, out: &mut ChunkWriter, locus: Option<&str>) -> std::io::Result<()> {
+        let head = if self.format == ExportFormat::IgvSession {
+            self.session.xml_head(locus)
+        } else {
+            self.session.json_head(locus)
+        };
+        out.write_all(head.as_bytes())
     }
 }
 

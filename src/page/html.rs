@@ -6,6 +6,8 @@
 use askama::Template;
 
 use crate::page::PageModel;
+// The viewer partial (templates/viewer.html) matches on it.
+use crate::page::viewer::Viewer;
 
 /// The served link page.
 #[derive(Template)]

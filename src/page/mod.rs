@@ -13,8 +13,10 @@ pub mod conditions;
 pub mod export;
 pub mod html;
 pub mod overview;
+pub mod session;
 pub mod totals;
 pub mod triage;
+pub mod viewer;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ use url::Url;
 
 use crate::domain::genome::Genome;
 use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
+use crate::domain::igvjs::ResolvedIgvJsGenome;
 use crate::domain::loci::LociRules;
 use crate::domain::locus::Locus;
 use crate::domain::request::Query;
@@ -42,6 +45,7 @@ pub use export::{ExportChunks, ExportFormat};
 use overview::{Overview, OverviewLinks};
 use totals::{Known, Tally};
 use triage::{Triage, TriageChoices};
+use viewer::{Viewer, ViewerPanel, WebTrack};
 
 /// What the page model needs of the service: genomes to check loci against,
 /// the service's own URLs for links, and the limits in force.
@@ -53,6 +57,8 @@ pub struct PageContext<'a> {
     pub loci_rules: LociRules,
     pub default_flank: u64,
     pub decompression: DecompressionLimits,
+    /// Where "Open in IGV-Web" links go (`viewer.igv_web_url`).
+    pub igv_web: &'a Url,
 }
 
 /// Something that can lend a [`PageContext`] to an export's writer thread
@@ -149,6 +155,8 @@ pub struct PageRow {
     /// "reads sorted here": load the paired reads, go to the row's first
     /// base and sort the alignments there (when the view has reads).
     pub reads_url: Option<String>,
+    /// "IGV-Web": the file at this row in the IGV-Web app.
+    pub igv_web_url: Option<String>,
     pub error: Option<String>,
 }
 
@@ -172,6 +180,14 @@ pub struct FileLinks {
     pub tsv: Option<String>,
     pub json: Option<String>,
     pub batch: Option<String>,
+    /// IGV desktop session XML of the view (the URL ends in `.xml`).
+    pub igv_session: Option<String>,
+    /// "Open all in IGV": the relay loading `igv_session` into IGV.
+    pub open_all: Option<String>,
+    /// The igv.js JSON session of the view, for IGV-Web.
+    pub igvjs_session: Option<String>,
+    /// "Open in IGV-Web".
+    pub igv_web: Option<String>,
 }
 
 /// The choices of the filter form, as the page shows them.
@@ -242,6 +258,8 @@ pub struct PageModel {
     pub overview: Option<Overview>,
     /// What the filters are, in words (for "no record matches …").
     pub active_filters: Vec<String>,
+    /// The "View here" panel, or why there is none (served pages only).
+    pub viewer: Option<Viewer>,
 }
 
 impl PageModel {
@@ -548,6 +566,60 @@ impl<'a> FileView<'a> {
         Some(url.to_string())
     }
 
+    /// How igv.js loads the view's genome, with absolute URLs (`None`: no
+    /// genome, or one igv.js has no data for).
+    pub fn igvjs_genome(&self) -> Option<ResolvedIgvJsGenome> {
+        let id = self.genome_id()?;
+        let genome = self.ctx.genomes.igvjs(id)?;
+        Some(genome.resolve(self.ctx.urls.base()))
+    }
+
+    /// The file as an igv.js / IGV-Web track, when IGV can load it.
+    pub fn web_track(&self) -> Option<WebTrack> {
+        let url = self.source.load_file_url.clone()?;
+        let format = self
+            .source
+            .igv_format
+            .filter(|f| TRACK_FORMATS.contains(f))?;
+        Some(WebTrack {
+            url,
+            index: self.source.index_url.clone(),
+            name: self.source.name.clone(),
+            format: Some(format.to_owned()),
+        })
+    }
+
+    /// The "View here" panel over the view's genome, or why there is none.
+    fn viewer(&self, locus: Option<String>) -> Viewer {
+        match self.igvjs_genome() {
+            Some(genome) => Viewer::Ready(Box::new(ViewerPanel::new(
+                self.ctx.urls.base(),
+                &genome,
+                self.web_track(),
+                locus,
+            ))),
+            None => Viewer::Unavailable(viewer::unavailable_reason(self.genome_id())),
+        }
+    }
+
+    /// "Open in IGV-Web" for the file (at `locus`, if given).
+    fn igv_web_link(&self, genome: &ResolvedIgvJsGenome, locus: Option<&str>) -> String {
+        let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+        viewer::igv_web_url(self.ctx.igv_web, genome, &tracks, locus)
+    }
+
+    /// What the session exports say besides their regions.
+    fn session_spec(&self) -> session::SessionSpec {
+        session::SessionSpec {
+            igv_genome: self
+                .genome
+                .map(|g| crate::domain::igv::IgvCommand::load_genome(g).igv),
+            igvjs_genome: self.igvjs_genome(),
+            track: self.web_track(),
+            name: self.source.name.clone(),
+        }
+    }
+
     /// The model shared by every page of this view: everything but the rows.
     pub fn model(&self) -> PageModel {
         let mut notices = self.source.notices.clone();
@@ -630,6 +702,25 @@ impl<'a> FileView<'a> {
         }
         model.active_filters = self.active_filters();
         model.page = paging.page;
+        let first_locus = model
+            .rows
+            .iter()
+            .find(|r| r.error.is_none() && !r.data_locus.is_empty())
+            .map(|r| r.data_locus.clone());
+        let igvjs_genome = self.igvjs_genome();
+        model.links.igv_web = igvjs_genome
+            .as_ref()
+            .map(|g| self.igv_web_link(g, first_locus.as_deref()));
+        if let Some(genome) = &igvjs_genome {
+            let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+            let links = viewer::IgvWebLinks::new(self.ctx.igv_web, genome, &tracks);
+            for row in &mut model.rows {
+                if row.error.is_none() && !row.data_locus.is_empty() {
+                    row.igv_web_url = Some(links.at(Some(&row.data_locus)));
+                }
+            }
+        }
+        model.viewer = Some(self.viewer(first_locus));
         if let Some(page_url) = &self.source.page_url {
             let mut sticky = self.source.fixed_query.clone();
             sticky.extend(self.sticky.iter().cloned());
@@ -658,6 +749,18 @@ impl<'a> FileView<'a> {
                 model.links.tsv = export_link(ExportFormat::Tsv);
                 model.links.json = export_link(ExportFormat::Json);
                 model.links.batch = export_link(ExportFormat::IgvBatch);
+                // The `format` pair comes last, so the URL ends in `.xml`:
+                // IGV (and IGV-Web) take a file ending so for a session.
+                model.links.igv_session = export_link(ExportFormat::IgvSession);
+                model.links.igvjs_session = export_link(ExportFormat::IgvJsSession);
+                model.links.open_all = model.links.igv_session.as_deref().map(|session| {
+                    let mut url = self.ctx.urls.load(&LoadLink {
+                        file: session,
+                        ..LoadLink::default()
+                    });
+                    url.query_pairs_mut().append_pair("landing", "1");
+                    url.to_string()
+                });
             }
             model.form = Some(FilterForm {
                 action: page_url.to_string(),
@@ -960,6 +1063,7 @@ impl<'a> FileView<'a> {
             },
             format,
             name: self.source.export_name.clone(),
+            session: self.session_spec(),
         };
         job.start(owner, input)
     }
@@ -1076,6 +1180,7 @@ fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: R
                 relay_url: Some(relay.to(&locus)),
                 load_go_url: view.load_link(Some(&locus)),
                 reads_url: view.reads_link(&loci),
+                igv_web_url: None,
                 data_locus: locus,
                 error: None,
             }
@@ -1091,6 +1196,7 @@ fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: R
             relay_url: None,
             load_go_url: None,
             reads_url: None,
+            igv_web_url: None,
             error: Some(e),
         },
     }
@@ -1205,10 +1311,12 @@ mod reads_tests {
         let genomes = GenomeRegistry::from_settings(&settings).unwrap();
         let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
         let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap();
+        let igv_web = Url::parse("https://igv.org/app/").unwrap();
         let ctx = PageContext {
             genomes: &genomes,
             urls: &urls,
             igv: &igv,
+            igv_web: &igv_web,
             loci_rules: LociRules::default(),
             default_flank: 0,
             decompression: DEFAULT_DECOMPRESSION_LIMITS,

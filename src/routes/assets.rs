@@ -1,4 +1,6 @@
 //! Static assets, compiled into the binary so the service runs from anywhere.
+//! igv.js (1.5 MB, vendored by scripts/vendor-igvjs.sh) is compiled in too:
+//! one self-contained binary, and no page ever loads it from a CDN.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
@@ -13,6 +15,26 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "pages.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/pages.js"),
+    ),
+    (
+        "viewer.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/viewer.js"),
+    ),
+    (
+        "vendor/igv/igv.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/vendor/igv/igv.min.js"),
+    ),
+    (
+        "vendor/igv/LICENSE",
+        "text/plain; charset=utf-8",
+        include_str!("../../static/vendor/igv/LICENSE"),
+    ),
+    (
+        "vendor/igv/VERSION",
+        "text/plain; charset=utf-8",
+        include_str!("../../static/vendor/igv/VERSION"),
     ),
     // The embed kit: other sites include it by this stable URL.
     (

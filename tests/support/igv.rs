@@ -268,6 +268,11 @@ impl TestIgv {
     }
 
     /// The XML of a `saveSession` of the current session: the genome, the locus, and each
+    /// The XML of a `saveSession` of the current session, as IGV writes it.
+    pub async fn saved_session(&self) -> String {
+        self.session_xml().await
+    }
+
     /// track's display mode and alignment render options (port §6.4).
     pub async fn session_xml(&self) -> String {
         self.blocking(|port| port.session_xml())

@@ -1,0 +1,91 @@
+// "View here": the igv.js panel of a link page (templates/viewer.html). Its
+// settings are the panel's data- attributes (no inline script under the CSP).
+// igv.js is loaded only when the panel is first opened; whether it is open is
+// remembered in localStorage. Row selection (pages.js: a click on a row, j/k)
+// moves the panel; "View in IGV" links keep going to IGV desktop.
+(function () {
+  "use strict";
+  var panel = document.getElementById("igv-viewer");
+  if (!panel) { return; }
+  var KEY = "igv-relay.viewer";
+  var d = panel.dataset;
+  var host = panel.querySelector(".viewer-igv");
+  var statusLine = panel.querySelector(".viewer-status");
+  var browser = null;
+  var pending = null;
+  var started = false;
+
+  function status(text) { statusLine.textContent = text; }
+
+  function remember(open) {
+    try { window.localStorage.setItem(KEY, open ? "open" : "closed"); } catch (e) { /* storage off */ }
+  }
+
+  function remembered() {
+    try { return window.localStorage.getItem(KEY) === "open"; } catch (e) { return false; }
+  }
+
+  function options() {
+    var o = {};
+    if (d.genome) {
+      o.genome = d.genome;
+    } else {
+      o.reference = { id: "genome", fastaURL: d.fasta, indexURL: d.fastaIndex };
+      if (d.cytoband) { o.reference.cytobandURL = d.cytoband; }
+    }
+    if (pending || d.viewLocus) { o.locus = pending || d.viewLocus; }
+    if (d.trackUrl) {
+      var track = { url: d.trackUrl, name: d.trackName };
+      if (d.trackFormat) { track.format = d.trackFormat; }
+      if (d.trackIndex) { track.indexURL = d.trackIndex; } else { track.indexed = false; }
+      o.tracks = [track];
+    }
+    return o;
+  }
+
+  function create() {
+    if (!window.igv) { status("igv.js did not load."); return; }
+    status("Starting igv.js…");
+    window.igv.createBrowser(host, options()).then(function (b) {
+      browser = b;
+      // Tests and curious users read the view back through igv.js's API.
+      window.igvRelayViewer = b;
+      panel.setAttribute("data-ready", "1");
+      status("");
+      if (pending) { go(pending); }
+    }).catch(function (e) {
+      status("igv.js could not show this file: " + (e && e.message ? e.message : e));
+    });
+  }
+
+  function start() {
+    if (started) { return; }
+    started = true;
+    status("Loading igv.js…");
+    if (window.igv) { create(); return; }
+    var script = document.createElement("script");
+    script.src = d.script;
+    script.onload = create;
+    script.onerror = function () { status("igv.js could not be loaded from " + d.script + "."); };
+    document.head.appendChild(script);
+  }
+
+  function go(locus) {
+    pending = locus;
+    if (!browser) { return; }
+    browser.search(locus).then(function () {
+      if (pending === locus) { pending = null; }
+    }).catch(function (e) {
+      status("igv.js cannot show " + locus + ": " + (e && e.message ? e.message : e));
+    });
+  }
+
+  panel.addEventListener("toggle", function () {
+    remember(panel.open);
+    if (panel.open) { start(); }
+  });
+  document.addEventListener("igv-relay:row", function (e) {
+    if (e.detail && e.detail.locus) { go(e.detail.locus); }
+  });
+  if (remembered()) { panel.open = true; }
+})();
