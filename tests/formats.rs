@@ -1580,24 +1580,6 @@ fn detect_bedpe_content_named_bed_and_bed_with_its_width_in_the_name() {
 }
 
 #[test]
-fn sniff_path_reads_the_head_so_a_listing_names_what_the_page_shows() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let vcf = dir.path().join("calls.txt");
-    fs::write(&vcf, fs::read(fixture("variants.vcf")).expect("fixture")).expect("write");
-    assert_eq!(
-        formats::sniff_path(&vcf).expect("reads"),
-        Some(FormatKind::Vcf)
-    );
-    let bed12 = dir.path().join("genes.bed12");
-    fs::write(&bed12, "chr1\t10\t20\n").expect("write");
-    assert_eq!(
-        formats::sniff_path(&bed12).expect("reads"),
-        Some(FormatKind::Bed)
-    );
-    assert!(formats::sniff_path(&dir.path().join("absent.bed")).is_err());
-}
-
-#[test]
 fn gff1_and_gff2_lines_link_through_the_gtf_reader() {
     // GFF1: eight columns, or a lone group name; GFF2: `key value` pairs.
     let items = items_of(

@@ -16,6 +16,7 @@ use igv_relay::domain::genome::Genome;
 use igv_relay::domain::locus::Locus;
 use igv_relay::formats::{self, FormatOptions, Item};
 use igv_relay::genomes::GenomeRegistry;
+use igv_relay::sources::local;
 
 fn registry() -> GenomeRegistry {
     let settings = Settings::load_with_env(None, Some(Default::default())).expect("defaults");
@@ -34,9 +35,8 @@ fn detect<'g>(
     path: &Path,
     request: GenomeRequest<'g>,
 ) -> GenomeChoice<'g> {
-    let kind = formats::sniff_path(path)
-        .expect("readable")
-        .expect("a known format");
+    let name = path.file_name().unwrap().to_string_lossy();
+    let kind = local::sniff(path, &name, local::PAGE_SNIFF_BYTES).expect("a known format");
     let evidence = formats::read_evidence(kind, open(path), FormatOptions::default().decompression)
         .expect("a header");
     let known: Vec<&Genome> = registry.all().collect();

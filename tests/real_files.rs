@@ -28,8 +28,10 @@ use std::process::Command;
 
 use app::spawn_app_with;
 use corpus::corpus;
-use igv_relay::configuration::DataRootSettings;
-use igv_relay::formats;
+use igv_relay::configuration::{DataRootSettings, Settings};
+use igv_relay::domain::genome::Genome;
+use igv_relay::genomes::GenomeRegistry;
+use igv_relay::sources::local;
 
 struct Entry {
     package: String,
@@ -245,9 +247,42 @@ fn gff_expected(path: &Path) -> Expected {
     expected
 }
 
+/// The genome the export says its loci were checked against (its first line,
+/// `# igv-relay: genome b37, from the ##contig lengths`).
+fn export_genome(tsv: &str) -> Option<String> {
+    let line = tsv.lines().next()?.strip_prefix("# igv-relay: genome ")?;
+    Some(line.split([',', ' ']).next()?.to_owned())
+}
+
+/// `expected` with each locus's sequence under the name `genome` gives it (a
+/// page detected hg38 sends `NC_000013.11` as IGV's `chr13`). Only names: the
+/// coordinates stay the independent reader's.
+fn renamed(expected: Expected, genome: Option<&Genome>) -> Expected {
+    let Some(genome) = genome else {
+        return expected;
+    };
+    expected
+        .into_iter()
+        .map(|(line, loci)| {
+            let loci: Vec<String> = loci
+                .split(' ')
+                .map(|locus| match locus.rsplit_once(':') {
+                    Some((chrom, span)) => match genome.chromosome(chrom) {
+                        Some(c) => format!("{}:{span}", c.name),
+                        None => locus.to_owned(),
+                    },
+                    None => locus.to_owned(),
+                })
+                .collect();
+            (line, loci.join(" "))
+        })
+        .collect()
+}
+
 /// line number → locus, for the rows the service linked, from its TSV export.
 fn linked(tsv: &str) -> Expected {
-    let mut rows = tsv.lines();
+    // `# igv-relay: genome b37, from the ##contig lengths`, then the header.
+    let mut rows = tsv.lines().filter(|l| !l.starts_with('#'));
     assert_eq!(
         rows.next(),
         Some("line\tlocus\tlabel\trelay_url\tigv_url\terror"),
@@ -273,14 +308,16 @@ async fn every_valid_record_of_real_files_gets_the_independently_computed_link()
     })
     .await;
 
+    let settings = Settings::load_with_env(None, Some(Default::default())).expect("defaults");
+    let registry = GenomeRegistry::from_settings(&settings).expect("built-in genomes");
     let mut failures = Vec::new();
     let mut total_records = 0;
     for entry in &entries {
         let file = corpus.join(&entry.package).join(&entry.path);
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let detected = formats::sniff_path(&file)
-            .expect("readable")
-            .map(|k| k.name().to_owned());
+        // What the page and the directory listing call the file.
+        let detected =
+            local::sniff(&file, &name, local::PAGE_SNIFF_BYTES).map(|k| k.name().to_owned());
         if detected.as_deref() != Some(entry.kind.as_str()) {
             failures.push(format!(
                 "{name}: detected as {detected:?}, but it is {}",
@@ -318,6 +355,8 @@ async fn every_valid_record_of_real_files_gets_the_independently_computed_link()
             continue;
         }
         let got = linked(&body);
+        let genome = export_genome(&body).map(|id| registry.get(&id).expect("a known genome"));
+        let expected = renamed(expected, genome);
         total_records += expected.len();
         if got != expected {
             let missing: Vec<_> = expected

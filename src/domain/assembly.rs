@@ -147,7 +147,10 @@ impl fmt::Display for GenomeSource {
                     declared.source, declared.text
                 )
             }
-            GenomeSource::SequenceNames(from) => write!(f, "from the sequence names ({from})"),
+            GenomeSource::SequenceNames("record") => {
+                f.write_str("from the sequence names of its records")
+            }
+            GenomeSource::SequenceNames(from) => write!(f, "from the {from} names"),
             GenomeSource::Default(DefaultKind::Root) => {
                 f.write_str("the data root's default genome")
             }
@@ -155,7 +158,7 @@ impl fmt::Display for GenomeSource {
                 f.write_str("from the dataset's Galaxy database/build")
             }
             GenomeSource::FileSequences(from) => {
-                write!(f, "the file's own {from} lines (no known genome fits)")
+                write!(f, "the file's own {from} lines; no known genome fits")
             }
             GenomeSource::Unknown => f.write_str("no genome known: sequence names are not checked"),
         }
@@ -475,9 +478,9 @@ fn declared_genome<'g>(
     })
 }
 
-/// Genomes that know every sequence name the file uses, one per naming family
-/// (hg19 and b37 know each other's names through aliases: b37 is kept only when
-/// the names are its own). Empty without names.
+/// Genomes that know every sequence name the file uses (hg19 and b37 know each
+/// other's names through aliases: of those two only the one whose own names the
+/// file uses is kept). Empty without names.
 pub fn families_by_names<'g>(evidence: &GenomeEvidence, known: &[&'g Genome]) -> Vec<&'g Genome> {
     if evidence.sequences.is_empty() {
         return Vec::new();
@@ -487,9 +490,13 @@ pub fn families_by_names<'g>(evidence: &GenomeEvidence, known: &[&'g Genome]) ->
         .map(|g| (*g, fit(g, evidence)))
         .filter(|(_, f)| f.missing == 0 && f.lengths_differ == 0)
         .collect();
-    // Among genomes that know every name, those that name most sequences exactly.
-    let best = all.iter().map(|(_, f)| f.found_exactly).max().unwrap_or(0);
-    all.retain(|(_, f)| f.found_exactly == best);
+    // hg19 and b37 are one assembly: of the two, the one whose own names the
+    // file uses (`1` is b37, `chr1` hg19). Any other pair stays ambiguous: a
+    // lone `3` is in every vertebrate genome, exactly named or through an alias.
+    if all.len() == 2 && same_assembly(all[0].0, all[1].0) {
+        let best = all.iter().map(|(_, f)| f.found_exactly).max().unwrap_or(0);
+        all.retain(|(_, f)| f.found_exactly == best);
+    }
     all.into_iter().map(|(g, _)| g).collect()
 }
 

@@ -35,25 +35,6 @@ const EXTENSIONS: &[(FormatKind, &[&str])] = &[
     (FormatKind::BigWig, &["bw", "bigwig"]),
 ];
 
-/// How much of a file [`sniff_path`] reads: enough for a VCF's first line, a GFF's
-/// version line and a few data lines, and cheap enough for every entry of a listing.
-pub const SNIFF_BYTES: u64 = 8 << 10;
-
-/// The kind of the file at `path` from its name and its first [`SNIFF_BYTES`], as
-/// [`detect`] decides it: what a directory listing should call the file, so that the
-/// listing and the file's page agree (`calls.txt` holding a VCF is a VCF in both).
-pub fn sniff_path(path: &std::path::Path) -> std::io::Result<Option<FormatKind>> {
-    let mut head = Vec::with_capacity(SNIFF_BYTES as usize);
-    std::fs::File::open(path)?
-        .take(SNIFF_BYTES)
-        .read_to_end(&mut head)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    Ok(detect(&name, &head))
-}
-
 /// `(name, extensions)` for a page that lists what igv-relay understands.
 pub fn supported_formats() -> &'static [(&'static str, &'static str)] {
     &[

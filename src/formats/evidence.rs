@@ -24,8 +24,15 @@ const MAX_BAM_REFERENCES: usize = 1 << 20;
 /// A CRAM's SAM header is searched for in its first bytes.
 const CRAM_HEAD_BYTES: u64 = 4 << 20;
 
+/// Records whose sequence names are collected when the header lists no sequences
+/// (a BED, a GFF without `##sequence-region`): enough to tell a fly from a human.
+const NAMED_RECORDS: usize = 1000;
+
 /// Reads the header of `input` (plain, gzip or BGZF) for genome evidence. Reading
-/// stops at the first record, so a huge file costs no more than its header.
+/// stops at the first record (or, when the header lists no sequences, after the
+/// first [`NAMED_RECORDS`] records, whose sequence names are the evidence), so a
+/// huge file costs no more than its header. A read error (a truncated input) ends
+/// the reading with what was found so far.
 pub fn read_evidence(
     kind: FormatKind,
     input: Box<dyn BufRead + Send>,
@@ -35,37 +42,79 @@ pub fn read_evidence(
         FormatKind::BigWig => Ok(GenomeEvidence::default()),
         FormatKind::Cram => {
             let mut head = Vec::new();
-            input.take(CRAM_HEAD_BYTES).read_to_end(&mut head)?;
+            // A short read still holds the header's first @SQ lines.
+            let _ = input.take(CRAM_HEAD_BYTES).read_to_end(&mut head);
             Ok(sam_header_lines(&head))
         }
         FormatKind::Bam => {
             let mut input = decompress_with_limits(input, limits)?;
             bam_header(&mut input)
         }
+        FormatKind::Tabular => {
+            let input = decompress_with_limits(input, limits)?;
+            Ok(text_header(input.take(MAX_EVIDENCE_BYTES), false))
+        }
         _ => {
             let input = decompress_with_limits(input, limits)?;
-            text_header(input.take(MAX_EVIDENCE_BYTES))
+            Ok(text_header(input.take(MAX_EVIDENCE_BYTES), true))
         }
     }
 }
 
+/// The genome evidence in the first bytes of a file, as stored (compressed or
+/// not); `prefix` may end anywhere. For a page, which reads these bytes once and
+/// then hands them on with the rest of the file.
+pub fn evidence_from_prefix(
+    kind: FormatKind,
+    prefix: &[u8],
+    limits: DecompressionLimits,
+) -> GenomeEvidence {
+    read_evidence(kind, Box::new(io::Cursor::new(prefix.to_vec())), limits).unwrap_or_default()
+}
+
 /// Evidence from the header lines of a text format: every line before the first
-/// record (lines starting `#`, `@`, `track` or `browser`, and blank lines).
-pub fn text_header(mut input: impl BufRead) -> io::Result<GenomeEvidence> {
+/// record (lines starting `#`, `@`, `track` or `browser`, and blank lines); then,
+/// with `record_names` and no sequences in the header, the first column of the
+/// first [`NAMED_RECORDS`] records.
+pub fn text_header(mut input: impl BufRead, record_names: bool) -> GenomeEvidence {
     let mut evidence = GenomeEvidence::default();
     let mut line = Vec::new();
+    let mut in_header = true;
+    let mut names: Vec<String> = Vec::new();
+    let mut records = 0;
     loop {
         line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        if !header_line(text, &mut evidence) {
+        if in_header && header_line(text, &mut evidence) {
+            continue;
+        }
+        in_header = false;
+        if !record_names || !evidence.sequences.is_empty() || records >= NAMED_RECORDS {
             break;
         }
+        if text.trim().is_empty() || text.starts_with('#') {
+            continue;
+        }
+        if text.starts_with('>') || text.starts_with("##FASTA") {
+            break;
+        }
+        records += 1;
+        let name = text.split(['\t', ' ']).next().unwrap_or_default();
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
     }
-    Ok(evidence)
+    if evidence.sequences.is_empty() && !names.is_empty() {
+        let declared = std::mem::take(&mut evidence.declared);
+        evidence = crate::domain::assembly::evidence_from_names(names.iter().map(String::as_str));
+        evidence.declared = declared;
+    }
+    evidence
 }
 
 /// Adds what one line says; `false` when it is a record (the header has ended).
@@ -188,7 +237,10 @@ fn bam_header(input: &mut impl Read) -> io::Result<GenomeEvidence> {
         ));
     }
     for _ in 0..n_ref {
-        let l_name = read_u32(input)? as u64;
+        // A prefix may end inside the list: what was read is still evidence.
+        let Ok(l_name) = read_u32(input).map(u64::from) else {
+            break;
+        };
         if l_name > 1024 {
             return Err(invalid("a BAM reference name is longer than 1,024 bytes"));
         }
@@ -197,7 +249,9 @@ fn bam_header(input: &mut impl Read) -> io::Result<GenomeEvidence> {
         if name.last() == Some(&0) {
             name.pop();
         }
-        let length = read_u32(input)?;
+        let Ok(length) = read_u32(input) else {
+            break;
+        };
         evidence.sequences.push(SequenceFact {
             name: String::from_utf8_lossy(&name).into_owned(),
             length: Some(u64::from(length)),
@@ -247,7 +301,7 @@ mod tests {
     use super::*;
 
     fn evidence(text: &str) -> GenomeEvidence {
-        text_header(text.as_bytes()).expect("reads")
+        text_header(text.as_bytes(), true)
     }
 
     #[test]
@@ -308,14 +362,19 @@ mod tests {
     }
 
     #[test]
-    fn bed_track_db_is_declared_and_the_first_record_ends_the_header() {
+    fn bed_track_db_is_declared_and_records_name_the_sequences() {
         let e = evidence(
             "browser position chr7:1-100\ntrack name=peaks db=hg19 description=\"x y\"\n\
-             chr7\t0\t100\n",
+             chr7\t0\t100\nchr7\t5\t100\n# a comment\nchr2L\t0\t5\n",
         );
         assert_eq!(e.declared[0].text, "hg19");
         assert_eq!(e.declared[0].source, "track db");
-        assert!(e.sequences.is_empty());
+        let names: Vec<&str> = e.sequences.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["chr7", "chr2L"]);
+        assert_eq!(e.sequences_from, Some("record"));
+        // Listed in the header, the records' names are not needed.
+        let e = evidence("##contig=<ID=chr1,length=5>\n#CHROM\nchr9\t1\n");
+        assert_eq!(e.sequences.len(), 1);
     }
 
     #[test]

@@ -30,8 +30,8 @@ use std::io::{self, BufRead};
 use serde::Serialize;
 
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
-pub use self::detect::{SNIFF_BYTES, detect, sniff_path, supported_formats};
-pub use self::evidence::{MAX_EVIDENCE_BYTES, read_evidence, text_header};
+pub use self::detect::{detect, supported_formats};
+pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
     read_from_buffer,

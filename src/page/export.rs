@@ -14,7 +14,7 @@ use crate::domain::request::Query;
 use crate::error::AppError;
 use crate::formats::{FormatKind, FormatOptions, RecordStream};
 use crate::linkpage::{LocusResolver, RowFilter, Rows};
-use crate::page::{ContextOwner, Outcome, PageContext, open_stream};
+use crate::page::{ContextOwner, Outcome, PageContext, RefusalCounts, open_stream};
 
 /// Export chunks handed to the response stream.
 const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
@@ -95,6 +95,20 @@ pub(crate) struct ExportJob {
     pub options: FormatOptions,
     pub format: ExportFormat,
     pub name: String,
+    /// `(code, why)` of the genome used (`GenomeSource`), when it was decided.
+    pub genome_source: Option<(&'static str, String)>,
+    /// What the page would say about the genome (a default overruled ...).
+    pub genome_notices: Vec<String>,
+}
+
+/// The JSON export's head: which genome, why. The rows follow, then the
+/// counts (known only at the end, so last).
+#[derive(Serialize)]
+struct JsonHead<'a> {
+    genome: Option<&'a str>,
+    genome_source: Option<&'a str>,
+    genome_reason: Option<&'a str>,
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -208,11 +222,34 @@ impl ExportJob {
         };
         let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
         let mut rows = Rows::new(stream, resolver, self.filter.clone());
+        // Which genome the loci were checked against, and why, in every export.
+        let genome_line = match (&self.genome, &self.genome_source) {
+            (Some(id), Some((_, why))) => format!("genome {id}, {why}"),
+            (Some(id), None) => format!("genome {id}"),
+            (None, Some((_, why))) => format!("no genome: {why}"),
+            (None, None) => "no genome: sequence names are not checked".to_owned(),
+        }
+        .replace(char::is_control, "?");
         match self.format {
-            ExportFormat::Tsv => writeln!(out, "line\tlocus\tlabel\trelay_url\tigv_url\terror")?,
-            ExportFormat::Json => out.write_all(b"[")?,
+            ExportFormat::Tsv => {
+                writeln!(out, "# igv-relay: {genome_line}")?;
+                writeln!(out, "line\tlocus\tlabel\trelay_url\tigv_url\terror")?
+            }
+            ExportFormat::Json => {
+                let head = JsonHead {
+                    genome: self.genome.as_deref(),
+                    genome_source: self.genome_source.as_ref().map(|(code, _)| *code),
+                    genome_reason: self.genome_source.as_ref().map(|(_, why)| why.as_str()),
+                    notices: &self.genome_notices,
+                };
+                let head = serde_json::to_string(&head).map_err(std::io::Error::other)?;
+                // `{"genome":...,"notices":[...]` and then the rows.
+                out.write_all(&head.as_bytes()[..head.len() - 1])?;
+                out.write_all(b",\"rows\":[")?;
+            }
             ExportFormat::IgvBatch => {
                 writeln!(out, "snapshotDirectory snapshots")?;
+                writeln!(out, "# {genome_line}")?;
                 // A file name may hold a line break; unescaped, the rest of the
                 // name would be run by IGV as a batch command.
                 writeln!(
@@ -230,8 +267,14 @@ impl ExportJob {
         let mut encoded = String::new();
         let mut relay = String::new();
         let mut first = true;
+        let mut refused = RefusalCounts::default();
+        let mut records = 0u64;
         while let Some(row) = rows.next_row()? {
             let error = row.loci.as_ref().err().map(String::as_str);
+            records += 1;
+            if let Some(error) = error {
+                refused.add(error);
+            }
             locus.clear();
             encoded.clear();
             if let Ok(loci) = &row.loci {
@@ -291,7 +334,16 @@ impl ExportJob {
             first = false;
         }
         if self.format == ExportFormat::Json {
-            out.write_all(b"]\n")?;
+            let tail = serde_json::json!({
+                "records": records,
+                "linked": records - refused.total(),
+                "refused": refused,
+            });
+            let tail = tail.to_string();
+            // `],"records":...}`: the counts after the rows they count.
+            out.write_all(b"],")?;
+            out.write_all(&tail.as_bytes()[1..])?;
+            out.write_all(b"\n")?;
         }
         Ok(())
     }

@@ -11,11 +11,13 @@
 pub mod export;
 pub mod html;
 
-use std::io::BufRead;
+use std::cell::OnceCell;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use url::Url;
 
+use crate::domain::assembly::{self, DefaultKind, GenomeChoice, GenomeRequest};
 use crate::domain::genome::Genome;
 use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
 use crate::domain::loci::LociRules;
@@ -75,6 +77,10 @@ pub struct Source {
     /// The file on disk, when there is one: later pages then start from a
     /// remembered offset instead of reading every earlier row (`PageIndex`).
     pub local_path: Option<PathBuf>,
+    /// Whether the default genome [`FileView::from_query`] is given is the
+    /// dataset's Galaxy dbkey rather than a data root's genome (what the page
+    /// says when the file overrules it).
+    pub default_is_dbkey: bool,
 }
 
 /// Opens the file's bytes when (and only if) the page needs rows.
@@ -163,6 +169,16 @@ pub struct FilterForm {
     pub per_page: usize,
 }
 
+/// "3 records on this page lie beyond hg38's chromosome ends; the ##contig
+/// lengths match hg19": and the link that views the file as hg19.
+#[derive(Clone, Debug, Default)]
+pub struct GenomeFix {
+    pub text: String,
+    pub genome: String,
+    /// The same view under `genome` (`None` on static pages).
+    pub url: Option<String>,
+}
+
 /// One page of a file, described for any writer.
 #[derive(Clone, Debug, Default)]
 pub struct PageModel {
@@ -171,6 +187,14 @@ pub struct PageModel {
     pub is_vcf: bool,
     /// The genome the loci were checked against (empty: none).
     pub genome: String,
+    /// Why that genome ("from the ##contig lengths"), or what the loci were
+    /// checked against without one; empty when nothing was decided.
+    pub genome_source: String,
+    /// [`GenomeSource::code`]: `requested`, `sequence_lengths`, ...
+    pub genome_source_code: &'static str,
+    /// Refused rows of this page and the genome that would take them, when the
+    /// file says which: the one-click fix.
+    pub genome_fix: Option<GenomeFix>,
     pub flank: u64,
     pub has_rows: bool,
     pub columns: Vec<String>,
@@ -204,7 +228,11 @@ const STICKY_KEYS: [&str; 9] = [
 pub struct FileView<'a> {
     ctx: PageContext<'a>,
     pub kind: FormatKind,
-    pub genome: Option<&'a Genome>,
+    /// What was asked for: `?genome=` (always wins) and a default the file may
+    /// overrule. The genome used is decided when the file is opened
+    /// ([`FileView::detect`]): see `domain::assembly`.
+    request: GenomeRequest<'a>,
+    choice: OnceCell<GenomeChoice<'a>>,
     flank: u64,
     filter: RowFilter,
     options: FormatOptions,
@@ -226,14 +254,21 @@ impl<'a> FileView<'a> {
         options: FormatOptions,
         source: Source,
     ) -> Result<Self, AppError> {
-        let genome = match query.non_empty("genome").or(default_genome) {
-            None => None,
-            Some(id) => Some(
-                ctx.genomes
-                    .get(id)
-                    .or_else(|e| ctx.genomes.for_dbkey(id).ok_or(e))
-                    .map_err(|e| AppError::invalid("genome", id, e))?,
-            ),
+        let lookup = |id: &str| {
+            ctx.genomes
+                .get(id)
+                .or_else(|e| ctx.genomes.for_dbkey(id).ok_or(e))
+                .map_err(|e| AppError::invalid("genome", id, e))
+        };
+        let explicit = query.non_empty("genome").map(lookup).transpose()?;
+        let default_kind = if source.default_is_dbkey {
+            DefaultKind::GalaxyDbkey
+        } else {
+            DefaultKind::Root
+        };
+        let default = match default_genome {
+            Some(id) if explicit.is_none() => Some((lookup(id)?, default_kind)),
+            _ => None,
         };
         let flank = query.number("flank")?.unwrap_or(ctx.default_flank);
         let coords = match query.non_empty("coords") {
@@ -267,7 +302,8 @@ impl<'a> FileView<'a> {
             query: query.non_empty("q").map(str::to_owned),
             pass_only: query.flag("pass")?.unwrap_or(false),
         };
-        let mut view = Self::new(ctx, kind, genome, flank, filter, options, source);
+        let mut view = Self::new(ctx, kind, explicit, flank, filter, options, source);
+        view.request.default = default;
         for key in STICKY_KEYS {
             if view.source.fixed_query.iter().any(|(k, _)| *k == key) {
                 continue;
@@ -279,7 +315,9 @@ impl<'a> FileView<'a> {
         Ok(view)
     }
 
-    /// A view with its choices made already (`igv-relay render`).
+    /// A view with its choices made already (`igv-relay render`): a `genome`
+    /// given is used whatever the file says; without one the file's header
+    /// decides (see [`FileView::detect`]).
     pub fn new(
         ctx: PageContext<'a>,
         kind: FormatKind,
@@ -297,7 +335,11 @@ impl<'a> FileView<'a> {
         Self {
             ctx,
             kind,
-            genome,
+            request: GenomeRequest {
+                explicit: genome,
+                default: None,
+            },
+            choice: OnceCell::new(),
             flank,
             filter,
             options,
@@ -306,21 +348,65 @@ impl<'a> FileView<'a> {
         }
     }
 
-    fn genome_id(&self) -> Option<&str> {
-        self.genome.map(|g| g.id().as_str())
+    /// The genome loci are checked against: the one [`FileView::detect`]
+    /// decided, or before that the one asked for (explicit, else the default).
+    pub fn genome(&self) -> Option<&'a Genome> {
+        match self.choice.get() {
+            Some(choice) => choice.genome,
+            None => self
+                .request
+                .explicit
+                .or(self.request.default.map(|(g, _)| g)),
+        }
     }
 
-    /// The file's records as a stream, or why the file cannot be read.
+    fn genome_id(&self) -> Option<&'a str> {
+        self.genome().map(|g| g.id().as_str())
+    }
+
+    /// What was decided about the genome, once the file was opened.
+    pub fn genome_choice(&self) -> Option<&GenomeChoice<'a>> {
+        self.choice.get()
+    }
+
+    /// Decides the genome from what was asked and what the file's header says
+    /// (`domain::assembly::choose`), reading the first bytes of `input`, and
+    /// gives the whole input back. Only the first call decides.
+    pub fn detect(
+        &self,
+        input: Box<dyn BufRead + Send>,
+    ) -> Result<Box<dyn BufRead + Send>, AppError> {
+        if self.choice.get().is_some() {
+            return Ok(input);
+        }
+        let mut input = input;
+        let mut prefix = Vec::new();
+        (&mut input)
+            .take(EVIDENCE_PREFIX_BYTES)
+            .read_to_end(&mut prefix)
+            .map_err(|e| self.read_error(e))?;
+        let evidence =
+            formats::evidence_from_prefix(self.kind, &prefix, self.options.decompression);
+        let known: Vec<&Genome> = self.ctx.genomes.all().collect();
+        let _ = self
+            .choice
+            .set(assembly::choose(self.request, &evidence, &known));
+        Ok(Box::new(std::io::Cursor::new(prefix).chain(input)))
+    }
+
+    /// The file's records as a stream, or why the file cannot be read; the
+    /// genome is decided first ([`FileView::detect`]).
     pub fn open(
         &self,
         input: Box<dyn BufRead + Send>,
     ) -> Result<Box<dyn RecordStream + Send>, AppError> {
+        let input = self.detect(input)?;
         open_stream(self.kind, input, &self.options)
     }
 
     /// The rows of an open stream, as every view shows them.
-    pub fn rows<'s>(&'s self, stream: &'s mut (dyn RecordStream + Send)) -> PageRows<'s> {
-        let resolver = LocusResolver::new(self.genome, stream, self.flank, self.ctx.loci_rules);
+    pub fn rows<'s>(&'s self, stream: &'s mut (dyn RecordStream + Send)) -> PageRows<'s, 'a> {
+        let resolver = LocusResolver::new(self.genome(), stream, self.flank, self.ctx.loci_rules);
         let checks = resolver.checks_chromosomes();
         let hidden_columns = stream.hidden_columns();
         PageRows {
@@ -368,11 +454,20 @@ impl<'a> FileView<'a> {
                 }
             ));
         }
+        let (genome_source, genome_source_code) = match self.choice.get() {
+            Some(choice) => {
+                notices.extend(choice.notices.iter().map(|n| capitalise(n)));
+                (choice.source.to_string(), choice.source.code())
+            }
+            None => (String::new(), ""),
+        };
         PageModel {
             title: self.source.name.clone(),
             kind: self.kind.name(),
             is_vcf: self.kind == FormatKind::Vcf,
             genome: self.genome_id().unwrap_or_default().to_owned(),
+            genome_source,
+            genome_source_code,
             flank: self.flank,
             has_rows: self.kind.has_rows(),
             notices,
@@ -389,10 +484,17 @@ impl<'a> FileView<'a> {
 
     /// One page of the served view: rows, pager and export links, filter form.
     pub fn page(&self, paging: Paging, input: OpenInput<'_>) -> Result<PageModel, AppError> {
+        let mut stream = None;
+        if self.kind.has_rows() {
+            stream = Some(self.open(input()?)?);
+        } else if let Ok(input) = input() {
+            // BAM/CRAM: the @SQ lines say the genome the "Load" link sends. A
+            // file that cannot be read here is still offered to IGV.
+            let _ = self.detect(input);
+        }
         let mut model = self.model();
         let mut has_next = false;
-        if self.kind.has_rows() {
-            let mut stream = self.open(input()?)?;
+        if let Some(mut stream) = stream {
             let seekable = self
                 .source
                 .local_path
@@ -405,6 +507,7 @@ impl<'a> FileView<'a> {
                 .map_err(|e| self.read_error(e))?;
             model.rows = page.0;
             has_next = page.1;
+            model.genome_fix = self.genome_fix(&model.rows);
         }
         model.page = paging.page;
         if let Some(page_url) = &self.source.page_url {
@@ -419,6 +522,15 @@ impl<'a> FileView<'a> {
                 q.push(("page", n.to_string()));
                 with_query(page_url.clone(), &q)
             };
+            if let Some(fix) = &mut model.genome_fix {
+                let mut q: Vec<(&str, String)> = sticky
+                    .iter()
+                    .filter(|(k, _)| *k != "genome")
+                    .cloned()
+                    .collect();
+                q.push(("genome", fix.genome.clone()));
+                fix.url = Some(with_query(page_url.clone(), &q));
+            }
             model.prev_url = (paging.page > 1).then(|| page_link(paging.page - 1));
             model.next_url = has_next.then(|| page_link(paging.page + 1));
             if self.kind.has_rows() {
@@ -455,6 +567,37 @@ impl<'a> FileView<'a> {
         Ok(model)
     }
 
+    /// The refusal summary of a page: how many of its rows lie beyond the
+    /// genome's sequences or name sequences it lacks, and, when the file's
+    /// header fits another genome, that genome.
+    fn genome_fix(&self, rows: &[PageRow]) -> Option<GenomeFix> {
+        let genome = self.genome()?;
+        let counts = RefusalCounts::of(rows.iter().filter_map(|r| r.error.as_deref()));
+        let refused = counts.beyond_end + counts.unknown_sequence;
+        if refused == 0 {
+            return None;
+        }
+        let fits = self.choice.get().and_then(|c| c.file_fits)?;
+        let what = match (counts.beyond_end, counts.unknown_sequence) {
+            (0, n) => format!("{} on sequences {} does not have", records(n), genome.id()),
+            (n, 0) => format!("{} beyond {}'s chromosome ends", records(n), genome.id()),
+            (a, b) => format!(
+                "{} beyond {}'s chromosome ends and {} on sequences it does not have",
+                records(a),
+                genome.id(),
+                records(b)
+            ),
+        };
+        Some(GenomeFix {
+            text: format!(
+                "{what} on this page; the file's sequence lengths match {}:",
+                fits.id()
+            ),
+            genome: fits.id().to_string(),
+            url: None,
+        })
+    }
+
     fn read_error(&self, e: std::io::Error) -> AppError {
         AppError::UnprocessableFile {
             message: format!("reading {}: {e}", self.source.name),
@@ -469,9 +612,13 @@ impl<'a> FileView<'a> {
         input: Box<dyn BufRead + Send>,
         format: ExportFormat,
     ) -> Result<Outcome, AppError> {
+        let input = self.detect(input)?;
+        let choice = self.choice.get();
         let job = export::ExportJob {
             kind: self.kind,
             genome: self.genome_id().map(str::to_owned),
+            genome_source: choice.map(|c| (c.source.code(), c.source.to_string())),
+            genome_notices: choice.map(|c| c.notices.clone()).unwrap_or_default(),
             flank: self.flank,
             filter: self.filter.clone(),
             options: self.options.clone(),
@@ -500,8 +647,8 @@ pub fn open_stream(
 }
 
 /// The rows of one view's stream, each with its links.
-pub struct PageRows<'s> {
-    view: &'s FileView<'s>,
+pub struct PageRows<'s, 'a> {
+    view: &'s FileView<'a>,
     relay: RowLink,
     checks_chromosomes: bool,
     hidden_columns: usize,
@@ -509,7 +656,7 @@ pub struct PageRows<'s> {
     rows: Rows<'s, 's>,
 }
 
-impl PageRows<'_> {
+impl PageRows<'_, '_> {
     /// Adds what the stream says about itself to the page: its columns, and
     /// notices for what was not checked or not shown.
     pub fn describe(&self, model: &mut PageModel) {
@@ -589,6 +736,69 @@ fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
             load_go_url: None,
             error: Some(e),
         },
+    }
+}
+
+/// How much of a file's start a view reads to decide its genome: the whole
+/// header of all but the largest files (a GATK hg38 VCF header is 250 KiB of text,
+/// a few dozen KiB compressed).
+pub const EVIDENCE_PREFIX_BYTES: u64 = 2 << 20;
+
+/// Rows without a link, by why: the `refused` of a JSON export and the page's
+/// refusal summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RefusalCounts {
+    /// A position past the end of its sequence.
+    pub beyond_end: u64,
+    /// A sequence the genome (or the file's own header) does not have.
+    pub unknown_sequence: u64,
+    /// A line that is not a record of its format.
+    pub malformed: u64,
+    /// Anything else (a name IGV cannot take, start after end, ...).
+    pub other: u64,
+}
+
+impl RefusalCounts {
+    pub fn of<'e>(errors: impl IntoIterator<Item = &'e str>) -> Self {
+        let mut counts = Self::default();
+        for error in errors {
+            counts.add(error);
+        }
+        counts
+    }
+
+    /// Sorts one row's error (the wording of `GenomeError` and the resolver).
+    pub fn add(&mut self, error: &str) {
+        if error.contains("is malformed") {
+            self.malformed += 1;
+        } else if error.contains("beyond the end of") {
+            self.beyond_end += 1;
+        } else if error.contains("is not in genome") || error.contains("is not among the file's") {
+            self.unknown_sequence += 1;
+        } else {
+            self.other += 1;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.beyond_end + self.unknown_sequence + self.malformed + self.other
+    }
+}
+
+fn records(n: u64) -> String {
+    if n == 1 {
+        "1 record lies".to_owned()
+    } else {
+        format!("{n} records lie")
+    }
+}
+
+/// A notice as a sentence.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
 }
 
