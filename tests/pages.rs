@@ -1820,6 +1820,17 @@ async fn an_explicit_genome_wins_and_the_refusals_offer_the_genome_that_fits() {
         ["chr1:249000000", "chr1:249100000", "chr1:1000"]
     );
     assert!(link_with_class(&fixed, "genome-fix").is_none());
+    // A page without refusals still offers the genome the file fits.
+    let page2 = page(&app, "/files/t/hg19.vcf?genome=hg38&chrom=chr1&q=near").await;
+    assert_eq!(loci(&page2), ["chr1:1000"]);
+    assert!(
+        page2.contains("The file&#39;s sequence lengths match hg19, not hg38:"),
+        "{page2}"
+    );
+    let fix2 = link_with_class(&page2, "genome-fix").expect("the fix");
+    assert_eq!(query_value(&fix2, "genome").as_deref(), Some("hg19"));
+    // The view's filters stay.
+    assert_eq!(query_value(&fix2, "q").as_deref(), Some("near"));
 
     let json: serde_json::Value = app
         .get("/files/t/hg19.vcf?genome=hg38&format=json")

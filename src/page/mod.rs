@@ -567,18 +567,27 @@ impl<'a> FileView<'a> {
         Ok(model)
     }
 
-    /// The refusal summary of a page: how many of its rows lie beyond the
-    /// genome's sequences or name sequences it lacks, and, when the file's
-    /// header fits another genome, that genome.
+    /// When the file's header fits another genome than the one asked for: that
+    /// genome, with how many of the page's rows lie beyond the genome's
+    /// sequences or on sequences it lacks (the refusal summary).
     fn genome_fix(&self, rows: &[PageRow]) -> Option<GenomeFix> {
         let genome = self.genome()?;
-        let counts = RefusalCounts::of(rows.iter().filter_map(|r| r.error.as_deref()));
-        let refused = counts.beyond_end + counts.unknown_sequence;
-        if refused == 0 {
-            return None;
-        }
         let fits = self.choice.get().and_then(|c| c.file_fits)?;
+        let counts = RefusalCounts::of(rows.iter().filter_map(|r| r.error.as_deref()));
         let what = match (counts.beyond_end, counts.unknown_sequence) {
+            // Nothing refused on this page, but the file still says it is not
+            // `genome`: the links would land on the wrong bases.
+            (0, 0) => {
+                return Some(GenomeFix {
+                    text: format!(
+                        "The file's sequence lengths match {}, not {}:",
+                        fits.id(),
+                        genome.id()
+                    ),
+                    genome: fits.id().to_string(),
+                    url: None,
+                });
+            }
             (0, n) => format!("{} on sequences {} does not have", records(n), genome.id()),
             (n, 0) => format!("{} beyond {}'s chromosome ends", records(n), genome.id()),
             (a, b) => format!(
