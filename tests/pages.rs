@@ -1878,3 +1878,21 @@ async fn a_fly_bed_is_never_linked_as_human() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn a_bam_says_its_genome_in_its_reference_list() {
+    // The demo BAM, which samtools wrote: one @SQ, chr7 at hg38's length.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    for name in ["braf-reads.bam", "braf-reads.bam.bai"] {
+        std::fs::copy(demo.join(name), dir.path().join(name)).unwrap();
+    }
+    let app = dir_app(dir.path(), None).await;
+    let body = page(&app, "/files/t/braf-reads.bam").await;
+    assert!(
+        body.contains(r#"<span class="genome">hg38</span> <span class="genome-source">(from the @SQ lengths)</span>"#),
+        "{body}"
+    );
+    let load = link_with_class(&body, "igv-load").expect("a load link");
+    assert_eq!(query_value(&load, "genome").as_deref(), Some("hg38"));
+}
