@@ -213,6 +213,7 @@ pub fn choose<'g>(
     let from = evidence.sequences_from.unwrap_or("header");
     let by_lengths = best_by_lengths(evidence, known);
     let declared = declared_genome(evidence, known);
+    let declared_none = declared.is_none();
 
     if let Some(genome) = request.explicit {
         let mut choice = GenomeChoice {
@@ -288,6 +289,14 @@ pub fn choose<'g>(
             file_fits: None,
             notices,
         };
+    }
+
+    // A declared assembly that names no built-in genome is said, not ignored.
+    if declared_none && let Some(unknown) = evidence.declared.first() {
+        notices.push(format!(
+            "the header's {} says {:?}, which is none of the built-in genomes",
+            unknown.source, unknown.text
+        ));
     }
 
     let by_names = families_by_names(evidence, known);
@@ -707,6 +716,28 @@ mod tests {
         assert_eq!(
             chosen(&r, none, &declared("hg38", &["2L", "3R"])),
             "dm6 sequence_names"
+        );
+    }
+
+    #[test]
+    fn an_unknown_declared_assembly_is_said() {
+        let r = registry();
+        let e = GenomeEvidence {
+            declared: vec![Declared {
+                text: "1000GenomesPilot-NCBI36".into(),
+                source: "##reference",
+            }],
+            ..GenomeEvidence::default()
+        };
+        let known: Vec<&Genome> = r.all().collect();
+        let choice = choose(GenomeRequest::default(), &e, &known);
+        assert_eq!(choice.source, GenomeSource::Unknown);
+        assert_eq!(
+            choice.notices,
+            [
+                "the header's ##reference says \"1000GenomesPilot-NCBI36\", which is none of \
+              the built-in genomes"
+            ]
         );
     }
 
