@@ -18,7 +18,7 @@
 //!
 //! Pure functions over the header's facts and the genome tables: no I/O.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use super::genome::Genome;
@@ -527,15 +527,6 @@ pub fn evidence_from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Geno
         declared: Vec::new(),
         sequences_from: Some("record"),
     }
-}
-
-/// The file's own sequences as a lookup for checking loci: name → length.
-pub fn own_sequences(evidence: &GenomeEvidence) -> HashMap<String, Option<u64>> {
-    evidence
-        .sequences
-        .iter()
-        .map(|s| (s.name.clone(), s.length.filter(|_| s.exact)))
-        .collect()
 }
 
 #[cfg(test)]
