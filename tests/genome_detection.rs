@@ -127,6 +127,17 @@ fn real_headers_say_their_genome() {
     let choice = detect(&registry, &grch38, none);
     assert_eq!(id(&choice).as_deref(), Some("hg38"), "{choice:?}");
     assert_eq!(unlinked(&grch38, hg38), Vec::<String>::new());
+    // Its 2,841 decoys come from its own ##contig lines (the HLA names, with
+    // their `:`, cannot be a locus and are left out).
+    assert!(
+        choice.extra.len() > 2000
+            && choice
+                .extra
+                .iter()
+                .all(|c| c.name.as_str().ends_with("_decoy") || c.name.as_str().starts_with("HLA")),
+        "{:?}",
+        &choice.extra[..3]
+    );
 
     // Complete Genomics' B37 ##contig lines: b37.
     let cg = file(

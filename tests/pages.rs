@@ -1896,3 +1896,60 @@ async fn a_bam_says_its_genome_in_its_reference_list() {
     let load = link_with_class(&body, "igv-load").expect("a load link");
     assert_eq!(query_value(&load, "genome").as_deref(), Some("hg38"));
 }
+
+#[actix_web::test]
+async fn sequences_no_package_lists_come_from_the_files_own_contig_lines() {
+    // hg38's sequences plus a GATK analysis-set decoy, which no table has.
+    let text = vcf_against(
+        "hg38",
+        "chr1\t1000\tnear\tA\tG\t.\tPASS\t.\n\
+         chrUn_JTFH01000001v1_decoy\t500\tdecoy\tA\tG\t.\tPASS\t.\n\
+         chrUn_JTFH01000001v1_decoy\t900\tpast\tA\tG\t.\tPASS\t.\n",
+    )
+    .replace(
+        "#CHROM",
+        "##contig=<ID=chrUn_JTFH01000001v1_decoy,length=800>\n#CHROM",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "gatk.vcf", text);
+    let app = dir_app(dir.path(), Some("hg38")).await;
+    let body = page(&app, "/files/t/gatk.vcf").await;
+    assert!(
+        body.contains(r#"<span class="genome">hg38</span>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "1 ##contig sequence that hg38 does not list (chrUn_JTFH01000001v1_decoy) is \
+             checked against the file&#39;s own length."
+        ),
+        "{body}"
+    );
+    assert_eq!(loci(&body), ["chr1:1000", "chrUn_JTFH01000001v1_decoy:500"]);
+    let errors = row_errors(&body);
+    assert!(errors[0].contains("800 bp"), "{errors:?}");
+    // The relay's hg38 lacks the decoy: that row's link carries no genome, and
+    // both links reach IGV.
+    let links = igv_links(&body);
+    assert_eq!(
+        query_value(&links[0].href, "genome").as_deref(),
+        Some("hg38")
+    );
+    assert_eq!(query_value(&links[1].href, "genome"), None);
+    for link in &links {
+        assert_link_reaches_igv(&app, link).await;
+    }
+    // The export checks the same way.
+    let json: serde_json::Value = app
+        .get("/files/t/gatk.vcf?format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["linked"], 2, "{json}");
+    assert_eq!(json["refused"]["beyond_end"], 1, "{json}");
+    let decoy = json["rows"][1]["relay_url"].as_str().unwrap();
+    assert!(!decoy.contains("genome="), "{decoy}");
+    let r = get_url(&app, decoy.replace("&landing=1", "").as_str()).await;
+    assert_eq!(r.status().as_u16(), 303);
+}

@@ -21,7 +21,8 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use super::genome::Genome;
+use super::genome::{Chromosome, Genome};
+use super::locus::ChromName;
 
 /// What a file's header says about its genome.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -193,6 +194,51 @@ pub struct GenomeChoice<'g> {
     /// Sentences for the page: a default overruled, a header that contradicts the
     /// lengths, a requested genome the file disagrees with.
     pub notices: Vec<String>,
+    /// Sequences the file lists with a length that `genome` lacks (decoys, HLA,
+    /// spike-ins: no package lists them), to be checked as the file says
+    /// ([`Genome::with_sequences`]); only when no length of the file differs.
+    pub extra: Vec<Chromosome>,
+}
+
+impl GenomeChoice<'_> {
+    /// Adds the file's sequences `genome` lacks to [`Self::extra`], with a notice.
+    fn with_extra(mut self, evidence: &GenomeEvidence) -> Self {
+        let Some(genome) = self.genome else {
+            return self;
+        };
+        if fit(genome, evidence).lengths_differ > 0 {
+            return self;
+        }
+        self.extra = evidence
+            .sequences
+            .iter()
+            .filter(|s| s.exact && genome.chromosome(&s.name).is_none())
+            .filter_map(|s| {
+                Some(Chromosome {
+                    name: ChromName::parse(&s.name).ok()?,
+                    length: s.length.filter(|l| *l > 0)?,
+                })
+            })
+            .collect();
+        if !self.extra.is_empty() {
+            let from = evidence.sequences_from.unwrap_or("header");
+            self.notices.push(match self.extra.len() {
+                1 => format!(
+                    "1 {from} sequence that {} does not list ({}) is checked against the \
+                     file's own length",
+                    genome.id(),
+                    self.extra[0].name
+                ),
+                n => format!(
+                    "{n} {from} sequences that {} does not list (such as {}) are checked \
+                     against the file's own lengths",
+                    genome.id(),
+                    self.extra[0].name
+                ),
+            });
+        }
+        self
+    }
 }
 
 /// What a page was asked for, besides the file.
@@ -204,8 +250,17 @@ pub struct GenomeRequest<'g> {
     pub default: Option<(&'g Genome, DefaultKind)>,
 }
 
-/// Decides the genome for a file (the rules in the module comment).
+/// Decides the genome for a file (the rules in the module comment), with the
+/// file's own sequences that genome lacks.
 pub fn choose<'g>(
+    request: GenomeRequest<'g>,
+    evidence: &GenomeEvidence,
+    known: &[&'g Genome],
+) -> GenomeChoice<'g> {
+    choose_genome(request, evidence, known).with_extra(evidence)
+}
+
+fn choose_genome<'g>(
     request: GenomeRequest<'g>,
     evidence: &GenomeEvidence,
     known: &[&'g Genome],
@@ -221,6 +276,7 @@ pub fn choose<'g>(
             source: GenomeSource::Requested,
             file_fits: None,
             notices: Vec::new(),
+            extra: Vec::new(),
         };
         let own = fit(genome, evidence);
         if let Some(other) = by_lengths
@@ -266,6 +322,7 @@ pub fn choose<'g>(
             source: GenomeSource::SequenceLengths(from),
             file_fits: None,
             notices,
+            extra: Vec::new(),
         };
     }
 
@@ -288,6 +345,7 @@ pub fn choose<'g>(
             source: GenomeSource::Declared(declared),
             file_fits: None,
             notices,
+            extra: Vec::new(),
         };
     }
 
@@ -312,6 +370,7 @@ pub fn choose<'g>(
             source: GenomeSource::SequenceNames(from),
             file_fits: None,
             notices,
+            extra: Vec::new(),
         };
     }
 
@@ -326,6 +385,7 @@ pub fn choose<'g>(
                 source: GenomeSource::Default(kind),
                 file_fits: None,
                 notices,
+                extra: Vec::new(),
             };
         }
         notices.push(format!(
@@ -349,6 +409,7 @@ pub fn choose<'g>(
             source: GenomeSource::FileSequences(from),
             file_fits: None,
             notices,
+            extra: Vec::new(),
         };
     }
     GenomeChoice {
@@ -356,6 +417,7 @@ pub fn choose<'g>(
         source: GenomeSource::Unknown,
         file_fits: None,
         notices,
+        extra: Vec::new(),
     }
 }
 

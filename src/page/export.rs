@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::domain::genome::Genome;
 use crate::domain::igv::encode_value;
 use crate::domain::request::Query;
 use crate::error::AppError;
@@ -90,6 +91,9 @@ impl ExportFormat {
 pub(crate) struct ExportJob {
     pub kind: FormatKind,
     pub genome: Option<String>,
+    /// The genome with the file's own extra sequences, when it has any
+    /// (otherwise `genome` is looked up in the registry).
+    pub extended_genome: Option<Genome>,
     pub flank: u64,
     pub filter: RowFilter,
     pub options: FormatOptions,
@@ -216,9 +220,10 @@ impl ExportJob {
         stream: &mut (dyn RecordStream + Send),
         out: &mut ChunkWriter,
     ) -> std::io::Result<()> {
-        let genome = match &self.genome {
-            Some(id) => ctx.genomes.get(id).ok(),
-            None => None,
+        let genome = match (&self.extended_genome, &self.genome) {
+            (Some(extended), _) => Some(extended),
+            (None, Some(id)) => ctx.genomes.get(id).ok(),
+            (None, None) => None,
         };
         let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
         let mut rows = Rows::new(stream, resolver, self.filter.clone());
@@ -261,6 +266,13 @@ impl ExportJob {
         }
         // Each row's two links: these prefixes and the row's loci.
         let row_link = ctx.urls.row_link(self.genome.as_deref());
+        // Rows on a sequence only the file lists: the relay's own table lacks it,
+        // so their links carry no genome (the locus was checked here).
+        let plain_link = ctx.urls.row_link(None);
+        let base = match (&self.extended_genome, &self.genome) {
+            (Some(_), Some(id)) => ctx.genomes.get(id).ok(),
+            _ => None,
+        };
         let igv_prefix = ctx.igv.goto_prefix();
         // Reused for every row: the printed loci, their IGV encoding, the relay link.
         let mut locus = String::new();
@@ -282,6 +294,17 @@ impl ExportJob {
                 encoded.extend(encode_value(&locus));
             }
             let linked = row.loci.is_ok();
+            let row_link = match (&row.loci, base) {
+                (Ok(loci), Some(base))
+                    if loci
+                        .as_slice()
+                        .iter()
+                        .any(|l| base.chromosome(l.chrom().as_str()).is_none()) =>
+                {
+                    &plain_link
+                }
+                _ => &row_link,
+            };
             match self.format {
                 ExportFormat::Tsv => {
                     // Appended piece by piece: no string per field, no `fmt`.

@@ -20,7 +20,7 @@ use url::Url;
 use crate::domain::assembly::{self, DefaultKind, GenomeChoice, GenomeRequest};
 use crate::domain::genome::Genome;
 use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
-use crate::domain::loci::LociRules;
+use crate::domain::loci::{Loci, LociRules};
 use crate::domain::request::Query;
 use crate::error::AppError;
 use crate::formats::{
@@ -233,6 +233,9 @@ pub struct FileView<'a> {
     /// ([`FileView::detect`]): see `domain::assembly`.
     request: GenomeRequest<'a>,
     choice: OnceCell<GenomeChoice<'a>>,
+    /// The chosen genome with the file's own sequences it lacks
+    /// ([`GenomeChoice::extra`]), when there are any.
+    extended: OnceCell<Genome>,
     flank: u64,
     filter: RowFilter,
     options: FormatOptions,
@@ -340,6 +343,7 @@ impl<'a> FileView<'a> {
                 default: None,
             },
             choice: OnceCell::new(),
+            extended: OnceCell::new(),
             flank,
             filter,
             options,
@@ -350,7 +354,10 @@ impl<'a> FileView<'a> {
 
     /// The genome loci are checked against: the one [`FileView::detect`]
     /// decided, or before that the one asked for (explicit, else the default).
-    pub fn genome(&self) -> Option<&'a Genome> {
+    pub fn genome(&self) -> Option<&Genome> {
+        if let Some(extended) = self.extended.get() {
+            return Some(extended);
+        }
         match self.choice.get() {
             Some(choice) => choice.genome,
             None => self
@@ -360,7 +367,7 @@ impl<'a> FileView<'a> {
         }
     }
 
-    fn genome_id(&self) -> Option<&'a str> {
+    fn genome_id(&self) -> Option<&str> {
         self.genome().map(|g| g.id().as_str())
     }
 
@@ -388,9 +395,15 @@ impl<'a> FileView<'a> {
         let evidence =
             formats::evidence_from_prefix(self.kind, &prefix, self.options.decompression);
         let known: Vec<&Genome> = self.ctx.genomes.all().collect();
-        let _ = self
-            .choice
-            .set(assembly::choose(self.request, &evidence, &known));
+        let choice = assembly::choose(self.request, &evidence, &known);
+        if let Some(genome) = choice.genome
+            && !choice.extra.is_empty()
+        {
+            let _ = self
+                .extended
+                .set(genome.with_sequences(choice.extra.iter().cloned()));
+        }
+        let _ = self.choice.set(choice);
         Ok(Box::new(std::io::Cursor::new(prefix).chain(input)))
     }
 
@@ -412,6 +425,7 @@ impl<'a> FileView<'a> {
         PageRows {
             view: self,
             relay: self.ctx.urls.row_link(self.genome_id()),
+            plain_relay: self.ctx.urls.row_link(None),
             checks_chromosomes: checks,
             hidden_columns,
             columns: stream.columns().to_vec(),
@@ -419,8 +433,27 @@ impl<'a> FileView<'a> {
         }
     }
 
+    /// Whether `loci` name a sequence only the file lists ([`GenomeChoice::extra`]):
+    /// the relay checks against its own table, which lacks it, so such a row's
+    /// links carry no `genome` (the page has checked the locus already).
+    fn on_file_sequence(&self, loci: &Loci) -> bool {
+        let (Some(_), Some(base)) = (
+            self.extended.get(),
+            self.choice.get().and_then(|c| c.genome),
+        ) else {
+            return false;
+        };
+        loci.as_slice()
+            .iter()
+            .any(|l| base.chromosome(l.chrom().as_str()).is_none())
+    }
+
     /// The relay link that loads the file in IGV (at `locus`, if given).
     fn load_link(&self, locus: Option<&str>) -> Option<String> {
+        self.load_link_with(locus, self.genome_id())
+    }
+
+    fn load_link_with(&self, locus: Option<&str>, genome: Option<&str>) -> Option<String> {
         let file = self.source.load_file_url.as_deref()?;
         let format = self
             .source
@@ -429,7 +462,7 @@ impl<'a> FileView<'a> {
         let mut url = self.ctx.urls.load(&LoadLink {
             file,
             index: self.source.index_url.as_deref(),
-            genome: self.genome_id(),
+            genome,
             locus,
             name: Some(&self.source.name),
             format: Some(format),
@@ -626,6 +659,7 @@ impl<'a> FileView<'a> {
         let job = export::ExportJob {
             kind: self.kind,
             genome: self.genome_id().map(str::to_owned),
+            extended_genome: self.extended.get().cloned(),
             genome_source: choice.map(|c| (c.source.code(), c.source.to_string())),
             genome_notices: choice.map(|c| c.notices.clone()).unwrap_or_default(),
             flank: self.flank,
@@ -659,6 +693,8 @@ pub fn open_stream(
 pub struct PageRows<'s, 'a> {
     view: &'s FileView<'a>,
     relay: RowLink,
+    /// Rows on a sequence only the file lists: no `genome` on their links.
+    plain_relay: RowLink,
     checks_chromosomes: bool,
     hidden_columns: usize,
     columns: Vec<String>,
@@ -693,7 +729,11 @@ impl PageRows<'_, '_> {
         seekable: Option<SeekableFile>,
     ) -> std::io::Result<(Vec<PageRow>, bool)> {
         let Self {
-            view, relay, rows, ..
+            view,
+            relay,
+            plain_relay,
+            rows,
+            ..
         } = self;
         let page = rows
             .with_index(seekable)
@@ -701,19 +741,21 @@ impl PageRows<'_, '_> {
         let rows = page
             .rows
             .into_iter()
-            .map(|row| to_page_row(view, &relay, row))
+            .map(|row| to_page_row(view, &relay, &plain_relay, row))
             .collect();
         Ok((rows, page.has_next))
     }
 
     fn page_row(&self, row: Row) -> PageRow {
-        to_page_row(self.view, &self.relay, row)
+        to_page_row(self.view, &self.relay, &self.plain_relay, row)
     }
 }
 
-fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
+fn to_page_row(view: &FileView<'_>, relay: &RowLink, plain: &RowLink, row: Row) -> PageRow {
     match row.loci {
         Ok(loci) => {
+            let own = view.on_file_sequence(&loci);
+            let relay = if own { plain } else { relay };
             let locus = loci.to_string();
             let locus_display = loci.to_display_string();
             PageRow {
@@ -728,7 +770,11 @@ fn to_page_row(view: &FileView<'_>, relay: &RowLink, row: Row) -> PageRow {
                 raw: row.raw,
                 locus_display,
                 relay_url: Some(relay.to(&locus)),
-                load_go_url: view.load_link(Some(&locus)),
+                load_go_url: if own {
+                    view.load_link_with(Some(&locus), None)
+                } else {
+                    view.load_link(Some(&locus))
+                },
                 data_locus: locus,
                 error: None,
             }
