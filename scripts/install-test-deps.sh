@@ -7,6 +7,7 @@
 #   chromium chromium-driver  the headless browser and its WebDriver server
 #   ca-certificates  the WebDriver client (fantoccini/rustls) loads the system roots
 #   nginx            a real reverse proxy in front of the service (tests/prefix_nginx.rs)
+#   bcftools         htslib's reader, the independent judge of tests/real_files.rs
 #
 # Idempotent: installs only what dpkg-query reports missing. `apt-get update` runs only if
 # that install fails (stale or missing package lists), as igv-e2e.md §1 recommends, so a
@@ -15,7 +16,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools)
 if [[ "${1:-}" != "--no-browser" ]]; then
     packages+=(chromium chromium-driver)
 fi

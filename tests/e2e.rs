@@ -52,6 +52,10 @@ chr3\te2e\tgene\t3001\t3500\t.\t+\t.\tID=g3;Name=GeneThree\n";
 
 const BEDPE: &str = "chr1\t999\t2000\tchr2\t2999\t4000\tpair1\t0\t+\t-\n";
 
+/// A record on an hg38 alt contig (the MHC's COX haplotype), which the tiny
+/// genome also carries.
+const ALT_BED: &str = "chr6_GL000251v2_alt\t999\t2000\tmhc_cox\n";
+
 /// What a test needs: IGV (held), the service configured for it, and a browser.
 struct Rig {
     igv: IgvLease,
@@ -77,6 +81,7 @@ impl Rig {
             ("calls.vcf", VCF),
             ("genes.gff3", GFF),
             ("pairs.bedpe", BEDPE),
+            ("alt.bed", ALT_BED),
         ] {
             std::fs::write(data.path().join(name), content).expect("write a fixture");
         }
@@ -221,6 +226,22 @@ async fn gff_links_use_the_coordinates_as_written() {
         .await;
     rig.click_and_expect("a.igv-link", 1, "chr2:101-900").await;
     rig.click_and_expect("a.igv-link", 2, "chr3:3001-3500")
+        .await;
+    rig.finish().await;
+}
+
+/// hg38's alt contigs, unlocalized and unplaced scaffolds are in its table
+/// (genomes/hg38.tsv): a record on one links under hg38, and IGV shows it.
+#[actix_web::test]
+async fn a_record_on_an_hg38_alt_contig_links_under_hg38_and_igv_shows_it() {
+    let Some(rig) = Rig::start(|_, _| {}).await else {
+        return;
+    };
+    rig.browser
+        .goto(&rig.page("alt.bed?genome=hg38"))
+        .await
+        .expect("open the BED page under hg38");
+    rig.click_and_expect("a.igv-link", 0, "chr6_GL000251v2_alt:1000-2000")
         .await;
     rig.finish().await;
 }

@@ -1400,10 +1400,15 @@ proptest! {
         };
         let interval = &record.intervals[0];
         prop_assert_eq!(&interval.chrom, &chrom);
-        prop_assert_eq!(interval.start, start + 1);
-        prop_assert_eq!(interval.end, end);
-        // 1-based inclusive length equals the BED half-open length.
-        prop_assert_eq!(interval.end + 1 - interval.start, len);
+        if len == 0 {
+            // An insertion point: the two bases around it (one at a sequence's start).
+            prop_assert_eq!((interval.start, interval.end), (start.max(1), start + 1));
+        } else {
+            prop_assert_eq!(interval.start, start + 1);
+            prop_assert_eq!(interval.end, end);
+            // 1-based inclusive length equals the BED half-open length.
+            prop_assert_eq!(interval.end + 1 - interval.start, len);
+        }
     }
 
     #[test]
@@ -1415,9 +1420,180 @@ proptest! {
         let items = drain(open_bytes(FormatKind::Bedpe, text.into_bytes(), &FormatOptions::default())
             .expect("opens")
             .as_mut());
+        // A zero-length end is an insertion point: the two bases around it.
+        let one_based = |chrom, s: u64, l: u64| if l == 0 {
+            iv(chrom, s.max(1), s + 1)
+        } else {
+            iv(chrom, s + 1, s + l)
+        };
         prop_assert_eq!(
             lines_and_intervals(&items),
-            vec![(1, vec![iv("chr1", s1 + 1, s1 + l1), iv("chr2", s2 + 1, s2 + l2)])]
+            vec![(1, vec![one_based("chr1", s1, l1), one_based("chr2", s2, l2)])]
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every valid record links (issue 13): the misses found on real files, one test each,
+// on small files shaped like the real ones (the real ones are in tests/real_files.rs).
+
+fn items_of(kind: FormatKind, text: &str) -> Vec<Item> {
+    drain(
+        open_bytes(kind, text.as_bytes().to_vec(), &FormatOptions::default())
+            .expect("opens")
+            .as_mut(),
+    )
+}
+
+#[test]
+fn bed_zero_length_features_are_the_two_bases_around_the_insertion_point() {
+    // dbSNP's BEDs mark insertions with chromStart == chromEnd.
+    let items = items_of(
+        FormatKind::Bed,
+        "chr21\t9411326\t9411327\trs75025155\t0\t+\n\
+         chr21\t9986066\t9986066\trs71206350\t0\t+\n\
+         chr21\t0\t0\tat_the_start\t0\t+\n",
+    );
+    assert!(invalids(&items).is_empty(), "{items:?}");
+    assert_eq!(
+        lines_and_intervals(&items),
+        vec![
+            (1, vec![iv("chr21", 9411327, 9411327)]),
+            (2, vec![iv("chr21", 9986066, 9986067)]),
+            (3, vec![iv("chr21", 1, 1)]),
+        ]
+    );
+}
+
+#[test]
+fn vcf_records_with_an_empty_info_or_sample_column_are_read() {
+    let text = "##fileformat=VCFv4.2\n\
+        #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\ts2\n\
+        chr1\t10\t.\tA\tG\t.\tPASS\t\tGT\t0/1\t1/1\n\
+        chr1\t20\t.\tC\tT\t.\tPASS\tDP=3\tGT\t\t0/1\n\
+        chr1\t30\t.\tG\tA\t.\tPASS\t.\tGT:DP\t0/1:3\t\n";
+    let items = items_of(FormatKind::Vcf, text);
+    assert!(invalids(&items).is_empty(), "{items:?}");
+    assert_eq!(
+        lines_and_intervals(&items),
+        vec![
+            (3, vec![iv("chr1", 10, 10)]),
+            (4, vec![iv("chr1", 20, 20)]),
+            (5, vec![iv("chr1", 30, 30)]),
+        ]
+    );
+}
+
+#[test]
+fn vcf_line_with_latin1_bytes_is_read_as_htslib_reads_it() {
+    let mut text = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+        chr1\t235755570\trs61738992\tT\tG\t1942.3\tPASS\tNOTE=Gr"
+        .to_vec();
+    text.push(0xfc); // ü in Latin-1
+    text.extend_from_slice(b"n\n");
+    let items = drain(
+        open_bytes(FormatKind::Vcf, text, &FormatOptions::default())
+            .expect("opens")
+            .as_mut(),
+    );
+    assert_eq!(
+        lines_and_intervals(&items),
+        vec![(3, vec![iv("chr1", 235755570, 235755570)])]
+    );
+}
+
+#[test]
+fn vcf_label_for_a_record_without_alt_has_no_arrow() {
+    let items = items_of(
+        FormatKind::Vcf,
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+         chr1\t5\t.\tT\t.\t.\t.\t.\nchr1\t6\t.\tT\tC\t.\t.\t.\n",
+    );
+    let labels: Vec<&str> = records(&items).iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels, ["chr1:5 T", "chr1:6 T>C"]);
+}
+
+#[test]
+fn gff3_with_gtf_attributes_still_links_and_loses_only_the_label() {
+    let items = items_of(
+        FormatKind::Gff3,
+        "##gff-version 3\nchr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tgene_id \"ENSG1\"; gene_name \"DDX11L1\";\n",
+    );
+    assert_eq!(
+        lines_and_intervals(&items),
+        vec![(2, vec![iv("chr1", 11869, 14409)])]
+    );
+}
+
+#[test]
+fn detect_tells_the_gff_family_apart_by_content() {
+    let gtf =
+        b"chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tgene_id \"ENSG1\"; gene_name \"DDX11L1\";\n";
+    let gff2 = b"I\tCoding_transcript\tTranscript\t12759582\t12764949\t.\t-\t.\tTranscript \"B0019.1\" ; Note \"amx-2\"\n";
+    let gff1 = b"chr1\tsrc\texon\t100\t200\t.\t+\t.\tGene1\n";
+    let gff3 = b"chr1\t.\tgene\t14362\t29370\t.\t-\t.\tID=NR_024540;\n";
+    assert_eq!(formats::detect("genes.gff", gtf), Some(FormatKind::Gtf));
+    assert_eq!(formats::detect("genes.gff", gff2), Some(FormatKind::Gtf));
+    assert_eq!(formats::detect("genes.gff", gff1), Some(FormatKind::Gtf));
+    assert_eq!(formats::detect("genes.gtf", gff3), Some(FormatKind::Gff3));
+    assert_eq!(formats::detect("genes.gff", gff3), Some(FormatKind::Gff3));
+    // The version line decides before any data line.
+    assert_eq!(
+        formats::detect(
+            "genes.gff",
+            b"##gff-version 2\nchr1\t.\tgene\t1\t9\t.\t+\t.\tg\n"
+        ),
+        Some(FormatKind::Gtf)
+    );
+    assert_eq!(
+        formats::detect("x.dat", b"##gff-version 3.1.26\n"),
+        Some(FormatKind::Gff3)
+    );
+    // GFF content named .txt (gffutils, WormBase): every line has GFF's columns.
+    assert_eq!(
+        formats::detect("wormbase_gff2.txt", gff2),
+        Some(FormatKind::Gtf)
+    );
+    assert_eq!(
+        formats::detect("ncbi_gff3.txt", gff3),
+        Some(FormatKind::Gff3)
+    );
+}
+
+#[test]
+fn detect_bedpe_content_named_bed_and_bed_with_its_width_in_the_name() {
+    let bedpe = b"chr1\t100\t200\tchr5\t5000\t5100\tbedpe_example1\t30\t+\t-\n\
+                  chr9\t1000\t5000\t.\t-1\t-1\tunknown_mate\t100\t-\t-\n";
+    assert_eq!(formats::detect("pairs.bed", bedpe), Some(FormatKind::Bedpe));
+    assert_eq!(
+        formats::detect("dataset_3.dat", bedpe),
+        Some(FormatKind::Bedpe)
+    );
+    // BED6 has a name, a score and a strand where BEDPE has its second triple.
+    let bed6 = b"chr1\t100\t200\tname\t0\t+\n";
+    assert_eq!(formats::detect("peaks.bed", bed6), Some(FormatKind::Bed));
+    let bed12 = b"chr1\t4797973\t4836816\tLypla1\t1\t+\t4797973\t4836816\t.\t2\t90,32,\t0,562,\n";
+    assert_eq!(formats::detect("mm9.bed12", bed12), Some(FormatKind::Bed));
+    assert_eq!(formats::detect("x.bed15", b""), Some(FormatKind::Bed));
+    assert_eq!(formats::detect("x.bed3", b""), Some(FormatKind::Bed));
+    assert_eq!(formats::detect("x.bed16", b""), None);
+}
+
+#[test]
+fn gff1_and_gff2_lines_link_through_the_gtf_reader() {
+    // GFF1: eight columns, or a lone group name; GFF2: `key value` pairs.
+    let items = items_of(
+        FormatKind::Gtf,
+        "##gff-version 1\nchr1\tsrc\texon\t100\t200\t.\t+\t.\n\
+         chr1\tsrc\texon\t300\t400\t.\t+\t.\tGene1\n\
+         I\tCoding_transcript\tTranscript\t12759582\t12764949\t.\t-\t.\tTranscript \"B0019.1\" ; Note \"amx-2\"\n",
+    );
+    assert_eq!(
+        lines_and_intervals(&items),
+        vec![
+            (2, vec![iv("chr1", 100, 200)]),
+            (3, vec![iv("chr1", 300, 400)]),
+            (4, vec![iv("I", 12759582, 12764949)]),
+        ]
+    );
 }

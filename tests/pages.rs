@@ -633,11 +633,12 @@ async fn bgzipped_vcf_exports_the_same_rows_as_the_plain_vcf() {
     assert_eq!(status, 200);
     let (status, gz_tsv) = status_and_text(&app, "/files/t/many.vcf.gz?format=tsv").await;
     assert_eq!(status, 200);
-    assert_eq!(plain_tsv.lines().count(), 1 + 40_001);
+    // The genome line, the header, the rows.
+    assert_eq!(plain_tsv.lines().count(), 2 + 40_001);
     assert_eq!(gz_tsv, plain_tsv);
     let last: Vec<&str> = plain_tsv.lines().last().unwrap().split('\t').collect();
     assert!(last[1].is_empty() && !last[5].is_empty(), "{last:?}");
-    let row: Vec<&str> = plain_tsv.lines().nth(3).unwrap().split('\t').collect();
+    let row: Vec<&str> = plain_tsv.lines().nth(4).unwrap().split('\t').collect();
     assert_eq!(row[1], "chr1:30");
     assert_eq!(row[2], "rs3");
     assert_eq!(row[4], igv_goto("chr1:30"));
@@ -708,7 +709,9 @@ async fn links_are_built_under_the_public_url_and_its_path_prefix() {
         .await
         .unwrap();
     let links = igv_links(&body);
-    assert_eq!(links.len(), 7);
+    // The file's ##contig lengths overrule the root's hg38 (its chr2 is 1,000,000 bp
+    // long): chrUn, which they do not list, and chr2:2000000 have no link.
+    assert_eq!(links.len(), 6);
     for link in &links {
         assert!(
             link.href
@@ -1238,6 +1241,11 @@ async fn tsv_export_has_the_page_rows_in_order_with_invalid_rows() {
     );
     let tsv = r.text().await.unwrap();
     let mut lines = tsv.lines();
+    // First, which genome the loci were checked against, and why.
+    assert_eq!(
+        lines.next(),
+        Some("# igv-relay: no genome: the file's own ##contig lines; no known genome fits")
+    );
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     // The links, then the record's columns as the page shows them.
     assert_eq!(
@@ -1298,13 +1306,22 @@ async fn json_export_parses_and_has_the_page_loci() {
     let r = app.get("/files/pages/variants.vcf?format=json").await;
     assert_eq!(r.headers()["content-type"], "application/json");
     let json: serde_json::Value = r.json().await.unwrap();
-    let records = json.as_array().unwrap();
+    let records = json["rows"].as_array().unwrap();
     assert_eq!(records.len(), page_rows.len());
     for (record, row) in records.iter().zip(&page_rows) {
         assert_eq!(record["line"], row.line);
         assert_eq!(record["locus"].as_str(), row.locus.as_deref());
         assert_eq!(record["error"].is_string(), row.error.is_some());
     }
+    // Which genome, why, and the refusals by reason.
+    assert_eq!(json["genome"], serde_json::Value::Null);
+    assert_eq!(json["genome_source"], "file_sequences");
+    assert_eq!(json["records"], page_rows.len());
+    let refused = page_rows.iter().filter(|r| r.error.is_some()).count();
+    assert_eq!(json["linked"], page_rows.len() - refused);
+    assert_eq!(json["refused"]["beyond_end"], 1, "{json}");
+    assert_eq!(json["refused"]["unknown_sequence"], 1, "{json}");
+    assert_eq!(json["refused"]["malformed"], 1, "{json}");
 }
 
 #[actix_web::test]
@@ -1523,9 +1540,10 @@ async fn galaxy_dbkey_hg_g1k_v37_checks_loci_against_b37() {
     );
     assert_link_reaches_igv(&app, &links[0]).await;
 
-    // The same file under hg38: the position past hg38's chr1 is refused.
+    // The same file under hg38: the position past hg38's chr1 is refused; hg38's
+    // unlocalized scaffold is one of its sequences (genomes/hg38.tsv has them all).
     let body = page(&app, "/files/pages38/b37.bed").await;
-    assert_eq!(loci(&body), ["chr1:1000"]);
+    assert_eq!(loci(&body), ["chr1:1000", "chr1_KI270706v1_random:1-10"]);
     let errors = row_errors(&body);
     assert!(
         errors[0].contains("249000000") && errors[0].contains("248956422"),
@@ -1539,8 +1557,16 @@ async fn without_a_genome_the_vcf_contig_lines_check_chromosomes() {
     let own = page(&app, "/files/pages/variants.vcf").await;
     let errors = row_errors(&own);
     assert!(errors.iter().any(|e| e.contains("##contig")), "{errors:?}");
-    // Under hg38 the genome decides instead: chr2 is long enough there, chrUn unknown.
-    let hg38 = page(&app, "/files/pages38/variants.vcf").await;
+    // A root's hg38 is a default the file overrules: its chr2 is 1,000,000 bp long,
+    // so the page says so and keeps checking against the ##contig lines.
+    let root = page(&app, "/files/pages38/variants.vcf").await;
+    assert!(
+        root.contains("genome hg38 does not fit this file (1 of its ##contig lengths differ)"),
+        "{root}"
+    );
+    assert!(row_errors(&root).iter().any(|e| e.contains("##contig")));
+    // Asked for, hg38 decides instead: chr2 is long enough there, chrUn unknown.
+    let hg38 = page(&app, "/files/pages38/variants.vcf?genome=hg38").await;
     assert!(loci(&hg38).contains(&"chr2:2000000".to_owned()));
     let errors = row_errors(&hg38);
     assert!(
@@ -1669,7 +1695,8 @@ async fn bigwig_page_has_no_rows_and_a_load_link() {
 #[actix_web::test]
 async fn load_link_relays_to_igv_load_with_the_raw_url() {
     let app = fixtures_app().await;
-    let body = page(&app, "/files/pages38/variants.vcf").await;
+    // Explicit: the file's own ##contig lengths would overrule the root's hg38.
+    let body = page(&app, "/files/pages38/variants.vcf?genome=hg38").await;
     let load = link_with_class(&body, "igv-load").expect("a load link");
     assert!(load.starts_with(&app.url("/igv/load?")), "{load}");
     let raw = app.url("/raw/pages38/variants.vcf");
@@ -1697,7 +1724,8 @@ async fn load_link_relays_to_igv_load_with_the_raw_url() {
 #[actix_web::test]
 async fn load_and_go_links_carry_each_rows_locus() {
     let app = fixtures_app().await;
-    let body = page(&app, "/files/pages38/variants.vcf").await;
+    // Explicit: the file's own ##contig lengths would overrule the root's hg38.
+    let body = page(&app, "/files/pages38/variants.vcf?genome=hg38").await;
     let load_go: Vec<String> = tags(&body)
         .into_iter()
         .filter(|t| t.name == "a" && t.has_class("igv-load-go"))
@@ -1722,4 +1750,258 @@ async fn load_and_go_links_carry_each_rows_locus() {
     let body = page(&app, "/files/pages38/hits.tsv").await;
     assert!(link_with_class(&body, "igv-load").is_none());
     assert_eq!(loci(&body).len(), 2);
+}
+
+// ===========================================================================
+// 13. The page knows its genome (issue 13): which genome, why, and the fix
+// ===========================================================================
+
+/// A VCF written against `genome`: its `##contig` lines are the genome's first
+/// 25 sequences (names and lengths from the built-in table), then `records`.
+fn vcf_against(genome: &str, records: &str) -> String {
+    let settings = app::test_settings();
+    let registry = igv_relay::genomes::GenomeRegistry::from_settings(&settings).unwrap();
+    let mut text = String::from("##fileformat=VCFv4.2\n");
+    for c in registry.get(genome).unwrap().chromosomes().iter().take(25) {
+        text.push_str(&format!("##contig=<ID={},length={}>\n", c.name, c.length));
+    }
+    text.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    text.push_str(records);
+    text
+}
+
+#[actix_web::test]
+async fn the_file_overrules_a_root_genome_it_does_not_fit_and_the_page_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1:249,000,000 exists in b37 (chr1 is 249,250,621 bp) but not in hg38.
+    write(
+        dir.path(),
+        "b37.vcf",
+        vcf_against(
+            "b37",
+            "1\t249000000\tfar\tA\tG\t.\tPASS\t.\n1\t1000\tnear\tA\tG\t.\tPASS\t.\n",
+        ),
+    );
+    let app = dir_app(dir.path(), Some("hg38")).await;
+    let body = page(&app, "/files/t/b37.vcf").await;
+    assert!(
+        body.contains(r#"<span class="genome">b37</span> <span class="genome-source">(from the ##contig lengths)</span>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "The data root&#39;s genome hg38 does not fit this file: the ##contig lengths say \
+             b37, which is used."
+        ),
+        "{body}"
+    );
+    assert_eq!(loci(&body), ["1:249000000", "1:1000"]);
+    let links = igv_links(&body);
+    assert_eq!(
+        query_value(&links[0].href, "genome").as_deref(),
+        Some("b37")
+    );
+    assert_link_reaches_igv(&app, &links[0]).await;
+
+    // Every export says the same.
+    let tsv = app
+        .get("/files/t/b37.vcf?format=tsv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        tsv.lines().next(),
+        Some("# igv-relay: genome b37, from the ##contig lengths")
+    );
+    let batch = app
+        .get("/files/t/b37.vcf?format=igv-batch")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        batch.contains("\n# genome b37, from the ##contig lengths\n"),
+        "{batch}"
+    );
+    let json: serde_json::Value = app
+        .get("/files/t/b37.vcf?format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["genome"], "b37");
+    assert_eq!(json["genome_source"], "sequence_lengths");
+    assert_eq!(json["genome_reason"], "from the ##contig lengths");
+    assert_eq!(json["linked"], 2);
+    assert!(
+        json["notices"][0].as_str().unwrap().contains("hg38"),
+        "{json}"
+    );
+}
+
+#[actix_web::test]
+async fn an_explicit_genome_wins_and_the_refusals_offer_the_genome_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hg19.vcf",
+        vcf_against(
+            "hg19",
+            "chr1\t249000000\tfar1\tA\tG\t.\tPASS\t.\n\
+             chr1\t249100000\tfar2\tA\tG\t.\tPASS\t.\n\
+             chr1\t1000\tnear\tA\tG\t.\tPASS\t.\n",
+        ),
+    );
+    let app = dir_app(dir.path(), None).await;
+    let body = page(&app, "/files/t/hg19.vcf?genome=hg38").await;
+    assert!(body.contains("(as requested)"), "{body}");
+    assert_eq!(loci(&body), ["chr1:1000"]);
+    assert!(
+        body.contains(
+            "2 records lie beyond hg38&#39;s chromosome ends on this page; the file&#39;s \
+             sequence lengths match hg19:"
+        ),
+        "{body}"
+    );
+    let fix = link_with_class(&body, "genome-fix").expect("the one-click fix");
+    assert_eq!(query_value(&fix, "genome").as_deref(), Some("hg19"));
+    let fixed = page(&app, &fix[app.address.len()..]).await;
+    assert_eq!(
+        loci(&fixed),
+        ["chr1:249000000", "chr1:249100000", "chr1:1000"]
+    );
+    assert!(link_with_class(&fixed, "genome-fix").is_none());
+    // A page without refusals still offers the genome the file fits.
+    let page2 = page(&app, "/files/t/hg19.vcf?genome=hg38&chrom=chr1&q=near").await;
+    assert_eq!(loci(&page2), ["chr1:1000"]);
+    assert!(
+        page2.contains("The file&#39;s sequence lengths match hg19, not hg38:"),
+        "{page2}"
+    );
+    let fix2 = link_with_class(&page2, "genome-fix").expect("the fix");
+    assert_eq!(query_value(&fix2, "genome").as_deref(), Some("hg19"));
+    // The view's filters stay.
+    assert_eq!(query_value(&fix2, "q").as_deref(), Some("near"));
+
+    let json: serde_json::Value = app
+        .get("/files/t/hg19.vcf?genome=hg38&format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["genome"], "hg38");
+    assert_eq!(json["genome_source"], "requested");
+    assert_eq!(json["records"], 3);
+    assert_eq!(json["linked"], 1);
+    assert_eq!(json["refused"]["beyond_end"], 2);
+    assert!(
+        json["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("they match hg19"),
+        "{json}"
+    );
+}
+
+#[actix_web::test]
+async fn a_fly_bed_is_never_linked_as_human() {
+    let dir = tempfile::tempdir().unwrap();
+    // FlyBase names without `chr`: 2L and 3R are a fly's, whatever else matches.
+    write(
+        dir.path(),
+        "fly.bed",
+        "2L\t7528\t9484\tCG11023\n3R\t100\t200\tx\nX\t5000\t6000\ty\n4\t10\t20\tz\n",
+    );
+    let app = dir_app(dir.path(), Some("hg38")).await;
+    let body = page(&app, "/files/t/fly.bed").await;
+    assert!(
+        body.contains(r#"<span class="genome">dm6</span> <span class="genome-source">(from the sequence names of its records)</span>"#),
+        "{body}"
+    );
+    // Sent under dm6's own names.
+    assert_eq!(
+        loci(&body),
+        [
+            "chr2L:7529-9484",
+            "chr3R:101-200",
+            "chrX:5001-6000",
+            "chr4:11-20"
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn a_bam_says_its_genome_in_its_reference_list() {
+    // The demo BAM, which samtools wrote: one @SQ, chr7 at hg38's length.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    for name in ["braf-reads.bam", "braf-reads.bam.bai"] {
+        std::fs::copy(demo.join(name), dir.path().join(name)).unwrap();
+    }
+    let app = dir_app(dir.path(), None).await;
+    let body = page(&app, "/files/t/braf-reads.bam").await;
+    assert!(
+        body.contains(r#"<span class="genome">hg38</span> <span class="genome-source">(from the @SQ lengths)</span>"#),
+        "{body}"
+    );
+    let load = link_with_class(&body, "igv-load").expect("a load link");
+    assert_eq!(query_value(&load, "genome").as_deref(), Some("hg38"));
+}
+
+#[actix_web::test]
+async fn sequences_no_package_lists_come_from_the_files_own_contig_lines() {
+    // hg38's sequences plus a GATK analysis-set decoy, which no table has.
+    let text = vcf_against(
+        "hg38",
+        "chr1\t1000\tnear\tA\tG\t.\tPASS\t.\n\
+         chrUn_JTFH01000001v1_decoy\t500\tdecoy\tA\tG\t.\tPASS\t.\n\
+         chrUn_JTFH01000001v1_decoy\t900\tpast\tA\tG\t.\tPASS\t.\n",
+    )
+    .replace(
+        "#CHROM",
+        "##contig=<ID=chrUn_JTFH01000001v1_decoy,length=800>\n#CHROM",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "gatk.vcf", text);
+    let app = dir_app(dir.path(), Some("hg38")).await;
+    let body = page(&app, "/files/t/gatk.vcf").await;
+    assert!(
+        body.contains(r#"<span class="genome">hg38</span>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "1 ##contig sequence that hg38 does not list (chrUn_JTFH01000001v1_decoy) is \
+             checked against the file&#39;s own length."
+        ),
+        "{body}"
+    );
+    assert_eq!(loci(&body), ["chr1:1000", "chrUn_JTFH01000001v1_decoy:500"]);
+    let errors = row_errors(&body);
+    assert!(errors[0].contains("800 bp"), "{errors:?}");
+    // The relay's hg38 lacks the decoy: that row's link carries no genome, and
+    // both links reach IGV.
+    let links = igv_links(&body);
+    assert_eq!(
+        query_value(&links[0].href, "genome").as_deref(),
+        Some("hg38")
+    );
+    assert_eq!(query_value(&links[1].href, "genome"), None);
+    for link in &links {
+        assert_link_reaches_igv(&app, link).await;
+    }
+    // The export checks the same way.
+    let json: serde_json::Value = app
+        .get("/files/t/gatk.vcf?format=json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["linked"], 2, "{json}");
+    assert_eq!(json["refused"]["beyond_end"], 1, "{json}");
+    let decoy = json["rows"][1]["relay_url"].as_str().unwrap();
+    assert!(!decoy.contains("genome="), "{decoy}");
+    let r = get_url(&app, decoy.replace("&landing=1", "").as_str()).await;
+    assert_eq!(r.status().as_u16(), 303);
 }

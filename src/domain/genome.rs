@@ -140,6 +140,24 @@ impl Genome {
         Ok(out)
     }
 
+    /// This genome plus sequences a file lists that it lacks (the GATK analysis
+    /// set's decoys, a lab's spike-ins): the file's `##contig`/`@SQ` lines are
+    /// the only published word on them. Names already known are left as they are.
+    pub fn with_sequences(&self, extra: impl IntoIterator<Item = Chromosome>) -> Genome {
+        let mut genome = self.clone();
+        for chromosome in extra {
+            if genome.by_name.contains_key(chromosome.name.as_str()) {
+                continue;
+            }
+            genome.by_name.insert(
+                chromosome.name.as_str().to_owned(),
+                genome.chromosomes.len(),
+            );
+            genome.chromosomes.push(chromosome);
+        }
+        genome
+    }
+
     pub fn id(&self) -> &GenomeId {
         &self.id
     }

@@ -1,5 +1,6 @@
 //! Domain types that parse on construction: a value that exists is valid.
 
+pub mod assembly;
 pub mod genes;
 pub mod genome;
 pub mod igv;

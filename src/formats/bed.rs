@@ -52,7 +52,17 @@ fn name_index(kind: FormatKind) -> Option<usize> {
 
 /// The one place BED coordinates become 1-based inclusive: 0-based half-open
 /// `[start, end)` is `start + 1 ..= end`.
+///
+/// A zero-length feature (`start == end`) is an insertion point: UCSC uses it for
+/// insertions (dbSNP's BEDs have them) and bedtools accepts it. It lies between the
+/// 1-based bases `start` and `start + 1`, so it is shown as exactly those two bases,
+/// `start ..= start + 1`: the smallest locus IGV can show that contains the point
+/// (IGV has no zero-width locus). At the very start of a sequence (`0 0`) only base 1
+/// borders it.
 fn to_one_based(chrom: &str, start: u64, end: u64) -> Interval {
+    if start == end {
+        return Interval::new(chrom, start.max(1), start.saturating_add(1));
+    }
     Interval::new(chrom, start.saturating_add(1), end)
 }
 
@@ -276,6 +286,15 @@ mod tests {
         let (intervals, _) =
             parse_fields(FormatKind::Bed, &["chr7", "55019016", "55211628"]).expect("valid");
         assert_eq!(intervals, vec![Interval::new("chr7", 55019017, 55211628)]);
+    }
+
+    #[test]
+    fn a_zero_length_feature_is_the_two_bases_around_the_insertion_point() {
+        let (intervals, _) =
+            parse_fields(FormatKind::Bed, &["chr1", "1000", "1000", "ins"]).expect("valid");
+        assert_eq!(intervals, vec![Interval::new("chr1", 1000, 1001)]);
+        let (intervals, _) = parse_fields(FormatKind::Bed, &["chr1", "0", "0"]).expect("valid");
+        assert_eq!(intervals, vec![Interval::new("chr1", 1, 1)]);
     }
 
     #[test]

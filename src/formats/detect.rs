@@ -39,13 +39,13 @@ const EXTENSIONS: &[(FormatKind, &[&str])] = &[
 pub fn supported_formats() -> &'static [(&'static str, &'static str)] {
     &[
         ("VCF", ".vcf, .vcf.gz, .vcf.bgz"),
-        ("BED (BED3 to BED12)", ".bed, .bed.gz"),
+        ("BED (BED3 to BED12)", ".bed, .bed.gz, .bed3 to .bed15"),
         ("bedGraph", ".bedgraph, .bdg"),
         ("narrowPeak", ".narrowPeak"),
         ("broadPeak", ".broadPeak"),
         ("BEDPE", ".bedpe"),
         ("GFF3", ".gff3, .gff"),
-        ("GTF", ".gtf"),
+        ("GTF, GFF2, GFF1", ".gtf, .gff (told apart by content)"),
         (
             "tabular with locus columns",
             ".tsv, .tabular, .csv, .txt, .interval",
@@ -59,9 +59,12 @@ pub fn supported_formats() -> &'static [(&'static str, &'static str)] {
 /// Which format a file is, from its name and its first bytes (`head`, as stored: it may
 /// be gzip or BGZF compressed; a few KiB are plenty).
 ///
-/// Content wins where it is unambiguous (a VCF or GFF3 header line, BAM, CRAM or bigWig
-/// magic), so `calls.txt` holding a VCF is a VCF. Otherwise the extension decides; a
-/// name without a known extension falls back to the shape of the first data line.
+/// Content wins where it is unambiguous (a VCF or GFF header line, BAM, CRAM or bigWig
+/// magic), so `calls.txt` holding a VCF is a VCF. Otherwise the extension decides, and
+/// within a family the data lines do: a `.gff` or `.gtf` whose attributes are written
+/// `key "value";` is GTF/GFF2 and one with `key=value` is GFF3; a `.bed` whose lines are
+/// two chrom/start/end triples is BEDPE. A name without a known extension falls back
+/// to the shape of the first data lines.
 pub fn detect(file_name: &str, head: &[u8]) -> Option<FormatKind> {
     let text = if head.starts_with(GZIP_MAGIC) {
         inflate_head(head)
@@ -69,8 +72,102 @@ pub fn detect(file_name: &str, head: &[u8]) -> Option<FormatKind> {
         head.to_vec()
     };
     by_magic(head, &text)
-        .or_else(|| by_extension(file_name))
+        .or_else(|| by_extension(file_name).map(|kind| refine(kind, &text)))
         .or_else(|| by_shape(&text))
+}
+
+/// Within a family the extension does not say which member a file is: GFF files are
+/// named `.gff` whatever their version, and BEDPE is often saved as `.bed`.
+fn refine(kind: FormatKind, text: &[u8]) -> FormatKind {
+    let lines = data_lines(text);
+    match kind {
+        FormatKind::Gff3 | FormatKind::Gtf => gff_flavour(&lines).unwrap_or(kind),
+        FormatKind::Bed if !lines.is_empty() && lines.iter().all(|l| looks_like_bedpe(l)) => {
+            FormatKind::Bedpe
+        }
+        // A `.txt` or `.tsv` whose every line has GFF's nine columns, with a strand
+        // and a phase where GFF has them, is GFF (gffutils' and WormBase's `.txt`);
+        // a BED-shaped one stays tabular, since BED's three columns are ambiguous.
+        FormatKind::Tabular if !lines.is_empty() && lines.iter().all(|l| looks_like_gff(l)) => {
+            gff_flavour(&lines).unwrap_or(FormatKind::Gff3)
+        }
+        _ => kind,
+    }
+}
+
+/// The first few data lines of `text` (no headers, comments, `track`/`browser` lines),
+/// split on tabs; a line cut off by the end of the head is left out.
+fn data_lines(text: &[u8]) -> Vec<Vec<&str>> {
+    let text = std::str::from_utf8(text).unwrap_or_else(|e| {
+        // A truncated head may cut a character; judge the part that is valid.
+        std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or_default()
+    });
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..end],
+        None => text,
+    };
+    complete
+        .lines()
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .filter(|line| {
+            let line = line.trim_start();
+            !(line.is_empty()
+                || line.starts_with('#')
+                || line.starts_with("track")
+                || line.starts_with("browser"))
+        })
+        .take(20)
+        .map(|line| line.split('\t').collect())
+        .collect()
+}
+
+/// GTF/GFF2 (`gene_id "x"; transcript_id "y";`, or GFF1's lone group name) or GFF3
+/// (`ID=x;Name=y`), judged by the 9th column of the data lines, where one says.
+fn gff_flavour(lines: &[Vec<&str>]) -> Option<FormatKind> {
+    for fields in lines {
+        if fields.len() < 8 {
+            continue;
+        }
+        let attributes = fields.get(8).map_or("", |a| a.trim());
+        if attributes.is_empty() || attributes == "." {
+            continue;
+        }
+        let first = attributes.split(';').next().unwrap_or_default().trim();
+        // `Name=a b` (a GFF3 value with a space) is still GFF3; GTF's `key "value"`
+        // and GFF2's `Sequence "B0019.1"` or GFF1's lone `Gene1` have no `=`.
+        return Some(if first.contains('=') && !first.contains('"') {
+            FormatKind::Gff3
+        } else {
+            FormatKind::Gtf
+        });
+    }
+    None
+}
+
+/// GFF's columns: seqid, source, type, start, end, score, strand, phase[, attributes].
+fn looks_like_gff(fields: &[&str]) -> bool {
+    let number = |i: usize| fields.get(i).is_some_and(|f| f.parse::<u64>().is_ok());
+    (fields.len() == 8 || fields.len() == 9)
+        && number(3)
+        && number(4)
+        && matches!(fields[6], "+" | "-" | "." | "?")
+        && matches!(fields[7], "0" | "1" | "2" | ".")
+}
+
+/// BEDPE: `chrom1 start1 end1 chrom2 start2 end2 ...`, where BED6+ has a name, a score
+/// and a strand in columns 4 to 6. An unknown mate is `. -1 -1`.
+fn looks_like_bedpe(fields: &[&str]) -> bool {
+    let coordinate = |i: usize| {
+        fields
+            .get(i)
+            .is_some_and(|f| *f == "-1" || f.parse::<u64>().is_ok())
+    };
+    fields.len() >= 6
+        && coordinate(1)
+        && coordinate(2)
+        && fields[3].parse::<f64>().is_err()
+        && coordinate(4)
+        && coordinate(5)
 }
 
 /// Inflates as much of a (possibly truncated) gzip/BGZF head as it can.
@@ -105,8 +202,16 @@ fn by_magic(raw: &[u8], text: &[u8]) -> Option<FormatKind> {
     let mut words = first_line
         .split(|b| b.is_ascii_whitespace())
         .filter(|w| !w.is_empty());
-    if words.next() == Some(b"##gff-version") && words.next().is_some_and(|v| v.starts_with(b"3")) {
-        return Some(FormatKind::Gff3);
+    if words.next() == Some(b"##gff-version") {
+        // `##gff-version 3` (or 3.1.26) is GFF3; 2 and 1 are the GTF family, which
+        // the GTF reader takes (`key "value"` attributes, or none).
+        return match words.next() {
+            Some(version) if version.starts_with(b"3") => Some(FormatKind::Gff3),
+            Some(version) if version.starts_with(b"2") || version.starts_with(b"1") => {
+                Some(FormatKind::Gtf)
+            }
+            _ => None,
+        };
     }
     None
 }
@@ -118,6 +223,13 @@ fn by_extension(file_name: &str) -> Option<FormatKind> {
         .or_else(|| lower.strip_suffix(".bgz"))
         .unwrap_or(&lower);
     let (_, extension) = stem.rsplit_once('.')?;
+    // `.bed3` to `.bed15`: BED with its column count in the name (Galaxy, UCSC's
+    // bedToBigBed `-type=bed12+3` outputs).
+    if let Some(width) = extension.strip_prefix("bed")
+        && width.parse::<u8>().is_ok_and(|w| (3..=15).contains(&w))
+    {
+        return Some(FormatKind::Bed);
+    }
     EXTENSIONS
         .iter()
         .find(|(_, extensions)| extensions.contains(&extension))
@@ -125,29 +237,17 @@ fn by_extension(file_name: &str) -> Option<FormatKind> {
 }
 
 /// A last resort for names without a known extension (Galaxy's `dataset_42.dat`):
-/// nine columns with numeric 4th/5th are GFF or GTF, three or more with numeric 2nd/3rd
-/// are BED.
+/// eight or nine columns with numeric 4th/5th are GFF or GTF, two chrom/start/end
+/// triples are BEDPE, three or more columns with numeric 2nd/3rd are BED.
 fn by_shape(text: &[u8]) -> Option<FormatKind> {
-    let text = std::str::from_utf8(text).unwrap_or_else(|e| {
-        // A truncated head may cut a character; judge the part that is valid.
-        std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or_default()
-    });
-    let line = text.lines().find(|line| {
-        let line = line.trim_start();
-        !(line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with("track")
-            || line.starts_with("browser"))
-    })?;
-    let fields: Vec<&str> = line.split('\t').collect();
+    let lines = data_lines(text);
+    let fields = lines.first()?;
     let is_number = |i: usize| fields.get(i).is_some_and(|f| f.parse::<u64>().is_ok());
-    if fields.len() == 9 && is_number(3) && is_number(4) {
-        let attributes = fields[8];
-        return Some(if attributes.contains(" \"") {
-            FormatKind::Gtf
-        } else {
-            FormatKind::Gff3
-        });
+    if (fields.len() == 8 || fields.len() == 9) && is_number(3) && is_number(4) {
+        return Some(gff_flavour(&lines).unwrap_or(FormatKind::Gff3));
+    }
+    if lines.iter().all(|l| looks_like_bedpe(l)) {
+        return Some(FormatKind::Bedpe);
     }
     if fields.len() >= 3 && is_number(1) && is_number(2) {
         return Some(FormatKind::Bed);

@@ -168,11 +168,14 @@ fn to_record(line: u64, record: &gff::Record<'_>) -> Result<Record, String> {
     let strand = record
         .strand()
         .map_err(|e| format!("strand is not +, -, . or ?: {e}"))?;
+    // A malformed attributes column (GTF's `key "value"` in a `.gff3`, a stray `=`)
+    // only loses the label: the position is still good, and htslib/bedtools read it.
     let attributes = record.attributes();
-    let id = attribute(&attributes, "ID")?;
-    let name = attribute(&attributes, "Name")?;
-    let gene_name = attribute(&attributes, "gene_name")?;
-    let gene_id = attribute(&attributes, "gene_id")?;
+    let attribute = |tag| attribute(&attributes, tag).ok().flatten();
+    let id = attribute("ID");
+    let name = attribute("Name");
+    let gene_name = attribute("gene_name");
+    let gene_id = attribute("gene_id");
     let label = first_label(&[&name, &id, &gene_name, &gene_id]);
     let cells = vec![
         seqid.clone(),

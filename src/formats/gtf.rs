@@ -60,7 +60,15 @@ impl RecordStream for GtfStream {
             if is_blank(bytes) {
                 continue;
             }
-            if let Err(e) = gtf::io::Reader::new(bytes).read_line(&mut self.line) {
+            // GFF1 lets the 9th column (its "group") out; noodles wants nine.
+            let padded;
+            let line = if memchr::memchr_iter(b'\t', bytes).count() == 7 {
+                padded = [bytes, b"\t.".as_slice()].concat();
+                &padded[..]
+            } else {
+                bytes
+            };
+            if let Err(e) = gtf::io::Reader::new(line).read_line(&mut self.line) {
                 return Ok(Some(super::invalid(
                     number,
                     format!("not a GTF line: {e}"),

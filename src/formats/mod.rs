@@ -17,6 +17,7 @@
 mod bed;
 mod bounds;
 mod detect;
+mod evidence;
 mod gff;
 mod gtf;
 mod lines;
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
 pub use self::detect::{detect, supported_formats};
+pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
     read_from_buffer,

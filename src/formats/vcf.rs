@@ -380,8 +380,37 @@ fn read_line(bytes: &[u8], record: &mut vcf::Record) -> Result<(), String> {
     match vcf::io::Reader::new(bytes).read_record(record) {
         Ok(0) => Err("the line is empty".to_string()),
         Ok(_) => Ok(()),
-        Err(e) => Err(format!("not a valid VCF record: {}", describe(&e))),
+        // Only a line noodles refuses pays for the check and the copy.
+        Err(e) => match repaired(bytes) {
+            Some(line) => read_line(&line, record),
+            None => Err(format!("not a valid VCF record: {}", describe(&e))),
+        },
     }
+}
+
+/// A line htslib reads but noodles does not, rewritten as htslib reads it, or `None`
+/// when there is nothing to repair:
+/// - bytes that are not UTF-8 (a Latin-1 gene description in INFO: a real GRCh38
+///   file in the corpus has one; htslib takes bytes, noodles wants text);
+/// - an empty ID, ALT, QUAL, FILTER, INFO, FORMAT or sample column, which htslib
+///   reads as missing (`.`). CHROM, POS and REF are not filled in: empty, they are
+///   refused with a reason.
+fn repaired(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut changed = matches!(text, std::borrow::Cow::Owned(_));
+    let mut out = Vec::with_capacity(bytes.len() + 8);
+    for (i, field) in text.split('\t').enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        if field.is_empty() && (i == 2 || i >= 4) {
+            out.push(b'.');
+            changed = true;
+        } else {
+            out.extend_from_slice(field.as_bytes());
+        }
+    }
+    changed.then_some(out)
 }
 
 /// What a record's cells show.
@@ -418,11 +447,14 @@ fn to_record(line: u64, record: &vcf::Record, cells: Option<Cells<'_>>) -> Resul
     let ids = ids.as_ref();
     let label = if ids.is_empty() || ids == "." {
         // `CHROM:POS REF>ALT`, put together without `format!` (every record
-        // of an unannotated call set takes this path).
+        // of an unannotated call set takes this path). Without an ALT (`.`, a
+        // reference call or a gVCF block) there is no change to show: `CHROM:POS REF`.
         let pos = itoa::Buffer::new().format(pos).to_owned();
+        let no_alt = alt.is_empty() || alt == ".";
+        let (arrow, alt) = if no_alt { ("", "") } else { (">", alt) };
         let mut label =
             String::with_capacity(chrom.len() + pos.len() + reference.len() + alt.len() + 3);
-        for part in [chrom, ":", &pos, " ", reference, ">", alt] {
+        for part in [chrom, ":", &pos, " ", reference, arrow, alt] {
             label.push_str(part);
         }
         label

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::domain::genome::Genome;
 use crate::domain::igv::encode_value;
 use crate::domain::request::Query;
 use crate::error::AppError;
@@ -16,7 +17,7 @@ use crate::formats::{FormatKind, FormatOptions, RecordStream};
 use crate::linkpage::{LocusResolver, Row, RowFilter, Rows};
 use crate::page::session::{Region, SessionSpec};
 use crate::page::triage::{Triage, TriageChoices};
-use crate::page::{ContextOwner, Outcome, PageContext, open_stream};
+use crate::page::{ContextOwner, Outcome, PageContext, RefusalCounts, open_stream};
 
 /// Most records a sorted export holds to write them in order.
 pub const MAX_SORTED_EXPORT_ROWS: usize = 100_000;
@@ -108,6 +109,9 @@ impl ExportFormat {
 pub(crate) struct ExportJob {
     pub kind: FormatKind,
     pub genome: Option<String>,
+    /// The genome with the file's own extra sequences, when it has any
+    /// (otherwise `genome` is looked up in the registry).
+    pub extended_genome: Option<Genome>,
     pub flank: u64,
     pub filter: RowFilter,
     pub options: FormatOptions,
@@ -120,6 +124,20 @@ pub(crate) struct ExportJob {
     pub name: String,
     /// Genome and track of the batch script and the sessions.
     pub session: SessionSpec,
+    /// `(code, why)` of the genome used (`GenomeSource`), when it was decided.
+    pub genome_source: Option<(&'static str, String)>,
+    /// What the page would say about the genome (a default overruled ...).
+    pub genome_notices: Vec<String>,
+}
+
+/// The JSON export's head: which genome, why. The rows follow, then the
+/// counts (known only at the end, so last).
+#[derive(Serialize)]
+struct JsonHead<'a> {
+    genome: Option<&'a str>,
+    genome_source: Option<&'a str>,
+    genome_reason: Option<&'a str>,
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -245,9 +263,10 @@ impl ExportJob {
         stream: &mut (dyn RecordStream + Send),
         out: &mut ChunkWriter,
     ) -> std::io::Result<()> {
-        let genome = match &self.genome {
-            Some(id) => ctx.genomes.get(id).ok(),
-            None => None,
+        let genome = match (&self.extended_genome, &self.genome) {
+            (Some(extended), _) => Some(extended),
+            (None, Some(id)) => ctx.genomes.get(id).ok(),
+            (None, None) => None,
         };
         let columns = if self.columns {
             triage.columns(stream.columns())
@@ -292,8 +311,17 @@ impl ExportJob {
                 None => rows.next_row(),
             }
         };
+        // Which genome the loci were checked against, and why, in every export.
+        let genome_line = match (&self.genome, &self.genome_source) {
+            (Some(id), Some((_, why))) => format!("genome {id}, {why}"),
+            (Some(id), None) => format!("genome {id}"),
+            (None, Some((_, why))) => format!("no genome: {why}"),
+            (None, None) => "no genome: sequence names are not checked".to_owned(),
+        }
+        .replace(char::is_control, "?");
         match self.format {
             ExportFormat::Tsv => {
+                writeln!(out, "# igv-relay: {genome_line}")?;
                 out.write_all(b"line\tlocus\tlabel\trelay_url\tigv_url\terror")?;
                 for column in &columns {
                     out.buf.push(b'\t');
@@ -301,8 +329,20 @@ impl ExportJob {
                 }
                 out.write_all(b"\n")?;
             }
-            ExportFormat::Json => out.write_all(b"[")?,
+            ExportFormat::Json => {
+                let head = JsonHead {
+                    genome: self.genome.as_deref(),
+                    genome_source: self.genome_source.as_ref().map(|(code, _)| *code),
+                    genome_reason: self.genome_source.as_ref().map(|(_, why)| why.as_str()),
+                    notices: &self.genome_notices,
+                };
+                let head = serde_json::to_string(&head).map_err(std::io::Error::other)?;
+                // `{"genome":...,"notices":[...]` and then the rows.
+                out.write_all(&head.as_bytes()[..head.len() - 1])?;
+                out.write_all(b",\"rows\":[")?;
+            }
             ExportFormat::IgvBatch => {
+                writeln!(out, "# {genome_line}")?;
                 // A file name may hold a line break; unescaped, the rest of the
                 // name would be run by IGV as a batch command.
                 writeln!(
@@ -331,17 +371,30 @@ impl ExportJob {
         let mut session_open = false;
         // Each row's two links: these prefixes and the row's loci.
         let row_link = ctx.urls.row_link(self.genome.as_deref());
+        // Rows on a sequence only the file lists: the relay's own table lacks it,
+        // so their links carry no genome (the locus was checked here).
+        let plain_link = ctx.urls.row_link(None);
+        let base = match (&self.extended_genome, &self.genome) {
+            (Some(_), Some(id)) => ctx.genomes.get(id).ok(),
+            _ => None,
+        };
         let igv_prefix = ctx.igv.goto_prefix();
         // Reused for every row: the printed loci, their IGV encoding, the relay link.
         let mut locus = String::new();
         let mut encoded = String::new();
         let mut relay = String::new();
         let mut first = true;
+        let mut refused = RefusalCounts::default();
+        let mut records = 0u64;
         while let Some(mut row) = next_row()? {
             if self.columns && row.raw.is_none() {
                 row.cells = triage.cells(std::mem::take(&mut row.cells), row.values.as_ref());
             }
             let error = row.loci.as_ref().err().map(String::as_str);
+            records += 1;
+            if let Some(error) = error {
+                refused.add(error);
+            }
             locus.clear();
             encoded.clear();
             if let Ok(loci) = &row.loci {
@@ -349,6 +402,17 @@ impl ExportJob {
                 encoded.extend(encode_value(&locus));
             }
             let linked = row.loci.is_ok();
+            let row_link = match (&row.loci, base) {
+                (Ok(loci), Some(base))
+                    if loci
+                        .as_slice()
+                        .iter()
+                        .any(|l| base.chromosome(l.chrom().as_str()).is_none()) =>
+                {
+                    &plain_link
+                }
+                _ => &row_link,
+            };
             match self.format {
                 ExportFormat::Tsv => {
                     // Appended piece by piece: no string per field, no `fmt`.
@@ -440,7 +504,18 @@ impl ExportJob {
             first = false;
         }
         match self.format {
-            ExportFormat::Json => out.write_all(b"]\n")?,
+            ExportFormat::Json => {
+                let tail = serde_json::json!({
+                    "records": records,
+                    "linked": records - refused.total(),
+                    "refused": refused,
+                });
+                let tail = tail.to_string();
+                // `],"records":...}`: the counts after the rows they count.
+                out.write_all(b"],")?;
+                out.write_all(&tail.as_bytes()[1..])?;
+                out.write_all(b"\n")?;
+            }
             ExportFormat::IgvSession | ExportFormat::IgvJsSession => {
                 if !session_open {
                     self.session_head(out, None)?;

@@ -18,15 +18,17 @@ pub mod totals;
 pub mod triage;
 pub mod viewer;
 
-use std::io::BufRead;
+use std::cell::OnceCell;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::domain::assembly::{self, DefaultKind, GenomeChoice, GenomeRequest};
 use crate::domain::genome::Genome;
 use crate::domain::igv::{IgvTarget, TRACK_FORMATS};
 use crate::domain::igvjs::ResolvedIgvJsGenome;
-use crate::domain::loci::LociRules;
+use crate::domain::loci::{Loci, LociRules};
 use crate::domain::locus::Locus;
 use crate::domain::request::Query;
 use crate::domain::view::BasePosition;
@@ -92,6 +94,10 @@ pub struct Source {
     /// The file on disk, when there is one: later pages then start from a
     /// remembered offset instead of reading every earlier row (`PageIndex`).
     pub local_path: Option<PathBuf>,
+    /// Whether the default genome [`FileView::from_query`] is given is the
+    /// dataset's Galaxy dbkey rather than a data root's genome (what the page
+    /// says when the file overrules it).
+    pub default_is_dbkey: bool,
 }
 
 /// Opens the file's bytes when (and only if) the page needs rows.
@@ -228,6 +234,16 @@ pub struct PickItem {
     pub checked: bool,
 }
 
+/// "3 records on this page lie beyond hg38's chromosome ends; the ##contig
+/// lengths match hg19": and the link that views the file as hg19.
+#[derive(Clone, Debug, Default)]
+pub struct GenomeFix {
+    pub text: String,
+    pub genome: String,
+    /// The same view under `genome` (`None` on static pages).
+    pub url: Option<String>,
+}
+
 /// One page of a file, described for any writer.
 #[derive(Clone, Debug, Default)]
 pub struct PageModel {
@@ -236,6 +252,14 @@ pub struct PageModel {
     pub is_vcf: bool,
     /// The genome the loci were checked against (empty: none).
     pub genome: String,
+    /// Why that genome ("from the ##contig lengths"), or what the loci were
+    /// checked against without one; empty when nothing was decided.
+    pub genome_source: String,
+    /// [`GenomeSource::code`]: `requested`, `sequence_lengths`, ...
+    pub genome_source_code: &'static str,
+    /// Refused rows of this page and the genome that would take them, when the
+    /// file says which: the one-click fix.
+    pub genome_fix: Option<GenomeFix>,
     pub flank: u64,
     pub has_rows: bool,
     pub columns: Vec<String>,
@@ -347,7 +371,14 @@ pub const MAX_SORT_ROWS: usize = 1_000_000;
 pub struct FileView<'a> {
     ctx: PageContext<'a>,
     pub kind: FormatKind,
-    pub genome: Option<&'a Genome>,
+    /// What was asked for: `?genome=` (always wins) and a default the file may
+    /// overrule. The genome used is decided when the file is opened
+    /// ([`FileView::detect`]): see `domain::assembly`.
+    request: GenomeRequest<'a>,
+    choice: OnceCell<GenomeChoice<'a>>,
+    /// The chosen genome with the file's own sequences it lacks
+    /// ([`GenomeChoice::extra`]), when there are any.
+    extended: OnceCell<Genome>,
     flank: u64,
     filter: RowFilter,
     options: FormatOptions,
@@ -375,14 +406,21 @@ impl<'a> FileView<'a> {
         options: FormatOptions,
         source: Source,
     ) -> Result<Self, AppError> {
-        let genome = match query.non_empty("genome").or(default_genome) {
-            None => None,
-            Some(id) => Some(
-                ctx.genomes
-                    .get(id)
-                    .or_else(|e| ctx.genomes.for_dbkey(id).ok_or(e))
-                    .map_err(|e| AppError::invalid("genome", id, e))?,
-            ),
+        let lookup = |id: &str| {
+            ctx.genomes
+                .get(id)
+                .or_else(|e| ctx.genomes.for_dbkey(id).ok_or(e))
+                .map_err(|e| AppError::invalid("genome", id, e))
+        };
+        let explicit = query.non_empty("genome").map(lookup).transpose()?;
+        let default_kind = if source.default_is_dbkey {
+            DefaultKind::GalaxyDbkey
+        } else {
+            DefaultKind::Root
+        };
+        let default = match default_genome {
+            Some(id) if explicit.is_none() => Some((lookup(id)?, default_kind)),
+            _ => None,
         };
         let flank = query.number("flank")?.unwrap_or(ctx.default_flank);
         let coords = match query.non_empty("coords") {
@@ -424,7 +462,8 @@ impl<'a> FileView<'a> {
         };
         let choices = TriageChoices::from_query(query)?;
         let options = choices.format_options(options);
-        let mut view = Self::new(ctx, kind, genome, flank, filter, options, source);
+        let mut view = Self::new(ctx, kind, explicit, flank, filter, options, source);
+        view.request.default = default;
         view.sticky.extend(choices.sticky());
         view.choices = choices;
         view.links_only = query.flag("links_only")?.unwrap_or(false);
@@ -439,7 +478,9 @@ impl<'a> FileView<'a> {
         Ok(view)
     }
 
-    /// A view with its choices made already (`igv-relay render`).
+    /// A view with its choices made already (`igv-relay render`): a `genome`
+    /// given is used whatever the file says; without one the file's header
+    /// decides (see [`FileView::detect`]).
     pub fn new(
         ctx: PageContext<'a>,
         kind: FormatKind,
@@ -457,7 +498,12 @@ impl<'a> FileView<'a> {
         Self {
             ctx,
             kind,
-            genome,
+            request: GenomeRequest {
+                explicit: genome,
+                default: None,
+            },
+            choice: OnceCell::new(),
+            extended: OnceCell::new(),
             flank,
             filter,
             options,
@@ -493,15 +539,68 @@ impl<'a> FileView<'a> {
         Some(self.ctx.urls.reads_sorted_here(&link, &at).to_string())
     }
 
-    fn genome_id(&self) -> Option<&str> {
-        self.genome.map(|g| g.id().as_str())
+    /// The genome loci are checked against: the one [`FileView::detect`]
+    /// decided, or before that the one asked for (explicit, else the default).
+    pub fn genome(&self) -> Option<&Genome> {
+        if let Some(extended) = self.extended.get() {
+            return Some(extended);
+        }
+        match self.choice.get() {
+            Some(choice) => choice.genome,
+            None => self
+                .request
+                .explicit
+                .or(self.request.default.map(|(g, _)| g)),
+        }
     }
 
-    /// The file's records as a stream, or why the file cannot be read.
+    fn genome_id(&self) -> Option<&str> {
+        self.genome().map(|g| g.id().as_str())
+    }
+
+    /// What was decided about the genome, once the file was opened.
+    pub fn genome_choice(&self) -> Option<&GenomeChoice<'a>> {
+        self.choice.get()
+    }
+
+    /// Decides the genome from what was asked and what the file's header says
+    /// (`domain::assembly::choose`), reading the first bytes of `input`, and
+    /// gives the whole input back. Only the first call decides.
+    pub fn detect(
+        &self,
+        input: Box<dyn BufRead + Send>,
+    ) -> Result<Box<dyn BufRead + Send>, AppError> {
+        if self.choice.get().is_some() {
+            return Ok(input);
+        }
+        let mut input = input;
+        let mut prefix = Vec::new();
+        (&mut input)
+            .take(EVIDENCE_PREFIX_BYTES)
+            .read_to_end(&mut prefix)
+            .map_err(|e| self.read_error(e))?;
+        let evidence =
+            formats::evidence_from_prefix(self.kind, &prefix, self.options.decompression);
+        let known: Vec<&Genome> = self.ctx.genomes.all().collect();
+        let choice = assembly::choose(self.request, &evidence, &known);
+        if let Some(genome) = choice.genome
+            && !choice.extra.is_empty()
+        {
+            let _ = self
+                .extended
+                .set(genome.with_sequences(choice.extra.iter().cloned()));
+        }
+        let _ = self.choice.set(choice);
+        Ok(Box::new(std::io::Cursor::new(prefix).chain(input)))
+    }
+
+    /// The file's records as a stream, or why the file cannot be read; the
+    /// genome is decided first ([`FileView::detect`]).
     pub fn open(
         &self,
         input: Box<dyn BufRead + Send>,
     ) -> Result<Box<dyn RecordStream + Send>, AppError> {
+        let input = self.detect(input)?;
         open_stream(self.kind, input, &self.options)
     }
 
@@ -515,8 +614,8 @@ impl<'a> FileView<'a> {
         &'s self,
         stream: &'s mut (dyn RecordStream + Send),
         triage: &'s Triage,
-    ) -> PageRows<'s> {
-        let resolver = LocusResolver::new(self.genome, stream, self.flank, self.ctx.loci_rules);
+    ) -> PageRows<'s, 'a> {
+        let resolver = LocusResolver::new(self.genome(), stream, self.flank, self.ctx.loci_rules);
         let checks = resolver.checks_chromosomes();
         let hidden_columns = stream.hidden_columns();
         let columns = triage.columns(stream.columns());
@@ -529,6 +628,7 @@ impl<'a> FileView<'a> {
             view: self,
             triage,
             relay: self.ctx.urls.row_link(self.genome_id()),
+            plain_relay: self.ctx.urls.row_link(None),
             checks_chromosomes: checks,
             hidden_columns,
             columns,
@@ -545,8 +645,27 @@ impl<'a> FileView<'a> {
         }
     }
 
+    /// Whether `loci` name a sequence only the file lists ([`GenomeChoice::extra`]):
+    /// the relay checks against its own table, which lacks it, so such a row's
+    /// links carry no `genome` (the page has checked the locus already).
+    fn on_file_sequence(&self, loci: &Loci) -> bool {
+        let (Some(_), Some(base)) = (
+            self.extended.get(),
+            self.choice.get().and_then(|c| c.genome),
+        ) else {
+            return false;
+        };
+        loci.as_slice()
+            .iter()
+            .any(|l| base.chromosome(l.chrom().as_str()).is_none())
+    }
+
     /// The relay link that loads the file in IGV (at `locus`, if given).
     fn load_link(&self, locus: Option<&str>) -> Option<String> {
+        self.load_link_with(locus, self.genome_id())
+    }
+
+    fn load_link_with(&self, locus: Option<&str>, genome: Option<&str>) -> Option<String> {
         let file = self.source.load_file_url.as_deref()?;
         let format = self
             .source
@@ -555,7 +674,7 @@ impl<'a> FileView<'a> {
         let mut url = self.ctx.urls.load(&LoadLink {
             file,
             index: self.source.index_url.as_deref(),
-            genome: self.genome_id(),
+            genome,
             locus,
             name: Some(&self.source.name),
             format: Some(format),
@@ -612,7 +731,7 @@ impl<'a> FileView<'a> {
     fn session_spec(&self) -> session::SessionSpec {
         session::SessionSpec {
             igv_genome: self
-                .genome
+                .genome()
                 .map(|g| crate::domain::igv::IgvCommand::load_genome(g).igv),
             igvjs_genome: self.igvjs_genome(),
             track: self.web_track(),
@@ -634,11 +753,20 @@ impl<'a> FileView<'a> {
                 }
             ));
         }
+        let (genome_source, genome_source_code) = match self.choice.get() {
+            Some(choice) => {
+                notices.extend(choice.notices.iter().map(|n| capitalise(n)));
+                (choice.source.to_string(), choice.source.code())
+            }
+            None => (String::new(), ""),
+        };
         PageModel {
             title: self.source.name.clone(),
             kind: self.kind.name(),
             is_vcf: self.kind == FormatKind::Vcf,
             genome: self.genome_id().unwrap_or_default().to_owned(),
+            genome_source,
+            genome_source_code,
             flank: self.flank,
             has_rows: self.kind.has_rows(),
             notices,
@@ -656,11 +784,18 @@ impl<'a> FileView<'a> {
     /// One page of the served view: rows, totals, overview, pager and export
     /// links, filter form.
     pub fn page(&self, paging: Paging, input: OpenInput<'_>) -> Result<PageModel, AppError> {
+        let mut stream = None;
+        if self.kind.has_rows() {
+            stream = Some(self.open(input()?)?);
+        } else if let Ok(input) = input() {
+            // BAM/CRAM: the @SQ lines say the genome the "Load" link sends. A
+            // file that cannot be read here is still offered to IGV.
+            let _ = self.detect(input);
+        }
         let mut model = self.model();
         let mut has_next = false;
         let mut triage = None;
-        if self.kind.has_rows() {
-            let mut stream = self.open(input()?)?;
+        if let Some(mut stream) = stream {
             let checked = self.triage(stream.as_ref())?;
             let key = self.view_key(&checked);
             let rows = self.rows(stream.as_mut(), &checked);
@@ -698,6 +833,7 @@ impl<'a> FileView<'a> {
             if let Known::Done(tally) = &known {
                 model.overview = self.overview(tally, &contigs);
             }
+            model.genome_fix = self.genome_fix(&model.rows);
             triage = Some(checked.clone());
         }
         model.active_filters = self.active_filters();
@@ -733,6 +869,15 @@ impl<'a> FileView<'a> {
                 q.push(("page", n.to_string()));
                 with_query(page_url.clone(), &q)
             };
+            if let Some(fix) = &mut model.genome_fix {
+                let mut q: Vec<(&str, String)> = sticky
+                    .iter()
+                    .filter(|(k, _)| *k != "genome")
+                    .cloned()
+                    .collect();
+                q.push(("genome", fix.genome.clone()));
+                fix.url = Some(with_query(page_url.clone(), &q));
+            }
             model.prev_url = (paging.page > 1).then(|| page_link(paging.page - 1));
             model.next_url = has_next.then(|| page_link(paging.page + 1));
             if let Some(totals) = &mut model.totals {
@@ -911,7 +1056,7 @@ impl<'a> FileView<'a> {
 
     fn overview(&self, tally: &Tally, contigs: &[(String, Option<u64>)]) -> Option<Overview> {
         let length = |name: &str| {
-            self.genome
+            self.genome()
                 .and_then(|g| g.chromosome(name).map(|c| c.length))
                 .or_else(|| {
                     contigs
@@ -1018,6 +1163,46 @@ impl<'a> FileView<'a> {
         Ok(keys.into_iter().map(|(_, seq)| seq).collect())
     }
 
+    /// When the file's header fits another genome than the one asked for: that
+    /// genome, with how many of the page's rows lie beyond the genome's
+    /// sequences or on sequences it lacks (the refusal summary).
+    fn genome_fix(&self, rows: &[PageRow]) -> Option<GenomeFix> {
+        let genome = self.genome()?;
+        let fits = self.choice.get().and_then(|c| c.file_fits)?;
+        let counts = RefusalCounts::of(rows.iter().filter_map(|r| r.error.as_deref()));
+        let what = match (counts.beyond_end, counts.unknown_sequence) {
+            // Nothing refused on this page, but the file still says it is not
+            // `genome`: the links would land on the wrong bases.
+            (0, 0) => {
+                return Some(GenomeFix {
+                    text: format!(
+                        "The file's sequence lengths match {}, not {}:",
+                        fits.id(),
+                        genome.id()
+                    ),
+                    genome: fits.id().to_string(),
+                    url: None,
+                });
+            }
+            (0, n) => format!("{} on sequences {} does not have", records(n), genome.id()),
+            (n, 0) => format!("{} beyond {}'s chromosome ends", records(n), genome.id()),
+            (a, b) => format!(
+                "{} beyond {}'s chromosome ends and {} on sequences it does not have",
+                records(a),
+                genome.id(),
+                records(b)
+            ),
+        };
+        Some(GenomeFix {
+            text: format!(
+                "{what} on this page; the file's sequence lengths match {}:",
+                fits.id()
+            ),
+            genome: fits.id().to_string(),
+            url: None,
+        })
+    }
+
     fn read_error(&self, e: std::io::Error) -> AppError {
         AppError::UnprocessableFile {
             message: format!("reading {}: {e}", self.source.name),
@@ -1032,6 +1217,8 @@ impl<'a> FileView<'a> {
         input: Box<dyn BufRead + Send>,
         format: ExportFormat,
     ) -> Result<Outcome, AppError> {
+        let input = self.detect(input)?;
+        let choice = self.choice.get();
         // The sort order needs the checked choices before the writer starts;
         // the writer checks them again on its own stream.
         let triage = match &self.choices.sort_text {
@@ -1045,6 +1232,9 @@ impl<'a> FileView<'a> {
         let job = export::ExportJob {
             kind: self.kind,
             genome: self.genome_id().map(str::to_owned),
+            extended_genome: self.extended.get().cloned(),
+            genome_source: choice.map(|c| (c.source.code(), c.source.to_string())),
+            genome_notices: choice.map(|c| c.notices.clone()).unwrap_or_default(),
             flank: self.flank,
             filter: self.filter.clone(),
             options: self.options.clone(),
@@ -1087,10 +1277,12 @@ pub fn open_stream(
 }
 
 /// The rows of one view's stream, each with its links.
-pub struct PageRows<'s> {
-    view: &'s FileView<'s>,
+pub struct PageRows<'s, 'a> {
+    view: &'s FileView<'a>,
     triage: &'s Triage,
     relay: RowLink,
+    /// Rows on a sequence only the file lists: no `genome` on their links.
+    plain_relay: RowLink,
     checks_chromosomes: bool,
     hidden_columns: usize,
     columns: Vec<String>,
@@ -1098,7 +1290,7 @@ pub struct PageRows<'s> {
     rows: Rows<'s, 's>,
 }
 
-impl PageRows<'_> {
+impl PageRows<'_, '_> {
     /// Adds what the stream says about itself to the page: its columns, and
     /// notices for what was not checked or not shown.
     pub fn describe(&self, model: &mut PageModel) {
@@ -1139,6 +1331,7 @@ impl PageRows<'_> {
             view,
             triage,
             relay,
+            plain_relay,
             rows,
             ..
         } = self;
@@ -1148,22 +1341,30 @@ impl PageRows<'_> {
         let rows = page
             .rows
             .into_iter()
-            .map(|row| to_page_row(view, triage, &relay, row))
+            .map(|row| to_page_row(view, triage, &relay, &plain_relay, row))
             .collect();
         Ok((rows, page.has_next))
     }
 
     fn page_row(&self, row: Row) -> PageRow {
-        to_page_row(self.view, self.triage, &self.relay, row)
+        to_page_row(self.view, self.triage, &self.relay, &self.plain_relay, row)
     }
 }
 
-fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: Row) -> PageRow {
+fn to_page_row(
+    view: &FileView<'_>,
+    triage: &Triage,
+    relay: &RowLink,
+    plain: &RowLink,
+    mut row: Row,
+) -> PageRow {
     if row.raw.is_none() {
         row.cells = triage.cells(row.cells, row.values.as_ref());
     }
     match row.loci {
         Ok(loci) => {
+            let own = view.on_file_sequence(&loci);
+            let relay = if own { plain } else { relay };
             let locus = loci.to_string();
             let locus_display = loci.to_display_string();
             PageRow {
@@ -1178,7 +1379,11 @@ fn to_page_row(view: &FileView<'_>, triage: &Triage, relay: &RowLink, mut row: R
                 raw: row.raw,
                 locus_display,
                 relay_url: Some(relay.to(&locus)),
-                load_go_url: view.load_link(Some(&locus)),
+                load_go_url: if own {
+                    view.load_link_with(Some(&locus), None)
+                } else {
+                    view.load_link(Some(&locus))
+                },
                 reads_url: view.reads_link(&loci),
                 igv_web_url: None,
                 data_locus: locus,
@@ -1285,6 +1490,69 @@ impl FileView<'_> {
         );
         q.extend(set.iter().cloned());
         with_query(page_url.clone(), &q)
+    }
+}
+
+/// How much of a file's start a view reads to decide its genome: the whole
+/// header of all but the largest files (a GATK hg38 VCF header is 250 KiB of text,
+/// a few dozen KiB compressed).
+pub const EVIDENCE_PREFIX_BYTES: u64 = 2 << 20;
+
+/// Rows without a link, by why: the `refused` of a JSON export and the page's
+/// refusal summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RefusalCounts {
+    /// A position past the end of its sequence.
+    pub beyond_end: u64,
+    /// A sequence the genome (or the file's own header) does not have.
+    pub unknown_sequence: u64,
+    /// A line that is not a record of its format.
+    pub malformed: u64,
+    /// Anything else (a name IGV cannot take, start after end, ...).
+    pub other: u64,
+}
+
+impl RefusalCounts {
+    pub fn of<'e>(errors: impl IntoIterator<Item = &'e str>) -> Self {
+        let mut counts = Self::default();
+        for error in errors {
+            counts.add(error);
+        }
+        counts
+    }
+
+    /// Sorts one row's error (the wording of `GenomeError` and the resolver).
+    pub fn add(&mut self, error: &str) {
+        if error.contains("is malformed") {
+            self.malformed += 1;
+        } else if error.contains("beyond the end of") {
+            self.beyond_end += 1;
+        } else if error.contains("is not in genome") || error.contains("is not among the file's") {
+            self.unknown_sequence += 1;
+        } else {
+            self.other += 1;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.beyond_end + self.unknown_sequence + self.malformed + self.other
+    }
+}
+
+fn records(n: u64) -> String {
+    if n == 1 {
+        "1 record lies".to_owned()
+    } else {
+        format!("{n} records lie")
+    }
+}
+
+/// A notice as a sentence.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
 }
 

@@ -251,6 +251,7 @@ fn file_view<'a>(
         igv_format: kind.igv_format(),
         notices: Vec::new(),
         local_path: Some(local.absolute.clone()),
+        default_is_dbkey: false,
     };
     FileView::from_query(
         state.page_context(),

@@ -206,6 +206,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         igv_format: format.igv_format,
         notices,
         local_path: None,
+        default_is_dbkey: true,
     };
     if export.is_some() && !format.kind.has_rows() {
         return Err(no_rows(format.kind));
@@ -360,6 +361,7 @@ async fn dataset_page(
         igv_format: format.igv_format,
         notices,
         local_path: None,
+        default_is_dbkey: true,
     };
     let body = if format.kind.has_rows() {
         Some(galaxy.dataset_contents(&id).await.map_err(upstream)?)

@@ -29,8 +29,15 @@ use std::time::{Duration, Instant};
 
 use super::procs;
 
-/// The generated genome: name and length of each chromosome.
-pub const TINY_GENOME: &[(&str, u64)] = &[("chr1", 50_000), ("chr2", 20_000), ("chr3", 10_000)];
+/// The generated genome: name and length of each chromosome. The last one is named
+/// like an hg38 alt contig (hg38's is 4,795,265 bp), so a page checked against
+/// igv-relay's hg38 table can send it to this IGV (tests/e2e.rs).
+pub const TINY_GENOME: &[(&str, u64)] = &[
+    ("chr1", 50_000),
+    ("chr2", 20_000),
+    ("chr3", 10_000),
+    ("chr6_GL000251v2_alt", 8_000),
+];
 
 /// The locus passed with `-l`. IGV's start-up thread applies it last, after the genome load
 /// that resets the view to "All" (e2e §2, "Start-up race"), so seeing it means start-up is over.
