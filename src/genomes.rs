@@ -81,8 +81,12 @@ impl GenomeRegistry {
             .collect();
         for (id, def) in &settings.genomes {
             let mut genome = match genomes.get(id) {
-                // A built-in genome named only to add genes keeps its chromosomes.
-                Some(builtin) if def.has_no_chromosomes() => builtin.clone(),
+                // A built-in genome named only to add genes, or to say what IGV
+                // calls it, keeps its chromosomes.
+                Some(builtin) if def.has_no_chromosomes() => match def.igv_genome.as_deref() {
+                    Some(igv) => builtin.clone().with_igv_genome(igv),
+                    None => builtin.clone(),
+                },
                 _ => load_configured(id, def)?,
             };
             if let Some(source) = def.genes.as_deref() {

@@ -234,7 +234,22 @@ async fn gff_links_use_the_coordinates_as_written() {
 /// (genomes/hg38.tsv): a record on one links under hg38, and IGV shows it.
 #[actix_web::test]
 async fn a_record_on_an_hg38_alt_contig_links_under_hg38_and_igv_shows_it() {
-    let Some(rig) = Rig::start(|_, _| {}).await else {
+    // Links under a genome send it to IGV (genome-safe jumps); the offline IGV
+    // here has hg38 as the tiny FASTA, which carries the alt contig's name.
+    let fasta = igv::TestIgv::shared().map(|igv| igv.fasta_path());
+    let Some(rig) = Rig::start(move |s, _| {
+        if let Some(fasta) = fasta {
+            s.genomes.insert(
+                "hg38".into(),
+                GenomeSettings {
+                    igv_genome: Some(fasta.display().to_string()),
+                    ..GenomeSettings::default()
+                },
+            );
+        }
+    })
+    .await
+    else {
         return;
     };
     rig.browser

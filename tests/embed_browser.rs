@@ -186,7 +186,8 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
         let link = find(owner, owner);
         assert_eq!(
             igv_location(&app, link["href"].as_str().unwrap()).await,
-            format!("http://127.0.0.1:60151/goto?locus={expected}"),
+            // The page's genome travels with the jump (genome-safe /load).
+            format!("http://127.0.0.1:60151/load?genome=hg38&file=&locus={expected}"),
             "{owner}"
         );
     }

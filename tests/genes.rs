@@ -154,8 +154,10 @@ async fn app_with_genes(files: &HashMap<String, PathBuf>, cache: &Path, flank: u
     .await
 }
 
-fn igv(locus: &str) -> String {
-    format!("http://127.0.0.1:60151/goto?locus={locus}")
+/// Where the relay sends the browser for `locus` on `genome`: a genome-safe
+/// jump (`/load` with the genome and an empty file, igv-port-2.md §1).
+fn igv(genome: &str, locus: &str) -> String {
+    format!("http://127.0.0.1:60151/load?genome={genome}&file=&locus={locus}")
 }
 
 #[actix_web::test]
@@ -167,7 +169,7 @@ async fn goto_relays_a_gencode_gene_by_name_id_and_transcript_with_the_flank() {
     assert!(genes.len() > 100, "{} genes", genes.len());
     let mut checked = 0;
     for (name, id, chrom, start, end) in genes.iter().filter(|g| !g.0.contains('.')).take(40) {
-        let expected = igv(&format!("{chrom}:{}-{}", start - 100, end + 100));
+        let expected = igv("hg38", &format!("{chrom}:{}-{}", start - 100, end + 100));
         for query in [
             name.as_str(),
             &name.to_ascii_lowercase(),
@@ -199,7 +201,10 @@ async fn goto_relays_a_gencode_gene_by_name_id_and_transcript_with_the_flank() {
     let r = app.get(&format!("/igv/goto?locus={id}&genome=hg38")).await;
     assert_redirects_to(
         &r,
-        &igv(&format!("{}:{}-{}", transcript[0], start - 100, end + 100)),
+        &igv(
+            "hg38",
+            &format!("{}:{}-{}", transcript[0], start - 100, end + 100),
+        ),
     );
 }
 
@@ -270,13 +275,13 @@ async fn a_name_found_twice_is_a_400_page_with_both_genes_as_links() {
         let expected = flybase_genes_named(&text, name);
         assert_eq!(expected.len(), 1, "{name}");
         let r = app.get(&format!("/igv/goto?locus={name}&genome=dm3")).await;
-        assert_redirects_to(&r, &igv(&expected[0]));
+        assert_redirects_to(&r, &igv("dm3", &expected[0]));
     }
     // A fly gene name with parentheses, which no sequence name has.
     let expected = flybase_genes_named(&text, "l(2)gl");
     assert_eq!(expected.len(), 1);
     let r = app.get("/igv/goto?locus=l(2)gl&genome=dm3").await;
-    assert_redirects_to(&r, &igv(&expected[0]));
+    assert_redirects_to(&r, &igv("dm3", &expected[0]));
 }
 
 #[actix_web::test]
@@ -505,7 +510,7 @@ async fn an_annotation_url_is_downloaded_once_into_the_cache() {
         let r = app
             .get(&format!("/igv/goto?locus={name}&genome=hg38"))
             .await;
-        assert_redirects_to(&r, &igv(&format!("{chrom}:{start}-{end}")));
+        assert_redirects_to(&r, &igv("hg38", &format!("{chrom}:{start}-{end}")));
     }
     assert_eq!(
         hits.load(std::sync::atomic::Ordering::SeqCst),

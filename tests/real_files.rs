@@ -340,7 +340,7 @@ async fn every_valid_record_of_real_files_gets_the_independently_computed_link()
         };
         let response = app
             .get(&format!(
-                "/files/real/{}/{}?format=tsv",
+                "/files/real/{}/{}?format=tsv&links_only=1",
                 entry.package, entry.path
             ))
             .await;

@@ -162,6 +162,13 @@ impl Genome {
         &self.id
     }
 
+    /// The same genome, sent to IGV as `igv_genome` (a lab's own copy of a
+    /// built-in assembly: its id, a `.json` or a FASTA path).
+    pub fn with_igv_genome(mut self, igv_genome: &str) -> Self {
+        self.igv_genome = igv_genome.to_owned();
+        self
+    }
+
     pub fn igv_genome(&self) -> &str {
         &self.igv_genome
     }
