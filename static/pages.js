@@ -19,6 +19,8 @@
   document.addEventListener("keydown", function (e) {
     var t = e.target;
     if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) { return; }
+    // Enter on a focused link, button or summary does what that control says.
+    if (e.key === "Enter" && t && t.closest && t.closest("a, button, summary")) { return; }
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     if (e.key === "j" || e.key === "ArrowDown") { select(current + 1); e.preventDefault(); }
     else if (e.key === "k" || e.key === "ArrowUp") { select(current - 1); e.preventDefault(); }

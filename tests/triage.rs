@@ -443,3 +443,74 @@ fn the_vep_file_is_what_the_tests_think_it_is() {
         assert!(records(&corpus.join(CYVCF2).join("test-haploidX.vcf")).len() > 500);
     }
 }
+
+#[actix_web::test]
+async fn index_files_are_listed_beside_their_data_and_open_as_bytes() {
+    let app = app::spawn_app().await;
+    let listing = html(&app, "/files/demo/").await;
+    assert!(listing.contains("braf-reads.bam</a>"), "{listing}");
+    assert!(
+        listing.contains(&format!(
+            "index <a href=\"{}/raw/demo/braf-reads.bam.bai\">braf-reads.bam.bai</a>",
+            app.address
+        )),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains("/files/demo/braf-reads.bam.bai\""),
+        "the index has no row (no page link) of its own: {listing}"
+    );
+    let r = app.get("/files/demo/braf-reads.bam.bai").await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{}/raw/demo/braf-reads.bam.bai", app.address).as_str()
+    );
+}
+
+#[actix_web::test]
+async fn reads_sorted_here_loads_the_paired_bam_at_each_rows_first_base() {
+    let app = app::spawn_app().await;
+    let body = html(&app, "/files/demo/variants.vcf?reads=braf-reads.bam").await;
+    let link = body
+        .split("<a class=\"igv-reads\" href=\"")
+        .nth(1)
+        .expect("a reads sorted here link")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    let r = app
+        .get(&link.replace(&app.address, "").replace("&landing=1", ""))
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(location.path(), "/load");
+    let pairs: std::collections::HashMap<String, String> =
+        location.query_pairs().into_owned().collect();
+    assert_eq!(
+        pairs["file"],
+        format!("{}/raw/demo/braf-reads.bam", app.address)
+    );
+    assert_eq!(
+        pairs["index"],
+        format!("{}/raw/demo/braf-reads.bam.bai", app.address)
+    );
+    assert_eq!(pairs["sort"], "base");
+    assert!(
+        !pairs["locus"].contains('-'),
+        "one base: {}",
+        pairs["locus"]
+    );
+    // Paging keeps the pairing.
+    assert!(body.contains("reads=braf-reads.bam"));
+    // Not reads, or outside the root: 400 naming the parameter.
+    for bad in ["peaks.bed", "../etc/passwd", "missing.bam"] {
+        let r = app
+            .get_json(&format!("/files/demo/variants.vcf?reads={bad}"))
+            .await;
+        assert_eq!(r.status().as_u16(), 400, "{bad}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["parameter"], "reads", "{bad}: {body}");
+    }
+}

@@ -107,6 +107,8 @@ pub type OpenInput<'o> = Box<dyn FnOnce() -> Result<Box<dyn BufRead + Send>, App
 /// writer thread (chunks arrive as the file is read).
 pub enum Outcome {
     Html(String),
+    /// Somewhere else answers this (303 See Other).
+    Redirect(String),
     Export {
         chunks: ExportChunks,
         content_type: &'static str,
@@ -356,8 +358,9 @@ pub fn supported_formats_list() -> Vec<(String, String)> {
 }
 
 /// The query keys that carry a view from one page (or export) to the next.
-const STICKY_KEYS: [&str; 10] = [
+const STICKY_KEYS: [&str; 11] = [
     "genome", "flank", "chrom", "q", "pass", "coords", "chromCol", "startCol", "endCol", "region",
+    "reads",
 ];
 
 /// Files up to this size are counted (totals, overview) while the page is

@@ -13,7 +13,8 @@ use url::Url;
 use crate::error::{AppError, Rejection};
 use crate::formats::{FormatKind, FormatOptions};
 use crate::page::{
-    ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage, supported_formats_list,
+    ExportFormat, FileView, Outcome, Paging, ReadsSource, Source, html::ServedPage,
+    supported_formats_list,
 };
 use crate::sources::local::{self, LocalPath, PathError};
 use crate::state::AppState;
@@ -66,6 +67,8 @@ struct ListingEntry {
     url: String,
     kind: String,
     size: String,
+    /// `(name, raw URL)` of the index files next to it.
+    indexes: Vec<(String, String)>,
 }
 
 pub async fn roots(
@@ -85,6 +88,7 @@ pub async fn roots(
                 .clone()
                 .map(|g| format!("genome {g}"))
                 .unwrap_or_default(),
+            indexes: Vec::new(),
         })
         .collect();
     let page = ListingPage {
@@ -125,6 +129,16 @@ fn file_outcome(
     if local.is_dir() {
         return listing(state, &local).map(Outcome::Html);
     }
+    // An index has no rows: its page is its bytes (the listing shows it beside
+    // its data file).
+    if INDEX_SUFFIXES
+        .iter()
+        .any(|s| local.file_name().ends_with(s))
+    {
+        return Ok(Outcome::Redirect(
+            local_url(state, "raw/", &local).to_string(),
+        ));
+    }
     let params = QueryParams::parse(query)?;
     let kind = sniff(&local)?;
     let export = ExportFormat::from_query(params.query())?;
@@ -145,21 +159,34 @@ fn file_outcome(
     }
 }
 
+/// Index files are listed beside their data file (`x.bam` and `x.bam.bai`,
+/// `x.vcf.gz` and `x.vcf.gz.tbi`), not as files of their own.
+const INDEX_SUFFIXES: [&str; 4] = [".bai", ".tbi", ".csi", ".crai"];
+
 fn listing(state: &AppState, local: &LocalPath<'_>) -> Result<String, AppError> {
-    let entries = state
+    let all = state
         .roots
         .list(local)
-        .map_err(|e| AppError::NotFound(e.to_string()))?
-        .into_iter()
+        .map_err(|e| AppError::NotFound(e.to_string()))?;
+    let url = |relative: &str, dir: bool| {
+        root_url(state, "files/", &local.root.name, relative, dir).to_string()
+    };
+    let raw =
+        |relative: &str| root_url(state, "raw/", &local.root.name, relative, false).to_string();
+    // An index whose data file is listed too.
+    let data_of = |name: &str| {
+        INDEX_SUFFIXES.iter().find_map(|suffix| {
+            let data = name.strip_suffix(suffix)?;
+            all.iter()
+                .any(|e| !e.is_dir && e.name == data)
+                .then(|| data.to_owned())
+        })
+    };
+    let entries = all
+        .iter()
+        .filter(|entry| entry.is_dir || data_of(&entry.name).is_none())
         .map(|entry| ListingEntry {
-            url: root_url(
-                state,
-                "files/",
-                &local.root.name,
-                &entry.relative,
-                entry.is_dir,
-            )
-            .to_string(),
+            url: url(&entry.relative, entry.is_dir),
             kind: match entry.kind {
                 None => "directory".into(),
                 Some(Some(kind)) => kind.name().to_owned(),
@@ -173,8 +200,13 @@ fn listing(state: &AppState, local: &LocalPath<'_>) -> Result<String, AppError> 
             name: if entry.is_dir {
                 format!("{}/", entry.name)
             } else {
-                entry.name
+                entry.name.clone()
             },
+            indexes: all
+                .iter()
+                .filter(|other| data_of(&other.name).as_deref() == Some(entry.name.as_str()))
+                .map(|index| (index.name.clone(), raw(&index.relative)))
+                .collect(),
         })
         .collect();
     let parent = match local.relative.rsplit_once('/') {
@@ -220,12 +252,12 @@ fn unsupported(name: &str) -> AppError {
 
 /// A data-root file's page: its URLs under `files/` and `raw/`, an index
 /// found next to it, and the root's genome unless `?genome=` says otherwise.
-fn file_view<'a>(
-    state: &'a AppState,
+/// The raw URL of a data-root file and of its index, when one lies next to it.
+fn raw_and_index(
+    state: &AppState,
     local: &LocalPath<'_>,
     kind: FormatKind,
-    params: &QueryParams,
-) -> Result<FileView<'a>, AppError> {
+) -> (String, Option<String>) {
     let raw_url = local_url(state, "raw/", local).to_string();
     let index_url = kind
         .index_suffixes()
@@ -236,6 +268,59 @@ fn file_view<'a>(
             std::path::Path::new(&p).is_file()
         })
         .map(|suffix| format!("{raw_url}{suffix}"));
+    (raw_url, index_url)
+}
+
+/// `?reads=`: a BAM or CRAM in the same data root whose alignments each row
+/// can load sorted at its first base ("reads sorted here").
+fn reads_source(
+    state: &AppState,
+    local: &LocalPath<'_>,
+    params: &QueryParams,
+) -> Result<Option<ReadsSource>, AppError> {
+    let Some(reads) = params.non_empty("reads") else {
+        return Ok(None);
+    };
+    let found = state
+        .roots
+        .resolve(&format!(
+            "{}/{}",
+            local.root.name,
+            reads.trim_start_matches('/')
+        ))
+        .map_err(|e| AppError::invalid("reads", reads, e))?;
+    let kind = local::sniff(&found.absolute, found.file_name(), local::PAGE_SNIFF_BYTES);
+    if !matches!(kind, Some(FormatKind::Bam | FormatKind::Cram)) {
+        return Err(AppError::invalid(
+            "reads",
+            reads,
+            "expected a BAM or CRAM file of the same data root (a path relative to it)",
+        ));
+    }
+    let kind = kind.unwrap_or(FormatKind::Bam);
+    let (file_url, index_url) = raw_and_index(state, &found, kind);
+    if index_url.is_none() {
+        return Err(AppError::invalid(
+            "reads",
+            reads,
+            "IGV needs an index next to the reads (.bai, .csi or .crai) to show a locus",
+        ));
+    }
+    Ok(Some(ReadsSource {
+        file_url,
+        index_url,
+        name: found.file_name().to_owned(),
+    }))
+}
+
+fn file_view<'a>(
+    state: &'a AppState,
+    local: &LocalPath<'_>,
+    kind: FormatKind,
+    params: &QueryParams,
+) -> Result<FileView<'a>, AppError> {
+    let (raw_url, index_url) = raw_and_index(state, local, kind);
+    let reads = reads_source(state, local, params)?;
     let source = Source {
         name: local.file_name().to_owned(),
         export_name: local
@@ -253,14 +338,15 @@ fn file_view<'a>(
         local_path: Some(local.absolute.clone()),
         default_is_dbkey: false,
     };
-    FileView::from_query(
+    Ok(FileView::from_query(
         state.page_context(),
         kind,
         params.query(),
         local.root.genome.as_deref(),
         FormatOptions::default(),
         source,
-    )
+    )?
+    .with_reads(reads))
 }
 
 fn open_local(path: &std::path::Path) -> Result<Box<dyn BufRead + Send>, AppError> {

@@ -38,6 +38,9 @@ fn html_response(body: String) -> HttpResponse {
 pub fn respond(outcome: Outcome) -> HttpResponse {
     match outcome {
         Outcome::Html(body) => html_response(body),
+        Outcome::Redirect(location) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .finish(),
         Outcome::Export {
             chunks,
             content_type,
