@@ -76,6 +76,13 @@ fn a_bed_page_links_every_record_to_the_relay_without_script() {
         "{html}"
     );
     assert!(!html.contains("<script"), "no script needed");
+    // The connection check opens in the same named tab as the links.
+    assert!(
+        html.contains(
+            "<a class=\"igv-check\" href=\"https://galaxy.lab.org/igv-relay/igv/check\" target=\"igv-relay\""
+        ),
+        "{html}"
+    );
     assert!(html.contains("<style>"), "CSS is inlined");
     assert!(!html.contains("<link rel=\"stylesheet\""));
     for href in hrefs(&html) {
