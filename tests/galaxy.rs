@@ -587,7 +587,8 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(
         response.headers()["location"],
-        "http://127.0.0.1:60151/goto?locus=chr1:101-200"
+        // The dataset's genome travels with the jump (genome-safe /load).
+        "http://127.0.0.1:60151/load?genome=hg38&file=&locus=chr1:101-200"
     );
     eprintln!("galaxy: all checks passed after {:?}", started.elapsed());
 }
