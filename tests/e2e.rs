@@ -262,6 +262,38 @@ async fn a_record_on_an_hg38_alt_contig_links_under_hg38_and_igv_shows_it() {
 }
 
 #[actix_web::test]
+async fn an_overview_bar_moves_igv_to_its_stretch() {
+    let Some(rig) = Rig::start(|_, _| {}).await else {
+        return;
+    };
+    rig.browser
+        .goto(&rig.page("calls.vcf"))
+        .await
+        .expect("open the VCF page");
+    // The first bar's stretch, as its link names it: the stretch holding
+    // chr1:3000 (the first record).
+    let href = rig
+        .browser
+        .client()
+        .find(Locator::Css("svg a.bar"))
+        .await
+        .expect("an overview bar")
+        .attr("href")
+        .await
+        .expect("its href")
+        .expect("a link");
+    let locus = url::Url::parse(&href)
+        .expect("an absolute link")
+        .query_pairs()
+        .find(|(k, _)| k == "locus")
+        .map(|(_, v)| v.into_owned())
+        .expect("a locus");
+    assert!(locus.starts_with("chr1:"), "{locus}");
+    rig.click_and_expect("svg a.bar", 0, &locus).await;
+    rig.finish().await;
+}
+
+#[actix_web::test]
 async fn the_landing_tab_says_what_was_sent_and_stays() {
     let Some(rig) = Rig::start(|_, _| {}).await else {
         return;

@@ -84,13 +84,14 @@ impl Tally {
                 return;
             }
         };
+        // Bin `b` holds 1-based positions `b * bin_bp + 1 ..= (b + 1) * bin_bp`.
         let position = interval.start.max(1);
-        while (position / self.bin_bp) as usize >= MAX_BINS_PER_CHROM {
+        while ((position - 1) / self.bin_bp) as usize >= MAX_BINS_PER_CHROM {
             self.widen();
         }
         let chrom = &mut self.chroms[index];
         chrom.max_end = chrom.max_end.max(interval.end.max(position));
-        let bin = (position / self.bin_bp) as usize;
+        let bin = ((position - 1) / self.bin_bp) as usize;
         if chrom.bins.len() <= bin {
             chrom.bins.resize(bin + 1, (0, 0));
         }
@@ -239,6 +240,16 @@ pub fn start(key: String, count: impl FnOnce() -> std::io::Result<Tally> + Send 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bin_holds_the_positions_its_link_names() {
+        let mut tally = Tally::default();
+        tally.add(Some(&Interval::new("chr1", 3000, 3000)), false);
+        tally.add(Some(&Interval::new("chr1", 3001, 3001)), false);
+        // 1,000 bp bins: 2001-3000 and 3001-4000.
+        assert_eq!(tally.chroms[0].bins[2], (1, 0));
+        assert_eq!(tally.chroms[0].bins[3], (1, 0));
+    }
 
     #[test]
     fn bins_widen_and_keep_every_count() {
