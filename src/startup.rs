@@ -33,7 +33,14 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     )
     // Issue 14: `/igv/view` and `/igv/check` (registered in relay.rs).
     .configure(relay::configure)
-    .route("/", web::route().guard(get_or_head()).to(pages::start))
+    .service(
+        web::resource("/")
+            // Bodies a little over the paste limit reach the page, which says
+            // what the limit is (actix would answer a bare 413).
+            .app_data(web::PayloadConfig::new(4 * pages::MAX_PASTE_BYTES))
+            .route(web::route().guard(get_or_head()).to(pages::start))
+            .route(web::post().to(pages::start_post)),
+    )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
     .route(metrics::ENDPOINT, web::get().to(health::metrics))

@@ -242,3 +242,43 @@ async fn embed_reads_pasted_lines_and_says_what_was_left_out() {
     );
     assert!(html.contains("21 more lines were left out."), "{html}");
 }
+
+#[actix_web::test]
+async fn thousands_of_spreadsheet_rows_post_from_the_start_page_form() {
+    // 2,000 rows is far past a link's 16 KiB: the form posts them.
+    let app = spawn_app_with(|s| s.paste.max_lines = 5000).await;
+    let paste: String = (0..2000u64)
+        .map(|i| format!("chr1\t{}\t{}\tfeature{i}\r\n", 1000 + i * 10, 1005 + i * 10))
+        .collect();
+    assert!(paste.len() > 16 * 1024);
+    let r = app
+        .client
+        .post(app.url("/"))
+        .form(&[
+            ("loci", paste.as_str()),
+            ("genome", "hg38"),
+            ("coords", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    let shown = loci(&html);
+    assert_eq!(shown.len(), 2000);
+    // 0-based columns: the first row is chr1:1,001-1,005.
+    assert_eq!(shown[0], "chr1:1,001-1,005");
+    assert_eq!(shown[1999], "chr1:20,991-20,995");
+    // The form itself posts, and the page shows no link too long to follow.
+    assert!(html.contains("<form method=\"post\""), "{html}");
+    // Over the form's limit: a clear 400.
+    let huge = "chr1:1-2\n".repeat(40_000);
+    let r = app
+        .client
+        .post(app.url("/"))
+        .form(&[("loci", huge.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}

@@ -59,7 +59,17 @@ pub struct Query {
 
 impl Query {
     pub fn parse(query: &str) -> Result<Self, RequestError> {
-        if query.len() > MAX_QUERY_BYTES {
+        Self::parse_limited(query, MAX_QUERY_BYTES)
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`), which may be longer
+    /// than a query string: at most `limit` bytes.
+    pub fn parse_form(body: &str, limit: usize) -> Result<Self, RequestError> {
+        Self::parse_limited(body, limit)
+    }
+
+    fn parse_limited(query: &str, limit: usize) -> Result<Self, RequestError> {
+        if query.len() > limit {
             let mut cut = QUERY_ECHO_BYTES.min(query.len());
             while !query.is_char_boundary(cut) {
                 cut -= 1;
@@ -67,7 +77,7 @@ impl Query {
             return Err(RequestError::invalid(
                 "query",
                 &query[..cut],
-                format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
+                format!("the query string is longer than {limit} bytes"),
             ));
         }
         // form_urlencoded leaves malformed escapes such as `%zz` as literal text;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::domain::igv::IgvPort;
 use crate::domain::paste::{self, Convention, PasteOptions};
+use crate::domain::request::Query;
 use crate::error::{AppError, Rejection};
 use crate::state::AppState;
 use crate::web::{PORT_COOKIE, QueryParams, html};
@@ -38,8 +39,10 @@ pub struct PasteNotice {
     pub ambiguous: bool,
     pub convention: &'static str,
     pub other: &'static str,
-    /// The same paste read with the other convention.
-    pub other_url: String,
+    /// The same paste read with the other convention: a link while the paste
+    /// fits in one, else a form (`other_param` is its `coords`).
+    pub other_url: Option<String>,
+    pub other_param: &'static str,
 }
 
 #[derive(Template)]
@@ -56,15 +59,33 @@ struct StartPage<'a> {
     settings_url: String,
 }
 
+/// Most bytes of a paste sent with the start page's form (POST): a few
+/// thousand spreadsheet rows; a GET query is limited to 16 KiB.
+pub const MAX_PASTE_BYTES: usize = 256 * 1024;
+
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Rejection> {
-    start_page(&req, &state).map_err(|e| e.for_request(&req))
+    QueryParams::parse(req.query_string())
+        .and_then(|params| start_page(params.query(), &state))
+        .map_err(|e| e.for_request(&req))
 }
 
-fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
-    let params = QueryParams::parse(req.query_string())?;
+/// The start page's form: the same page, for pastes too long for a link.
+pub async fn start_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Rejection> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::invalid("loci", "", "the form is not UTF-8 text"));
+    text.and_then(|text| Ok(Query::parse_form(text, MAX_PASTE_BYTES)?))
+        .and_then(|query| start_page(&query, &state))
+        .map_err(|e| e.for_request(&req))
+}
+
+fn start_page(params: &Query, state: &AppState) -> Result<HttpResponse, AppError> {
     let genome_id = params.non_empty("genome").unwrap_or("").to_owned();
     let genome = match genome_id.as_str() {
         "" => None,
@@ -142,7 +163,9 @@ fn start_page(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppEr
             ambiguous: read.ambiguous,
             convention: convention.label(),
             other: convention.other().label(),
-            other_url: state.urls.url("", &query).to_string(),
+            other_url: Some(state.urls.url("", &query).to_string())
+                .filter(|url| url.len() < crate::domain::request::MAX_QUERY_BYTES),
+            other_param: convention.other().param(),
         }
     });
     let roots = state

@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        goto, load, start, settings, save_settings, healthz, readyz, metrics, asset, embed,
+        goto, load, start, start_post, settings, save_settings, healthz, readyz, metrics, asset, embed,
         galaxy_display, galaxy_dataset, roots, roots_no_slash, file_or_dir, raw
     ),
     tags(
@@ -92,6 +92,19 @@ fn load() {}
     )
 )]
 fn start() {}
+
+/// The start page's form, for pastes too long for a link (up to 256 KiB).
+#[utoipa::path(
+    post,
+    path = "/",
+    tag = "pages",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`loci`, `genome`, `coords` as for GET"),
+    responses(
+        (status = 200, description = "The page, one row per line with how it was read", content_type = "text/html"),
+        (status = 400, description = "Unknown genome, bad `coords`, or a form over 256 KiB"),
+    )
+)]
+fn start_post() {}
 
 /// The user's IGV port.
 #[utoipa::path(get, path = "/settings", tag = "pages", responses((status = 200, description = "The settings page", content_type = "text/html")))]
