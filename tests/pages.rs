@@ -1862,10 +1862,17 @@ async fn an_explicit_genome_wins_and_the_refusals_offer_the_genome_that_fits() {
     assert_eq!(loci(&body), ["chr1:1000"]);
     assert!(
         body.contains(
-            "2 records lie beyond hg38&#39;s chromosome ends on this page; the file&#39;s \
+            "2 records lie beyond hg38&#39;s chromosome ends in the file; the file&#39;s \
              sequence lengths match hg19:"
         ),
         "{body}"
+    );
+    // The count is the whole file's, whichever page is shown.
+    let last = page(&app, "/files/t/hg19.vcf?genome=hg38&per_page=1&page=3").await;
+    assert_eq!(loci(&last), ["chr1:1000"]);
+    assert!(
+        last.contains("2 records lie beyond hg38&#39;s chromosome ends in the file"),
+        "{last}"
     );
     let fix = link_with_class(&body, "genome-fix").expect("the one-click fix");
     assert_eq!(query_value(&fix, "genome").as_deref(), Some("hg19"));

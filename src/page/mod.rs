@@ -833,10 +833,14 @@ impl<'a> FileView<'a> {
             let known = self.tally(&checked, key.as_deref(), !next && exact_total.is_none());
             model.totals =
                 Some(self.totals_line(paging, seen, exact_total, &known, model.rows.len()));
-            if let Known::Done(tally) = &known {
+            let tally = match &known {
+                Known::Done(tally) => Some(tally.clone()),
+                _ => None,
+            };
+            if let Some(tally) = &tally {
                 model.overview = self.overview(tally, &contigs);
             }
-            model.genome_fix = self.genome_fix(&model.rows);
+            model.genome_fix = self.genome_fix(&model.rows, tally.as_deref());
             triage = Some(checked.clone());
         }
         model.active_filters = self.active_filters();
@@ -975,13 +979,15 @@ impl<'a> FileView<'a> {
         let path = self.source.local_path.as_deref()?;
         let meta = std::fs::metadata(path).ok()?;
         Some(format!(
-            "{} {} {:?} {:?} {:?} {:?}",
+            "{} {} {:?} {:?} {:?} {:?} {:?} {}",
             path.display(),
             meta.len(),
             meta.modified().ok(),
             self.kind,
             self.options,
             self.filter_with(triage),
+            self.genome_id(),
+            self.flank,
         ))
     }
 
@@ -1006,6 +1012,8 @@ impl<'a> FileView<'a> {
             kind: self.kind,
             options: self.options.clone(),
             filter: self.filter_with(triage),
+            genome: self.genome().cloned(),
+            flank: self.flank,
             loci_rules: self.ctx.loci_rules,
         };
         if small || read_all {
@@ -1169,10 +1177,18 @@ impl<'a> FileView<'a> {
     /// When the file's header fits another genome than the one asked for: that
     /// genome, with how many of the page's rows lie beyond the genome's
     /// sequences or on sequences it lacks (the refusal summary).
-    fn genome_fix(&self, rows: &[PageRow]) -> Option<GenomeFix> {
+    /// The counts are the whole file's once its tally is known, else the
+    /// page's.
+    fn genome_fix(&self, rows: &[PageRow], tally: Option<&Tally>) -> Option<GenomeFix> {
         let genome = self.genome()?;
         let fits = self.choice.get().and_then(|c| c.file_fits)?;
-        let counts = RefusalCounts::of(rows.iter().filter_map(|r| r.error.as_deref()));
+        let (counts, where_) = match tally {
+            Some(tally) => (tally.refused, "in the file"),
+            None => (
+                RefusalCounts::of(rows.iter().filter_map(|r| r.error.as_deref())),
+                "on this page",
+            ),
+        };
         let what = match (counts.beyond_end, counts.unknown_sequence) {
             // Nothing refused on this page, but the file still says it is not
             // `genome`: the links would land on the wrong bases.
@@ -1198,7 +1214,7 @@ impl<'a> FileView<'a> {
         };
         Some(GenomeFix {
             text: format!(
-                "{what} on this page; the file's sequence lengths match {}:",
+                "{what} {where_}; the file's sequence lengths match {}:",
                 fits.id()
             ),
             genome: fits.id().to_string(),
@@ -1416,6 +1432,9 @@ struct TallyJob {
     kind: FormatKind,
     options: FormatOptions,
     filter: RowFilter,
+    /// What loci are checked against, for the refusal counts.
+    genome: Option<Genome>,
+    flank: u64,
     loci_rules: LociRules,
 }
 
@@ -1433,12 +1452,20 @@ impl TallyJob {
             &options,
         )
         .map_err(std::io::Error::other)?;
-        let resolver = LocusResolver::new(None, stream.as_ref(), 0, self.loci_rules);
+        let resolver = LocusResolver::new(
+            self.genome.as_ref(),
+            stream.as_ref(),
+            self.flank,
+            self.loci_rules,
+        );
         let seekable = SeekableFile::new(&self.path, self.kind, &self.options);
         let mut rows = Rows::new(stream.as_mut(), resolver, self.filter).with_index(seekable);
         let mut tally = Tally::default();
         while let Some(row) = rows.next_row()? {
             tally.add(row.interval.as_ref(), row.filter_failed);
+            if let Err(why) = &row.loci {
+                tally.refused.add(why);
+            }
         }
         Ok(tally)
     }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use crate::formats::Interval;
+use crate::page::RefusalCounts;
 
 /// Bins one chromosome may have before their width doubles.
 const MAX_BINS_PER_CHROM: usize = 2048;
@@ -44,6 +45,8 @@ pub struct Tally {
     pub chroms: Vec<ChromBins>,
     /// Records on chromosomes past [`MAX_CHROMS`], counted but not placed.
     pub unplaced: u64,
+    /// Records without a link, by why (the page's refusal summary).
+    pub refused: RefusalCounts,
 }
 
 impl Default for Tally {
@@ -54,6 +57,7 @@ impl Default for Tally {
             bin_bp: FIRST_BIN_BP,
             chroms: Vec::new(),
             unplaced: 0,
+            refused: RefusalCounts::default(),
         }
     }
 }
