@@ -38,9 +38,27 @@ impl VcfHeaderFields {
         self.formats.iter().find(|f| f.id == id)
     }
 
+    /// The INFO ids, `, `-separated (for messages that list what a file has).
+    pub fn info_ids(&self) -> String {
+        join_ids(&self.infos)
+    }
+
+    /// The FORMAT ids, `, `-separated.
+    pub fn format_ids(&self) -> String {
+        join_ids(&self.formats)
+    }
+
     pub fn sample_index(&self, name: &str) -> Option<usize> {
         self.samples.iter().position(|s| s == name)
     }
+}
+
+fn join_ids(fields: &[FieldDef]) -> String {
+    fields
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One record's columns as written (nothing parsed, nothing cut): what

@@ -206,25 +206,12 @@ impl FieldSet<'_> {
             Some(header) => {
                 known.push("CHROM, POS, ID, REF, ALT, QUAL, FILTER".to_owned());
                 if !header.infos.is_empty() {
-                    known.push(format!(
-                        "INFO {}",
-                        header
-                            .infos
-                            .iter()
-                            .map(|f| f.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                    known.push(format!("INFO {}", header.info_ids()));
                 }
                 if !header.formats.is_empty() {
                     known.push(format!(
                         "FORMAT/KEY or SAMPLE.KEY with KEY one of {}",
-                        header
-                            .formats
-                            .iter()
-                            .map(|f| f.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        header.format_ids()
                     ));
                 }
                 if let Some(schema) = self.annotations {

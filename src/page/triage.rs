@@ -189,7 +189,7 @@ impl Triage {
                             name,
                             format!(
                                 "not an INFO field of this file; it has {}",
-                                names(header.infos.iter().map(|f| f.id.as_str()))
+                                none_if_empty(header.info_ids())
                             ),
                         ));
                     }
@@ -204,7 +204,7 @@ impl Triage {
                         name,
                         format!(
                             "not a FORMAT field of this file; it has {}",
-                            names(header.formats.iter().map(|f| f.id.as_str()))
+                            none_if_empty(header.format_ids())
                         ),
                     ));
                 }
@@ -409,12 +409,7 @@ impl Triage {
                 if header.formats.is_empty() {
                     "none".to_owned()
                 } else {
-                    header
-                        .formats
-                        .iter()
-                        .map(|f| f.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    header.format_ids()
                 },
                 header.samples.len(),
                 header
@@ -463,6 +458,14 @@ impl Triage {
                 .unwrap_or_default(),
             _ => String::new(),
         }
+    }
+}
+
+fn none_if_empty(list: String) -> String {
+    if list.is_empty() {
+        "none".to_owned()
+    } else {
+        list
     }
 }
 
