@@ -275,7 +275,7 @@ impl ExportJob {
         };
         let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
         let filter = RowFilter {
-            predicate: triage.predicate(),
+            predicate: triage.predicate(self.filter.query.is_some()),
             ..self.filter.clone()
         };
         let mut rows = Rows::new(stream, resolver, filter);

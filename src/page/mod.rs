@@ -643,7 +643,7 @@ impl<'a> FileView<'a> {
     /// The view's filter with the triage conditions.
     fn filter_with(&self, triage: &Triage) -> RowFilter {
         RowFilter {
-            predicate: triage.predicate(),
+            predicate: triage.predicate(self.filter.query.is_some()),
             ..self.filter.clone()
         }
     }

@@ -319,10 +319,11 @@ impl Triage {
         }
     }
 
-    /// The predicate of `?where=` (and of the annotation search), if the
-    /// page needs one.
-    pub fn predicate(&self) -> Option<Arc<dyn RowPredicate>> {
-        (!self.conditions.is_empty() || self.annotations.is_some()).then(|| {
+    /// The predicate of `?where=` (and of the annotation search when the view
+    /// searches: `searching`), if the view needs one. Without one, records are
+    /// not read beyond their cells, which keeps plain views as fast as before.
+    pub fn predicate(&self, searching: bool) -> Option<Arc<dyn RowPredicate>> {
+        (!self.conditions.is_empty() || (searching && self.annotations.is_some())).then(|| {
             Arc::new(TriagePredicate {
                 conditions: self.conditions.clone(),
                 annotations: self.annotations.clone(),
