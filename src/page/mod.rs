@@ -1442,8 +1442,10 @@ impl TallyJob {
     /// One pass over the view: counts and bins every record, and fills the
     /// page index on the way.
     fn count(self) -> std::io::Result<Tally> {
+        // As an export: no cells, and the file read on a second thread.
         let options = FormatOptions {
             cells: false,
+            read_ahead: true,
             ..self.options.clone()
         };
         let mut stream = formats::open(
