@@ -23,7 +23,7 @@ use crate::error::{AppError, Rejection, wants_json};
 use crate::formats::FormatKind;
 use crate::page::{ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage};
 use crate::sources::galaxy::{
-    BodyReader, ColumnMetadata, Dataset, DatasetId, GalaxyClient, GalaxyError, GalaxyFormat,
+    ColumnMetadata, Dataset, DatasetBody, DatasetId, GalaxyClient, GalaxyError, GalaxyFormat,
     Readiness, SUPPORTED_DATATYPES, for_extension,
 };
 use crate::state::AppState;
@@ -101,9 +101,9 @@ async fn finish(
     req: &HttpRequest,
     state: Arc<AppState>,
     plan: Plan,
-    body: Option<BodyReader>,
+    body: Option<DatasetBody>,
 ) -> Result<HttpResponse, AppError> {
-    let failure = body.as_ref().map(BodyReader::failure);
+    let failure = body.as_ref().map(DatasetBody::failure);
     let query = req.query_string().to_owned();
     let outcome = web::block(move || -> Result<Outcome, AppError> {
         let params = QueryParams::parse(&query)?;
@@ -122,7 +122,7 @@ async fn finish(
             source,
         )?;
         let input = move || -> Result<Box<dyn std::io::BufRead + Send>, AppError> {
-            body.map(|b| Box::new(b) as Box<dyn std::io::BufRead + Send>)
+            body.map(DatasetBody::into_reader)
                 .ok_or_else(|| AppError::Internal("no dataset contents were opened".into()))
         };
         match export {
@@ -207,6 +207,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         notices,
         local_path: None,
         default_is_dbkey: true,
+        remote: None,
     };
     if export.is_some() && !format.kind.has_rows() {
         return Err(no_rows(format.kind));
@@ -215,6 +216,10 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         Some(galaxy.open_data_url(&data_url).await.map_err(upstream)?)
     } else {
         None
+    };
+    let source = Source {
+        remote: body.as_ref().and_then(DatasetBody::remote),
+        ..source
     };
     let plan = Plan {
         format,
@@ -362,11 +367,21 @@ async fn dataset_page(
         notices,
         local_path: None,
         default_is_dbkey: true,
+        remote: None,
     };
     let body = if format.kind.has_rows() {
-        Some(galaxy.dataset_contents(&id).await.map_err(upstream)?)
+        Some(
+            galaxy
+                .dataset_contents(&id, meta.update_time.as_deref())
+                .await
+                .map_err(upstream)?,
+        )
     } else {
         None
+    };
+    let source = Source {
+        remote: body.as_ref().and_then(DatasetBody::remote),
+        ..source
     };
     let plan = Plan {
         format,
