@@ -10,6 +10,12 @@
 //! Range (200, JSON). A server that answers 200 to a Range request is read the
 //! old way, from its first byte, and the log says so.
 //!
+//! The first window (64 KiB: a VCF header and page 1) is kept in memory per
+//! dataset, so a later visit to a deep page asks Galaxy for one window only:
+//! the one at the remembered offset. Kept per dataset and `update_time` (API)
+//! or per data URL, checked against the size every later window reports;
+//! [`MAX_HEADS`] of them at most (4 MiB).
+//!
 //! Windows start small (the page's first rows and a VCF header are near the
 //! start) and double up to [`MAX_WINDOW`], so reading a whole dataset costs a
 //! few dozen requests, and a page that needs 30 KB fetches at most a window
@@ -17,8 +23,12 @@
 //! parsers count only when the dataset is not compressed: a gzip or BGZF
 //! dataset is read without remembered offsets.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use bytes::Bytes;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
@@ -32,6 +42,57 @@ use crate::formats::{DecompressionLimits, RemoteFile, Reopen};
 const FIRST_WINDOW: u64 = 64 * 1024;
 /// Windows double up to this size.
 const MAX_WINDOW: u64 = 4 * 1024 * 1024;
+/// First windows kept in memory, for as many datasets.
+const MAX_HEADS: usize = 64;
+
+/// A dataset's first window, as Galaxy sent it.
+#[derive(Clone)]
+struct Head {
+    /// The version the page index uses (`updated …` or `N bytes`).
+    version: String,
+    total: u64,
+    bytes: Bytes,
+    used: u64,
+}
+
+/// First windows by dataset identity (see the module comment).
+static HEADS: LazyLock<Mutex<(HashMap<String, Head>, u64)>> =
+    LazyLock::new(|| Mutex::new((HashMap::new(), 0)));
+
+/// The kept first window of `source`, if it is still the same version.
+fn kept_head(source: &Source) -> Option<Head> {
+    let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
+    heads.1 += 1;
+    let clock = heads.1;
+    let head = heads.0.get_mut(&source.identity)?;
+    if source.version.as_ref().is_some_and(|v| *v != head.version) {
+        return None;
+    }
+    head.used = clock;
+    Some(head.clone())
+}
+
+fn keep_head(identity: &str, mut head: Head) {
+    let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
+    heads.1 += 1;
+    head.used = heads.1;
+    if heads.0.len() >= MAX_HEADS && !heads.0.contains_key(identity) {
+        let oldest = heads
+            .0
+            .iter()
+            .min_by_key(|(_, h)| h.used)
+            .map(|(k, _)| k.clone());
+        if let Some(oldest) = oldest {
+            heads.0.remove(&oldest);
+        }
+    }
+    heads.0.insert(identity.to_owned(), head);
+}
+
+fn forget_head(identity: &str) {
+    let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
+    heads.0.remove(identity);
+}
 
 /// Which dataset to read, and how to tell its versions apart.
 #[derive(Clone)]
@@ -70,37 +131,41 @@ impl DatasetBody {
     }
 }
 
-/// Opens `source` from its first byte: with a Range request for the first
-/// window, falling back to the plain streamed body when Galaxy ignores Range.
+/// Opens `source` from its first byte: the kept first window, or a Range
+/// request for it, falling back to the plain streamed body when Galaxy
+/// ignores Range.
 pub(super) async fn open(
     client: &GalaxyClient,
     source: Source,
 ) -> Result<DatasetBody, GalaxyError> {
     let failure = Failure::default();
-    let window = fetch(client, &source, 0, FIRST_WINDOW, &failure).await?;
-    let (body, total) = match window {
-        Window::Whole(body) => {
-            tracing::warn!(
-                dataset = %source.identity,
-                "Galaxy did not honour a Range request for this dataset; every page reads it \
-                 from its first byte"
-            );
-            return Ok(DatasetBody {
-                reader: Box::new(body),
-                failure,
-                remote: None,
-            });
-        }
-        Window::Partial { body, total } => (body, total),
+    let head = match kept_head(&source) {
+        Some(head) => head,
+        None => match fetch_head(client, &source, &failure).await? {
+            Ok(head) => {
+                keep_head(&source.identity, head.clone());
+                head
+            }
+            Err(body) => {
+                tracing::warn!(
+                    dataset = %source.identity,
+                    "Galaxy did not honour a Range request for this dataset; every page reads \
+                     it from its first byte"
+                );
+                return Ok(DatasetBody {
+                    reader: Box::new(body),
+                    failure,
+                    remote: None,
+                });
+            }
+        },
     };
-    let gzip = body.is_gzip();
+    let gzip = head.bytes.starts_with(&[0x1f, 0x8b]);
+    let total = head.total;
     let dataset = Arc::new(RangedDataset {
         client: client.clone(),
         handle: tokio::runtime::Handle::current(),
-        version: source
-            .version
-            .clone()
-            .unwrap_or_else(|| format!("{total} bytes")),
+        version: head.version.clone(),
         source,
         total,
         failure: failure.clone(),
@@ -119,11 +184,59 @@ pub(super) async fn open(
             reopen: dataset.clone(),
         })
     };
+    let first = head.bytes.len() as u64;
     Ok(DatasetBody {
-        reader: Box::new(Windows::new(dataset, body, 0, FIRST_WINDOW)),
+        reader: Box::new(Windows::new(
+            dataset,
+            Current::Memory(head.bytes, 0),
+            0,
+            first,
+        )),
         failure,
         remote,
     })
+}
+
+/// The first window, read whole (it is small): `Err` with the streaming body
+/// when Galaxy answered 200 to the Range request.
+async fn fetch_head(
+    client: &GalaxyClient,
+    source: &Source,
+    failure: &Failure,
+) -> Result<Result<Head, BodyReader>, GalaxyError> {
+    let (response, total) = match request(client, source, 0, FIRST_WINDOW).await? {
+        Answer::Partial(response, total) => (response, total),
+        Answer::Whole(response) => {
+            let limit = client.max_dataset_bytes;
+            return Ok(Err(client
+                .stream(response, source.what.clone(), failure.clone(), limit)
+                .await?));
+        }
+    };
+    if super::is_html(&response) {
+        return Err(client.html_page(response, &source.what).await);
+    }
+    let bytes = client
+        .read_limited(response, FIRST_WINDOW as usize, &source.what)
+        .await?;
+    client
+        .fetched
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    if super::looks_like_html(&bytes) {
+        return Err(GalaxyError::HtmlPage {
+            excerpt: super::html_excerpt(&bytes),
+            what: source.what.clone(),
+        });
+    }
+    Ok(Ok(Head {
+        version: source
+            .version
+            .clone()
+            .unwrap_or_else(|| format!("{total} bytes")),
+        total,
+        bytes: Bytes::from(bytes),
+        used: 0,
+    }))
 }
 
 enum Window {
@@ -133,45 +246,39 @@ enum Window {
     Whole(BodyReader),
 }
 
+/// What Galaxy answered to a Range request, before the body is read.
+enum Answer {
+    /// 206, for a dataset of this many bytes.
+    Partial(reqwest::Response, u64),
+    /// 200 (or the plain GET after a 416 for an empty dataset).
+    Whole(reqwest::Response),
+}
+
 /// `GET` with `Range: bytes=start-(start+len-1)`.
-async fn fetch(
+async fn request(
     client: &GalaxyClient,
     source: &Source,
     start: u64,
     len: u64,
-    failure: &Failure,
-) -> Result<Window, GalaxyError> {
-    let mut request = client
-        .http
-        .get(source.url.clone())
-        .header(RANGE, format!("bytes={start}-{}", start + len - 1));
-    if source.with_key {
-        request = client.with_key(request);
-    }
-    let response = match client.send(request, &source.what).await {
+) -> Result<Answer, GalaxyError> {
+    let get = || {
+        let request = client.http.get(source.url.clone());
+        if source.with_key {
+            client.with_key(request)
+        } else {
+            request
+        }
+    };
+    let ranged = get().header(RANGE, format!("bytes={start}-{}", start + len - 1));
+    let response = match client.send(ranged, &source.what).await {
         // An empty dataset has no byte 0 to send (416): read it plainly.
         Err(GalaxyError::Status { status, .. }) if status.starts_with("416") && start == 0 => {
-            let mut request = client.http.get(source.url.clone());
-            if source.with_key {
-                request = client.with_key(request);
-            }
-            let response = client.send(request, &source.what).await?;
-            let limit = client.max_dataset_bytes;
-            return Ok(Window::Whole(
-                client
-                    .stream(response, source.what.clone(), failure.clone(), limit)
-                    .await?,
-            ));
+            return Ok(Answer::Whole(client.send(get(), &source.what).await?));
         }
         other => other?,
     };
     if response.status() != StatusCode::PARTIAL_CONTENT {
-        let limit = client.max_dataset_bytes;
-        return Ok(Window::Whole(
-            client
-                .stream(response, source.what.clone(), failure.clone(), limit)
-                .await?,
-        ));
+        return Ok(Answer::Whole(response));
     }
     let range = response
         .headers()
@@ -188,11 +295,34 @@ async fn fetch(
         });
     };
     tracing::debug!(dataset = %source.identity, first, len, total, "Galaxy range");
-    // A window is at most `len` bytes; the dataset limit is checked across windows.
-    let body = client
-        .stream(response, source.what.clone(), failure.clone(), len)
-        .await?;
-    Ok(Window::Partial { body, total })
+    Ok(Answer::Partial(response, total))
+}
+
+/// A window's body, streamed.
+async fn fetch(
+    client: &GalaxyClient,
+    source: &Source,
+    start: u64,
+    len: u64,
+    failure: &Failure,
+) -> Result<Window, GalaxyError> {
+    match request(client, source, start, len).await? {
+        Answer::Whole(response) => {
+            let limit = client.max_dataset_bytes;
+            Ok(Window::Whole(
+                client
+                    .stream(response, source.what.clone(), failure.clone(), limit)
+                    .await?,
+            ))
+        }
+        // A window is at most `len` bytes; the dataset limit is checked across windows.
+        Answer::Partial(response, total) => Ok(Window::Partial {
+            body: client
+                .stream(response, source.what.clone(), failure.clone(), len)
+                .await?,
+            total,
+        }),
+    }
 }
 
 /// `bytes FIRST-LAST/TOTAL` (RFC 9110 §14.4); `None` for anything else,
@@ -231,6 +361,25 @@ impl std::fmt::Debug for RangedDataset {
 }
 
 impl RangedDataset {
+    /// Every window must come from the same version of the dataset as the
+    /// first (which may have been kept from an earlier visit).
+    fn check_total(&self, total: u64) -> io::Result<()> {
+        if total == self.total {
+            return Ok(());
+        }
+        forget_head(&self.source.identity);
+        let error = GalaxyError::Unexpected {
+            what: self.source.what.clone(),
+            detail: format!(
+                "the dataset was {} bytes and is now {total}; reload the page",
+                self.total
+            ),
+        };
+        let io = io::Error::other(error.to_string());
+        self.failure.set(error);
+        Err(io)
+    }
+
     /// Blocks (off the async workers) until Galaxy answered for the window.
     fn window(&self, start: u64, len: u64) -> io::Result<Window> {
         let failure = self.failure.clone();
@@ -263,8 +412,14 @@ impl Reopen for RangedDataset {
             return Ok(Box::new(io::empty()));
         }
         match dataset.window(offset, FIRST_WINDOW)? {
-            Window::Partial { body, .. } => {
-                Ok(Box::new(Windows::new(dataset, body, offset, FIRST_WINDOW)))
+            Window::Partial { body, total } => {
+                dataset.check_total(total)?;
+                Ok(Box::new(Windows::new(
+                    dataset,
+                    Current::Body(body),
+                    offset,
+                    FIRST_WINDOW,
+                )))
             }
             Window::Whole(mut body) => {
                 tracing::warn!(
@@ -279,10 +434,32 @@ impl Reopen for RangedDataset {
     }
 }
 
+/// The window being read: the kept first window, or a streamed one.
+enum Current {
+    Memory(Bytes, usize),
+    Body(BodyReader),
+}
+
+impl Current {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Current::Memory(bytes, pos) => Ok(&bytes[(*pos).min(bytes.len())..]),
+            Current::Body(body) => body.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, amount: usize) {
+        match self {
+            Current::Memory(bytes, pos) => *pos = (*pos + amount).min(bytes.len()),
+            Current::Body(body) => body.consume(amount),
+        }
+    }
+}
+
 /// The dataset's bytes from some offset on, one window after the other.
 struct Windows {
     dataset: Arc<RangedDataset>,
-    current: BodyReader,
+    current: Current,
     /// The first byte no window has asked for yet.
     next: u64,
     /// The size of the next window.
@@ -292,7 +469,7 @@ struct Windows {
 }
 
 impl Windows {
-    fn new(dataset: Arc<RangedDataset>, current: BodyReader, start: u64, first: u64) -> Self {
+    fn new(dataset: Arc<RangedDataset>, current: Current, start: u64, first: u64) -> Self {
         Windows {
             next: (start + first).min(dataset.total),
             window: (first * 2).min(MAX_WINDOW),
@@ -316,8 +493,9 @@ impl Windows {
         }
         let len = self.window.min(self.dataset.total - self.next);
         match self.dataset.window(self.next, len)? {
-            Window::Partial { body, .. } => {
-                self.current = body;
+            Window::Partial { body, total } => {
+                self.dataset.check_total(total)?;
+                self.current = Current::Body(body);
                 self.next += len;
                 self.window = (self.window * 2).min(MAX_WINDOW);
                 Ok(true)
