@@ -219,13 +219,13 @@ async fn a_galaxy_that_ignores_range_is_streamed_from_the_start() {
 /// URL might) is an error the first time, never a page made of two versions.
 #[actix_web::test]
 async fn a_kept_first_window_is_dropped_when_the_dataset_changes_size() {
+    // Larger than the kept first window, so later pages need more windows.
+    let body = vcf(100_000).into_bytes();
+    assert!(body.len() as u64 > igv_relay::sources::galaxy::HEAD_WINDOW);
     let galaxy = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(DATA_PATH))
-        .respond_with(Dataset {
-            body: vcf(20_000).into_bytes(),
-            ranges: true,
-        })
+        .respond_with(Dataset { body, ranges: true })
         .mount(&galaxy)
         .await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
@@ -237,18 +237,25 @@ async fn a_kept_first_window_is_dropped_when_the_dataset_changes_size() {
     Mock::given(method("GET"))
         .and(path(DATA_PATH))
         .respond_with(Dataset {
-            body: vcf(30_000).into_bytes(),
+            body: vcf(120_000).into_bytes(),
             ranges: true,
         })
         .mount(&galaxy)
         .await;
-    let response = app.get(&page(150)).await;
+    let response = app.get(&page(900)).await;
     let status = response.status().as_u16();
     let body = response.text().await.unwrap();
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("reload the page"), "{body}");
-    let (loci, _) = visit(&app, &page(250)).await;
-    assert_eq!(loci, expected_loci(250), "read afresh after the change");
+    let (loci, _) = visit(&app, &page(1000)).await;
+    assert_eq!(loci, expected_loci(1000), "read afresh after the change");
+}
+
+/// A page reads the file's start to decide the genome; the kept first window
+/// must hold all of it, or every visit would ask Galaxy for it again.
+#[test]
+fn the_kept_first_window_covers_the_genome_evidence_prefix() {
+    assert!(igv_relay::sources::galaxy::HEAD_WINDOW >= igv_relay::page::EVIDENCE_PREFIX_BYTES);
 }
 
 #[actix_web::test]

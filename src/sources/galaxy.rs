@@ -24,7 +24,7 @@ use crate::configuration::{ApiKey, ConfigError, GalaxySettings};
 
 pub use self::body::{BodyReader, Failure};
 pub use self::datatypes::{ColumnMetadata, GalaxyFormat, SUPPORTED_DATATYPES, for_extension};
-pub use self::ranged::{DatasetBody, RangedDataset};
+pub use self::ranged::{DatasetBody, HEAD_WINDOW, RangedDataset};
 
 /// Most bytes of an HTML page read to say what it is about.
 const HTML_EXCERPT_BYTES: usize = 64 * 1024;

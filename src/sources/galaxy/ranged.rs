@@ -10,11 +10,12 @@
 //! Range (200, JSON). A server that answers 200 to a Range request is read the
 //! old way, from its first byte, and the log says so.
 //!
-//! The first window (64 KiB: a VCF header and page 1) is kept in memory per
-//! dataset, so a later visit to a deep page asks Galaxy for one window only:
-//! the one at the remembered offset. Kept per dataset and `update_time` (API)
-//! or per data URL, checked against the size every later window reports;
-//! [`MAX_HEADS`] of them at most (4 MiB).
+//! The first window (2 MiB: what a page reads to decide the genome, a VCF
+//! header and page 1) is kept in memory per dataset, so a later visit to a
+//! deep page asks Galaxy for one window only: the one at the remembered
+//! offset. Kept per dataset and `update_time` (API) or per data URL (Galaxy
+//! never changes a finished dataset's bytes), checked against the size every
+//! later window reports; [`MAX_HEADS`] datasets and [`MAX_HEAD_BYTES`] at most.
 //!
 //! Windows start small (the page's first rows and a VCF header are near the
 //! start) and double up to [`MAX_WINDOW`], so reading a whole dataset costs a
@@ -42,8 +43,14 @@ use crate::formats::{DecompressionLimits, RemoteFile, Reopen};
 const FIRST_WINDOW: u64 = 64 * 1024;
 /// Windows double up to this size.
 const MAX_WINDOW: u64 = 4 * 1024 * 1024;
-/// First windows kept in memory, for as many datasets.
+/// The first window: as much as a page reads before its rows to decide the
+/// genome (`page::EVIDENCE_PREFIX_BYTES`, checked by tests/galaxy_range.rs),
+/// so that a page's genome detection costs no second request.
+pub const HEAD_WINDOW: u64 = 2 << 20;
+/// First windows kept in memory, for as many datasets...
 const MAX_HEADS: usize = 64;
+/// ...and at most this many bytes of them (8 large datasets).
+const MAX_HEAD_BYTES: usize = 16 << 20;
 
 /// A dataset's first window, as Galaxy sent it.
 #[derive(Clone)]
@@ -76,7 +83,12 @@ fn keep_head(identity: &str, mut head: Head) {
     let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
     heads.1 += 1;
     head.used = heads.1;
-    if heads.0.len() >= MAX_HEADS && !heads.0.contains_key(identity) {
+    heads.0.remove(identity);
+    while !heads.0.is_empty()
+        && (heads.0.len() >= MAX_HEADS
+            || heads.0.values().map(|h| h.bytes.len()).sum::<usize>() + head.bytes.len()
+                > MAX_HEAD_BYTES)
+    {
         let oldest = heads
             .0
             .iter()
@@ -204,7 +216,7 @@ async fn fetch_head(
     source: &Source,
     failure: &Failure,
 ) -> Result<Result<Head, BodyReader>, GalaxyError> {
-    let (response, total) = match request(client, source, 0, FIRST_WINDOW).await? {
+    let (response, total) = match request(client, source, 0, HEAD_WINDOW).await? {
         Answer::Partial(response, total) => (response, total),
         Answer::Whole(response) => {
             let limit = client.max_dataset_bytes;
@@ -217,7 +229,7 @@ async fn fetch_head(
         return Err(client.html_page(response, &source.what).await);
     }
     let bytes = client
-        .read_limited(response, FIRST_WINDOW as usize, &source.what)
+        .read_limited(response, HEAD_WINDOW as usize, &source.what)
         .await?;
     client
         .fetched
