@@ -101,9 +101,11 @@ async fn finish(
     req: &HttpRequest,
     state: Arc<AppState>,
     plan: Plan,
-    body: Option<DatasetBody>,
+    mut body: Option<DatasetBody>,
 ) -> Result<HttpResponse, AppError> {
     let failure = body.as_ref().map(DatasetBody::failure);
+    // Runs while the page is made; nothing is sent before it answered.
+    let check = body.as_mut().and_then(DatasetBody::take_check);
     let query = req.query_string().to_owned();
     let outcome = web::block(move || -> Result<Outcome, AppError> {
         let params = QueryParams::parse(&query)?;
@@ -138,6 +140,13 @@ async fn finish(
         }
     })
     .await;
+    if let Some(check) = check {
+        match check.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(upstream(e)),
+            Err(e) => return Err(AppError::Internal(e.to_string())),
+        }
+    }
     match outcome {
         Ok(Ok(outcome)) => Ok(respond(outcome)),
         Ok(Err(e)) => Err(failure.and_then(|f| f.get()).map(upstream).unwrap_or(e)),

@@ -125,9 +125,19 @@ pub struct DatasetBody {
     reader: Box<dyn BufRead + Send>,
     failure: Failure,
     remote: Option<RemoteFile>,
+    check: Option<tokio::task::JoinHandle<Result<(), GalaxyError>>>,
 }
 
 impl DatasetBody {
+    /// When the first window came from memory: Galaxy's answer to a 1-byte
+    /// Range request made meanwhile, which says whether this visit may still
+    /// read the dataset (a dataset made private answers with an HTML page)
+    /// and whether it is still the same size. The page must not be sent
+    /// before it is `Ok`.
+    pub fn take_check(&mut self) -> Option<tokio::task::JoinHandle<Result<(), GalaxyError>>> {
+        self.check.take()
+    }
+
     pub fn failure(&self) -> Failure {
         self.failure.clone()
     }
@@ -151,8 +161,16 @@ pub(super) async fn open(
     source: Source,
 ) -> Result<DatasetBody, GalaxyError> {
     let failure = Failure::default();
+    let mut check = None;
     let head = match kept_head(&source) {
-        Some(head) => head,
+        Some(head) => {
+            check = Some(tokio::spawn(still_readable(
+                client.clone(),
+                source.clone(),
+                head.total,
+            )));
+            head
+        }
         None => match fetch_head(client, &source, &failure).await? {
             Ok(head) => {
                 keep_head(&source.identity, head.clone());
@@ -168,6 +186,7 @@ pub(super) async fn open(
                     reader: Box::new(body),
                     failure,
                     remote: None,
+                    check: None,
                 });
             }
         },
@@ -206,7 +225,40 @@ pub(super) async fn open(
         )),
         failure,
         remote,
+        check,
     })
+}
+
+/// Asks Galaxy for byte 0 of the dataset: the access check a kept first
+/// window would otherwise skip, and the size it must still have.
+async fn still_readable(
+    client: GalaxyClient,
+    source: Source,
+    total: u64,
+) -> Result<(), GalaxyError> {
+    let result = async {
+        let response = match request(&client, &source, 0, 1).await? {
+            Answer::Partial(response, now) if now != total => {
+                drop(response);
+                return Err(GalaxyError::Unexpected {
+                    what: source.what.clone(),
+                    detail: format!(
+                        "the dataset was {total} bytes and is now {now}; reload the page"
+                    ),
+                });
+            }
+            Answer::Partial(response, _) | Answer::Whole(response) => response,
+        };
+        if super::is_html(&response) {
+            return Err(client.html_page(response, &source.what).await);
+        }
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        forget_head(&source.identity);
+    }
+    result
 }
 
 /// The first window, read whole (it is small): `Err` with the streaming body
