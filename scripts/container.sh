@@ -277,7 +277,8 @@ check() {
     expect 200 '/embed?loci=chr1:100-200'
     expect 200 /api/genomes
     expect 200 /api/openapi.json
-    expect 200 /metrics
+    # /metrics is off the public port unless metrics.bind/metrics.token say otherwise.
+    expect 404 /metrics
     expect 303 '/igv/goto?locus=chr7:140753336-140753436'
     expect 400 '/igv/goto?locus=chr7:500-100'
     curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/" | grep -iE '^(content-security-policy|x-request-id|x-content-type-options):' | sed 's/^/  /'

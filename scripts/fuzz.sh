@@ -8,9 +8,11 @@
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #   scripts/fuzz.sh 20                 # CI smoke run (scripts/test.sh)
 #   scripts/fuzz.sh 3600 formats       # an hour on one target
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 86400   # each target to 10^7 executions (SECURITY.md)
 # Environment:
 #   FUZZ_SANITIZER  address (default) | none   none builds much faster; Rust panics,
 #                                              overflows and debug assertions are caught either way
+#   FUZZ_RUNS       stop each target after this many executions (default: only the time limit)
 #
 # Seeds are in fuzz/corpus/<target>/ (kept in git); what libFuzzer finds goes to
 # fuzz/target/corpus/<target>/. A crash stops the script with its input in
@@ -27,6 +29,10 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(locus_url relay_query view_command formats)
 fi
 sanitizer=${FUZZ_SANITIZER:-address}
+runs=()
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  runs=(-runs="$FUZZ_RUNS")
+fi
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
   echo "fuzz.sh: the nightly toolchain is needed (rustup toolchain install nightly)" >&2
@@ -50,10 +56,13 @@ for target in "${targets[@]}"; do
   cargo +nightly fuzz run -s "$sanitizer" "$target" \
     "target/corpus/$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 >"$log" 2>&1
+    -print_final_stats=1 "${runs[@]}" >"$log" 2>&1
   rc=$?
   set -e
   execs=$(awk '/stat::number_of_executed_units/ {n = $2} END {print n + 0}' "$log")
+  # libFuzzer ends with "Done N runs in S second(s)"; on a time limit, the seconds asked for.
+  elapsed=$(awk '/^Done [0-9]+ runs in/ {t = $5} END {print t + 0}' "$log")
+  [ "$elapsed" -gt 0 ] || elapsed=$seconds
   if [ "$rc" -eq 0 ]; then
     result="no crash"
   else
@@ -61,7 +70,7 @@ for target in "${targets[@]}"; do
     status=1
     tail -40 "$log" >&2
   fi
-  summary+=("$(printf '%-12s %6s s %12s execs  %s' "$target" "$seconds" "$execs" "$result")")
+  summary+=("$(printf '%-12s %6s s %12s execs  %s' "$target" "$elapsed" "$execs" "$result")")
 done
 
 echo "fuzz.sh: summary"

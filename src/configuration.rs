@@ -36,6 +36,8 @@ pub struct Settings {
     pub paste: PasteSettings,
     #[serde(default)]
     pub viewer: ViewerSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
 }
 
 /// Gene annotations (`genomes.ID.genes`): where their indexes are kept and
@@ -345,6 +347,46 @@ pub struct ApiSettings {
     /// Empty: only same-origin pages and non-browser clients.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+}
+
+/// Who may read `/metrics` (SECURITY.md): the counters tell anyone who reads
+/// them which routes and files are used and how often, so they are not on
+/// the public port unless a token guards them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// A separate listen address that serves only `/metrics` (and `/healthz`),
+    /// e.g. `127.0.0.1:9464`, or `0.0.0.0:9464` in a pod. Set: `/metrics` is
+    /// answered there and nowhere else. Empty: no separate listener.
+    pub bind: String,
+    /// A bearer token `/metrics` requires (`Authorization: Bearer TOKEN`),
+    /// wherever it is served. With `bind` empty, setting it puts `/metrics` on
+    /// the public port. Secret: `check-config` shows it redacted.
+    pub token: ApiKey,
+}
+
+/// Where `/metrics` is answered, from `metrics.bind` and `metrics.token`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetricsExposure {
+    /// Neither is set: `/metrics` is not served at all.
+    Off,
+    /// Only on this separate address.
+    Separate(String),
+    /// On the public port, behind the token.
+    PublicWithToken,
+}
+
+impl MetricsSettings {
+    pub fn exposure(&self) -> MetricsExposure {
+        let bind = self.bind.trim();
+        if !bind.is_empty() {
+            MetricsExposure::Separate(bind.to_owned())
+        } else if self.token.is_set() {
+            MetricsExposure::PublicWithToken
+        } else {
+            MetricsExposure::Off
+        }
+    }
 }
 
 /// Limits that keep one client, one file or one slow connection from taking
@@ -714,6 +756,31 @@ mod tests {
         assert_eq!(
             s.galaxy_url().unwrap().unwrap().as_str(),
             "http://galaxy.example:8089/prefix/"
+        );
+    }
+
+    #[test]
+    fn metrics_are_off_the_public_port_unless_a_token_or_an_address_is_set() {
+        let load = |pairs: &[(&str, &str)]| {
+            let env = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            Settings::load_with_env(None, Some(env)).unwrap()
+        };
+        assert_eq!(load(&[]).metrics.exposure(), MetricsExposure::Off);
+        let s = load(&[("IGV_RELAY__METRICS__TOKEN", "scrape-secret-1")]);
+        assert_eq!(s.metrics.exposure(), MetricsExposure::PublicWithToken);
+        assert_eq!(s.metrics.token.expose(), Some("scrape-secret-1"));
+        let shown = format!("{} {s:?}", serde_json::to_string(&s).unwrap());
+        assert!(!shown.contains("scrape-secret-1"), "{shown}");
+        let s = load(&[
+            ("IGV_RELAY__METRICS__BIND", "127.0.0.1:9464"),
+            ("IGV_RELAY__METRICS__TOKEN", "scrape-secret-1"),
+        ]);
+        assert_eq!(
+            s.metrics.exposure(),
+            MetricsExposure::Separate("127.0.0.1:9464".into())
         );
     }
 

@@ -36,6 +36,10 @@ pub enum AppError {
     UnprocessableFile { message: String },
     #[error("{0}")]
     Forbidden(String),
+    /// A bearer token was required (`/metrics` with `metrics.token`) and the
+    /// request had none or another.
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{message}")]
     TooManyRequests {
         message: String,
@@ -69,6 +73,7 @@ impl AppError {
             | Self::DuplicateParameter(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UnprocessableFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -87,6 +92,7 @@ impl AppError {
             Self::DuplicateParameter(_) => "duplicate_parameter",
             Self::NotFound(_) => "not_found",
             Self::Forbidden(_) => "forbidden",
+            Self::Unauthorized(_) => "unauthorized",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::UnsupportedFormat { .. } => "unsupported_format",
             Self::UnprocessableFile { .. } => "unprocessable_file",
@@ -116,6 +122,7 @@ impl AppError {
             Self::DuplicateParameter(_) => "This link says the same thing twice",
             Self::NotFound(_) => "Not found",
             Self::Forbidden(_) => "Not allowed",
+            Self::Unauthorized(_) => "A token is needed",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::UnsupportedFormat { .. } => "This file's format is not supported",
             Self::UnprocessableFile { .. } => "This file cannot be read",
@@ -251,6 +258,13 @@ impl ResponseError for Rejection {
         } = self.error
         {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::Unauthorized(_) = self.error {
+            // RFC 6750 §3: the scheme the client has to use.
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"igv-relay metrics\""),
+            ));
         }
         if let AppError::MethodNotAllowed(_) = self.error {
             response.insert_header((header::ALLOW, HeaderValue::from_static("GET, HEAD")));

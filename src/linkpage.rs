@@ -4,16 +4,15 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
-use std::time::SystemTime;
 
 use crate::domain::genome::Genome;
 use crate::domain::loci::{Loci, LociRules, LocusList};
 use crate::domain::locus::{ChromName, Locus};
 use crate::formats::{
-    self, FormatKind, FormatOptions, Interval, Item, Record, RecordStream, StreamPosition,
-    VcfValues,
+    FormatKind, FormatOptions, Interval, Item, LocalFile, Record, RecordStream, RemoteFile, Reopen,
+    StreamPosition, VcfValues,
 };
 
 /// Records per page unless asked otherwise, and the most a page may hold.
@@ -411,11 +410,10 @@ impl<'s, 'g> Rows<'s, 'g> {
             if let Some((row, at)) = nearest
                 && row > self.row
             {
-                let input = formats::reopen_at(
-                    &index.file.path,
-                    at.offset,
-                    index.file.options.decompression,
-                )?;
+                let input = index
+                    .file
+                    .reopen
+                    .reopen_at(at.offset, index.file.options.decompression)?;
                 self.stream.resume(input, at)?;
                 self.row = row;
             }
@@ -499,36 +497,52 @@ const MAX_CHECKPOINTS_PER_FILE: usize = 64 * 1024;
 /// Positions found are handed to the shared index in batches (one lock each).
 const FLUSH_EVERY: usize = 256;
 
-/// A local file whose row positions can be remembered between requests: its path,
-/// and what tells one version of it from the next (size and modification time).
+/// A file whose row positions can be remembered between requests: what it is
+/// (a path, or a Galaxy dataset), what tells one version of it from the next
+/// (size and modification time, or Galaxy's update time), and how to read it
+/// again from an offset.
 #[derive(Clone, Debug)]
 pub struct SeekableFile {
-    path: PathBuf,
+    identity: String,
     len: u64,
-    modified: Option<SystemTime>,
+    version: String,
     kind: FormatKind,
     options: FormatOptions,
+    reopen: Arc<dyn Reopen>,
 }
 
 impl SeekableFile {
-    /// `None` when the file cannot be looked at (it is then read without an index).
+    /// A local file; `None` when it cannot be looked at (it is then read without an index).
     pub fn new(path: &Path, kind: FormatKind, options: &FormatOptions) -> Option<Self> {
         let meta = std::fs::metadata(path).ok()?;
         meta.is_file().then(|| SeekableFile {
-            path: path.to_path_buf(),
+            identity: format!("file {}", path.display()),
             len: meta.len(),
-            modified: meta.modified().ok(),
+            version: format!("{:?}", meta.modified().ok()),
             kind,
             options: options.clone(),
+            reopen: Arc::new(LocalFile(path.to_path_buf())),
         })
+    }
+
+    /// A file elsewhere, e.g. a Galaxy dataset read with Range requests.
+    pub fn remote(file: &RemoteFile, kind: FormatKind, options: &FormatOptions) -> Self {
+        SeekableFile {
+            identity: file.identity.clone(),
+            len: file.len,
+            version: file.version.clone(),
+            kind,
+            options: options.clone(),
+            reopen: file.reopen.clone(),
+        }
     }
 
     /// Rows differ with the filter and with the options a stream was opened with.
     fn key(&self, filter: &RowFilter) -> IndexKey {
         IndexKey {
-            path: self.path.clone(),
+            file: self.identity.clone(),
             len: self.len,
-            modified: self.modified,
+            version: self.version.clone(),
             view: format!("{:?} {:?} {:?}", self.kind, self.options, filter),
         }
     }
@@ -536,9 +550,9 @@ impl SeekableFile {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct IndexKey {
-    path: PathBuf,
+    file: String,
     len: u64,
-    modified: Option<SystemTime>,
+    version: String,
     view: String,
 }
 
@@ -660,6 +674,7 @@ impl PageIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats;
 
     /// The resolver remembers the last chromosome; switching back and forth,
     /// to unknown and invalid names, must give what a fresh resolver gives.
@@ -834,9 +849,9 @@ mod tests {
     #[test]
     fn positions_per_file_are_thinned_past_the_cap() {
         let key = IndexKey {
-            path: PathBuf::from("/nonexistent/thin-test"),
+            file: "file /nonexistent/thin-test".to_owned(),
             len: 1,
-            modified: None,
+            version: String::new(),
             view: String::new(),
         };
         let every = 2;

@@ -7,6 +7,8 @@
 //! that writes the access line (actix-web-prom's own middleware layer cost the
 //! relay a seventh of its throughput, BENCHMARKS.md).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::{Method, StatusCode};
@@ -41,6 +43,8 @@ pub struct Metrics {
     latency: HistogramVec,
     relayed: IntCounterVec,
     validation_failures: IntCounterVec,
+    /// Bytes of dataset contents received from Galaxy (kept by the Galaxy client).
+    galaxy_fetched: Option<Arc<AtomicU64>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -50,7 +54,8 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Result<Self, MetricsError> {
+    /// `galaxy_fetched`: the Galaxy client's byte counter, when Galaxy is configured.
+    pub fn new(galaxy_fetched: Option<Arc<AtomicU64>>) -> Result<Self, MetricsError> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new("http_requests_total", "Total number of HTTP requests").namespace(NAMESPACE),
@@ -91,6 +96,7 @@ impl Metrics {
             latency,
             relayed,
             validation_failures,
+            galaxy_fetched,
         })
     }
 
@@ -125,6 +131,18 @@ impl Metrics {
     pub fn render(&self) -> Result<String, MetricsError> {
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
+        if let Some(fetched) = &self.galaxy_fetched {
+            // A counter the Galaxy client keeps itself (sources sit below metrics).
+            let name = format!("{NAMESPACE}_galaxy_fetched_bytes_total");
+            text.extend_from_slice(
+                format!(
+                    "# HELP {name} Bytes of dataset contents received from Galaxy\n\
+                     # TYPE {name} counter\n{name} {}\n",
+                    fetched.load(Ordering::Relaxed)
+                )
+                .as_bytes(),
+            );
+        }
         String::from_utf8(text).map_err(|e| MetricsError(e.to_string()))
     }
 

@@ -9,7 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, guard, web};
 use url::Url;
 
-use crate::configuration::{ConfigError, Settings};
+use crate::configuration::{ConfigError, MetricsExposure, Settings};
 use crate::metrics;
 use crate::middleware::{raw_cors, request_context};
 use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
@@ -43,7 +43,6 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
-    .route(metrics::ENDPOINT, web::get().to(health::metrics))
     .route("/static/{name:.+}", web::get().to(assets::asset))
     .route("/embed", web::route().guard(get_or_head()).to(embed::embed))
     .service(api::scope())
@@ -76,9 +75,17 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// `/metrics`, registered only where `metrics.bind`/`metrics.token` put it
+/// (`MetricsExposure`): by default it is on no port at all.
+pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
+    cfg.route(metrics::ENDPOINT, web::get().to(health::metrics));
+}
+
 pub struct Application {
     port: u16,
     server: Server,
+    /// The separate `/metrics` listener (`metrics.bind`) and its port.
+    metrics: Option<(u16, Server)>,
     public_url: Url,
 }
 
@@ -102,6 +109,12 @@ impl Application {
         let limits = state.settings.limits.clone();
         let workers = limits.worker_count();
         let relay_limit = relay::RelayRateLimit::from_settings(&limits).map(web::Data::new);
+        let exposure = state.settings.metrics.exposure();
+        let metrics = match &exposure {
+            MetricsExposure::Separate(bind) => Some(Self::metrics_server(bind, &state, &urls)?),
+            MetricsExposure::Off | MetricsExposure::PublicWithToken => None,
+        };
+        let public_metrics = exposure == MetricsExposure::PublicWithToken;
         let server = HttpServer::new(move || {
             // Every response, /metrics included, gets the request id and the
             // security headers, and is logged and counted.
@@ -114,7 +127,12 @@ impl Application {
             if let Some(limit) = &relay_limit {
                 app = app.app_data(limit.clone());
             }
-            app.configure(configure_routes)
+            let app = app.configure(configure_routes);
+            if public_metrics {
+                app.configure(configure_metrics)
+            } else {
+                app
+            }
         })
         .workers(workers)
         .max_connections(limits.max_connections.div_ceil(workers))
@@ -130,19 +148,61 @@ impl Application {
         Ok(Self {
             port: address.port(),
             server,
+            metrics,
             public_url,
         })
+    }
+
+    /// The `metrics.bind` listener: `/metrics` and `/healthz` only, one
+    /// worker, the same state (so the same counters) and the same middleware.
+    fn metrics_server(
+        bind: &str,
+        state: &web::Data<AppState>,
+        urls: &web::Data<crate::links::ServiceUrls>,
+    ) -> Result<(u16, Server), StartupError> {
+        let listener = TcpListener::bind(bind)
+            .map_err(|e| StartupError::Bind(format!("metrics.bind {bind}"), e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(format!("metrics.bind {bind}"), e))?
+            .port();
+        let (state, urls) = (state.clone(), urls.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(request_context))
+                .app_data(state.clone())
+                .app_data(urls.clone())
+                .route("/healthz", web::get().to(health::healthz))
+                .configure(configure_metrics)
+        })
+        .workers(1)
+        .listen(listener)
+        .map_err(|e| StartupError::Bind(format!("metrics.bind {bind}"), e))?
+        .run();
+        tracing::info!(address = %bind, port, "metrics listening");
+        Ok((port, server))
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The port of the separate `/metrics` listener, when `metrics.bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn public_url(&self) -> &Url {
         &self.public_url
     }
 
+    /// Serves until stopped (SIGINT/SIGTERM reach both listeners).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => futures_util::future::try_join(self.server, metrics)
+                .await
+                .map(|_| ()),
+            None => self.server.await,
+        }
     }
 }

@@ -68,7 +68,7 @@ impl AppState {
             allow_feature_names: settings.relay.allow_feature_names,
         };
         let roots = DataRoots::from_settings(&settings.data)?;
-        let metrics = Metrics::new()
+        let metrics = Metrics::new(galaxy.as_ref().map(GalaxyClient::fetched_counter))
             .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
         let web_policy = WebPolicy::from_settings(&settings, &public_url, &genomes)
             .map_err(|e| StartupError::Config(ConfigError::Invalid(e)))?;

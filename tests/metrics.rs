@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use app::{TestApp, spawn_app};
+use app::{TestApp, spawn_app, spawn_app_with};
 
 /// One sample of the Prometheus text format: name, labels, value.
 #[derive(Debug)]
@@ -50,8 +50,19 @@ fn parse_metrics(text: &str) -> Vec<Sample> {
     out
 }
 
+/// The service with its separate metrics listener on a free port.
+async fn spawn_with_metrics() -> TestApp {
+    spawn_app_with(|s| s.metrics.bind = "127.0.0.1:0".into()).await
+}
+
 async fn scrape(app: &TestApp) -> Vec<Sample> {
-    let r = app.get("/metrics").await;
+    let address = app.metrics_address.as_deref().expect("metrics.bind is set");
+    let r = app
+        .client
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .expect("a scrape");
     assert_eq!(r.status().as_u16(), 200);
     assert!(
         r.headers()["content-type"]
@@ -96,7 +107,7 @@ const LATENCY: &str = "igv_relay_http_requests_duration_seconds";
 
 #[actix_web::test]
 async fn relay_requests_move_the_counters() {
-    let app = spawn_app().await;
+    let app = spawn_with_metrics().await;
     let before = scrape(&app).await;
     let goto_before = value(&before, RELAYED, &[("command", "goto")]);
     let bad_locus_before = value(
@@ -187,7 +198,7 @@ async fn relay_requests_move_the_counters() {
 
 #[actix_web::test]
 async fn unknown_paths_share_one_series() {
-    let app = spawn_app().await;
+    let app = spawn_with_metrics().await;
     for path in ["/wp-login.php", "/a/b/c", "/.env"] {
         app.get(path).await;
     }
@@ -268,4 +279,118 @@ async fn every_log_line_of_a_request_carries_its_request_id() {
     for line in text.lines().filter(|l| l.contains("relayed to IGV")) {
         assert!(line.contains("request_id"), "{line}");
     }
+}
+
+/// `/metrics` tells anyone who reads it which routes are used and how often,
+/// so by default it is on no port (SECURITY.md, "Metrics").
+#[actix_web::test]
+async fn metrics_are_not_on_the_public_port_by_default() {
+    let app = spawn_app().await;
+    assert_eq!(app.metrics_address, None);
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status().as_u16(), 404);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("igv_relay_http_requests_total"), "{body}");
+}
+
+#[actix_web::test]
+async fn metrics_bind_serves_metrics_on_its_own_port_only() {
+    let app = spawn_with_metrics().await;
+    let metrics = app.metrics_address.clone().expect("a metrics port");
+    assert_ne!(metrics, app.address);
+    assert_eq!(app.get("/metrics").await.status().as_u16(), 404);
+    let samples = scrape(&app).await;
+    assert!(
+        samples.iter().any(|s| s.name == REQUESTS),
+        "counters served"
+    );
+    // Nothing of the service itself is on the metrics port: no relay, no files.
+    for (path, status) in [
+        ("/healthz", 200),
+        ("/igv/goto?locus=chr1:100-200", 404),
+        ("/files/", 404),
+        ("/", 404),
+    ] {
+        let r = app
+            .client
+            .get(format!("{metrics}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path} on the metrics port");
+    }
+}
+
+#[actix_web::test]
+async fn metrics_token_guards_metrics_on_the_public_port() {
+    let token = "s3cret-scrape-token";
+    let app = spawn_app_with(|s| {
+        s.metrics.token = igv_relay::configuration::ApiKey::new(token);
+    })
+    .await;
+    let scrape_with = |auth: Option<String>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        request.header("Accept", "application/json").send()
+    };
+
+    let r = scrape_with(None).await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(
+        r.headers()["www-authenticate"].to_str().unwrap(),
+        "Bearer realm=\"igv-relay metrics\""
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer"),
+        "{body}"
+    );
+
+    for wrong in [
+        "Bearer s3cret-scrape-tokeN".to_owned(),
+        "Bearer s3cret-scrape-token-and-more".to_owned(),
+        format!("Basic {token}"),
+        token.to_owned(),
+    ] {
+        let r = scrape_with(Some(wrong.clone())).await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{wrong}");
+        let body = r.text().await.unwrap();
+        assert!(!body.contains(token), "the token is never echoed: {body}");
+    }
+
+    let r = scrape_with(Some(format!("Bearer {token}"))).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    assert!(
+        parse_metrics(&text).iter().any(|s| s.name == REQUESTS),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn metrics_token_also_guards_the_separate_port() {
+    let app = spawn_app_with(|s| {
+        s.metrics.bind = "127.0.0.1:0".into();
+        s.metrics.token = igv_relay::configuration::ApiKey::new("tok-2");
+    })
+    .await;
+    let metrics = app.metrics_address.clone().expect("a metrics port");
+    assert_eq!(app.get("/metrics").await.status().as_u16(), 404);
+    let url = format!("{metrics}/metrics");
+    let r = app.client.get(&url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = app
+        .client
+        .get(&url)
+        .header("Authorization", "Bearer tok-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
 }

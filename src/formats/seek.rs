@@ -50,6 +50,45 @@ fn is_bgzf_header(h: &[u8]) -> bool {
         && u16::from_le_bytes([h[14], h[15]]) == 2
 }
 
+/// Something whose decompressed bytes can be read again from an offset: a local
+/// file ([`LocalFile`]), or a dataset on a server that honours HTTP Range
+/// requests (`sources::galaxy`). The page index keeps offsets; this gets back
+/// to them.
+pub trait Reopen: Send + Sync + std::fmt::Debug {
+    fn reopen_at(
+        &self,
+        offset: u64,
+        limits: DecompressionLimits,
+    ) -> io::Result<Box<dyn BufRead + Send>>;
+}
+
+/// A file that is not on disk but can be read from any offset (a Galaxy
+/// dataset whose server honours Range requests).
+#[derive(Clone, Debug)]
+pub struct RemoteFile {
+    /// What it is, e.g. `galaxy http://galaxy/ dataset 02d2d859f4bdc686`.
+    pub identity: String,
+    /// Its size in bytes.
+    pub len: u64,
+    /// Changes whenever its bytes may have (Galaxy's `update_time`).
+    pub version: String,
+    pub reopen: std::sync::Arc<dyn Reopen>,
+}
+
+/// A file on disk, reopened with [`reopen_at`].
+#[derive(Debug)]
+pub struct LocalFile(pub std::path::PathBuf);
+
+impl Reopen for LocalFile {
+    fn reopen_at(
+        &self,
+        offset: u64,
+        limits: DecompressionLimits,
+    ) -> io::Result<Box<dyn BufRead + Send>> {
+        reopen_at(&self.0, offset, limits)
+    }
+}
+
 /// The file's decompressed bytes from `offset` on (plain text is read as is),
 /// with the same decompression limits as [`super::open`] applies.
 pub fn reopen_at(

@@ -35,7 +35,7 @@ use crate::domain::view::BasePosition;
 use crate::error::AppError;
 use crate::formats::{
     self, CoordBase, DecompressionLimits, FormatError, FormatKind, FormatOptions, Interval,
-    RecordStream,
+    RecordStream, RemoteFile,
 };
 use crate::genomes::GenomeRegistry;
 use crate::linkpage::{
@@ -98,6 +98,9 @@ pub struct Source {
     /// dataset's Galaxy dbkey rather than a data root's genome (what the page
     /// says when the file overrules it).
     pub default_is_dbkey: bool,
+    /// Or a file elsewhere that can be read from an offset (a Galaxy dataset
+    /// whose server honours Range requests), for the same purpose.
+    pub remote: Option<RemoteFile>,
 }
 
 /// Opens the file's bytes when (and only if) the page needs rows.
@@ -810,11 +813,13 @@ impl<'a> FileView<'a> {
                     (rows, next, Some(total))
                 }
                 None => {
-                    let seekable = self
-                        .source
-                        .local_path
-                        .as_deref()
-                        .and_then(|path| SeekableFile::new(path, self.kind, &self.options));
+                    let seekable = match (&self.source.local_path, &self.source.remote) {
+                        (Some(path), _) => SeekableFile::new(path, self.kind, &self.options),
+                        (None, Some(remote)) => {
+                            Some(SeekableFile::remote(remote, self.kind, &self.options))
+                        }
+                        (None, None) => None,
+                    };
                     let (rows, next) = rows
                         .page(paging, seekable)
                         .map_err(|e| self.read_error(e))?;

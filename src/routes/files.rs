@@ -337,6 +337,7 @@ fn file_view<'a>(
         notices: Vec::new(),
         local_path: Some(local.absolute.clone()),
         default_is_dbkey: false,
+        remote: None,
     };
     Ok(FileView::from_query(
         state.page_context(),

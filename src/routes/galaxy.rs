@@ -23,7 +23,7 @@ use crate::error::{AppError, Rejection, wants_json};
 use crate::formats::FormatKind;
 use crate::page::{ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage};
 use crate::sources::galaxy::{
-    BodyReader, ColumnMetadata, Dataset, DatasetId, GalaxyClient, GalaxyError, GalaxyFormat,
+    ColumnMetadata, Dataset, DatasetBody, DatasetId, GalaxyClient, GalaxyError, GalaxyFormat,
     Readiness, SUPPORTED_DATATYPES, for_extension,
 };
 use crate::state::AppState;
@@ -101,9 +101,11 @@ async fn finish(
     req: &HttpRequest,
     state: Arc<AppState>,
     plan: Plan,
-    body: Option<BodyReader>,
+    mut body: Option<DatasetBody>,
 ) -> Result<HttpResponse, AppError> {
-    let failure = body.as_ref().map(BodyReader::failure);
+    let failure = body.as_ref().map(DatasetBody::failure);
+    // Runs while the page is made; nothing is sent before it answered.
+    let check = body.as_mut().and_then(DatasetBody::take_check);
     let query = req.query_string().to_owned();
     let outcome = web::block(move || -> Result<Outcome, AppError> {
         let params = QueryParams::parse(&query)?;
@@ -122,7 +124,7 @@ async fn finish(
             source,
         )?;
         let input = move || -> Result<Box<dyn std::io::BufRead + Send>, AppError> {
-            body.map(|b| Box::new(b) as Box<dyn std::io::BufRead + Send>)
+            body.map(DatasetBody::into_reader)
                 .ok_or_else(|| AppError::Internal("no dataset contents were opened".into()))
         };
         match export {
@@ -138,6 +140,13 @@ async fn finish(
         }
     })
     .await;
+    if let Some(check) = check {
+        match check.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(upstream(e)),
+            Err(e) => return Err(AppError::Internal(e.to_string())),
+        }
+    }
     match outcome {
         Ok(Ok(outcome)) => Ok(respond(outcome)),
         Ok(Err(e)) => Err(failure.and_then(|f| f.get()).map(upstream).unwrap_or(e)),
@@ -207,6 +216,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         notices,
         local_path: None,
         default_is_dbkey: true,
+        remote: None,
     };
     if export.is_some() && !format.kind.has_rows() {
         return Err(no_rows(format.kind));
@@ -215,6 +225,10 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         Some(galaxy.open_data_url(&data_url).await.map_err(upstream)?)
     } else {
         None
+    };
+    let source = Source {
+        remote: body.as_ref().and_then(DatasetBody::remote),
+        ..source
     };
     let plan = Plan {
         format,
@@ -362,11 +376,21 @@ async fn dataset_page(
         notices,
         local_path: None,
         default_is_dbkey: true,
+        remote: None,
     };
     let body = if format.kind.has_rows() {
-        Some(galaxy.dataset_contents(&id).await.map_err(upstream)?)
+        Some(
+            galaxy
+                .dataset_contents(&id, meta.update_time.as_deref())
+                .await
+                .map_err(upstream)?,
+        )
     } else {
         None
+    };
+    let source = Source {
+        remote: body.as_ref().and_then(DatasetBody::remote),
+        ..source
     };
     let plan = Plan {
         format,

@@ -9,7 +9,10 @@
 
 mod body;
 mod datatypes;
+mod ranged;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue, LOCATION};
@@ -21,6 +24,7 @@ use crate::configuration::{ApiKey, ConfigError, GalaxySettings};
 
 pub use self::body::{BodyReader, Failure};
 pub use self::datatypes::{ColumnMetadata, GalaxyFormat, SUPPORTED_DATATYPES, for_extension};
+pub use self::ranged::{DatasetBody, HEAD_WINDOW, RangedDataset};
 
 /// Most bytes of an HTML page read to say what it is about.
 const HTML_EXCERPT_BYTES: usize = 64 * 1024;
@@ -110,6 +114,10 @@ pub struct Dataset {
     pub genome_build: Option<String>,
     #[serde(default)]
     pub file_size: Option<u64>,
+    /// When Galaxy last changed the dataset (`2026-12-06T06:10:04.272936`):
+    /// remembered row offsets are kept per update time.
+    #[serde(default)]
+    pub update_time: Option<String>,
     #[serde(default)]
     pub deleted: Option<bool>,
     #[serde(default)]
@@ -246,6 +254,8 @@ pub struct GalaxyClient {
     max_dataset_bytes: u64,
     max_metadata_bytes: usize,
     display_app_prefix: String,
+    /// Bytes of dataset contents received from Galaxy since start-up.
+    fetched: Arc<AtomicU64>,
 }
 
 impl GalaxyClient {
@@ -277,7 +287,18 @@ impl GalaxyClient {
             max_dataset_bytes: settings.max_dataset_bytes,
             max_metadata_bytes: settings.max_metadata_bytes,
             display_app_prefix: settings.display_app_prefix.clone(),
+            fetched: Arc::default(),
         }))
+    }
+
+    /// Bytes of dataset contents received from Galaxy since start-up, shared
+    /// with `/metrics` (`igv_relay_galaxy_fetched_bytes_total`).
+    pub fn fetched_counter(&self) -> Arc<AtomicU64> {
+        self.fetched.clone()
+    }
+
+    pub fn bytes_fetched(&self) -> u64 {
+        self.fetched.load(Ordering::Relaxed)
     }
 
     pub fn base(&self) -> &Url {
@@ -487,33 +508,55 @@ impl GalaxyClient {
         self.data_url(&data).map(Some).map_err(unexpected)
     }
 
-    /// The dataset's contents through the API (`/api/datasets/{id}/display`), with the key.
-    #[tracing::instrument(skip(self), fields(galaxy = %self.base))]
-    pub async fn dataset_contents(&self, id: &DatasetId) -> Result<BodyReader, GalaxyError> {
+    /// The dataset's contents through the API (`/api/datasets/{id}/display`),
+    /// with the key; read with Range requests where Galaxy honours them
+    /// (`ranged`). `update_time` versions the remembered row offsets.
+    #[tracing::instrument(skip(self, update_time), fields(galaxy = %self.base))]
+    pub async fn dataset_contents(
+        &self,
+        id: &DatasetId,
+        update_time: Option<&str>,
+    ) -> Result<DatasetBody, GalaxyError> {
         let what = format!("reading dataset {id}");
         let mut url = self.api_url(&format!("api/datasets/{id}/display"))?;
         url.query_pairs_mut().append_pair("preview", "false");
-        let response = self
-            .send(self.with_key(self.http.get(url)), &what)
+        let source = ranged::Source {
+            url,
+            with_key: true,
+            what,
+            identity: format!("galaxy {} dataset {id}", self.base),
+            version: update_time.map(|t| format!("updated {t}")),
+        };
+        ranged::open(self, source)
             .await
-            .map_err(|e| not_found_as_missing(e, id))?;
-        self.stream(response, what).await
+            .map_err(|e| not_found_as_missing(e, id))
     }
 
     /// A display application's data URL (checked with [`Self::data_url`]). The
-    /// URL itself is the credential, so no API key is sent.
+    /// URL itself is the credential, so no API key is sent. Galaxy's contents
+    /// do not change under one data URL, so its size versions the offsets.
     #[tracing::instrument(skip(self, url), fields(galaxy = %self.base))]
-    pub async fn open_data_url(&self, url: &Url) -> Result<BodyReader, GalaxyError> {
-        let what = "reading the dataset through its display link".to_owned();
-        let response = self.send(self.http.get(url.clone()), &what).await?;
-        self.stream(response, what).await
+    pub async fn open_data_url(&self, url: &Url) -> Result<DatasetBody, GalaxyError> {
+        let mut identity = url.clone();
+        identity.set_query(None);
+        let source = ranged::Source {
+            url: url.clone(),
+            with_key: false,
+            what: "reading the dataset through its display link".to_owned(),
+            identity: format!("galaxy data URL {identity}"),
+            version: None,
+        };
+        ranged::open(self, source).await
     }
 
-    /// Checks the start of a body for an HTML page, then hands it to a pump.
+    /// Checks the start of a body for an HTML page, then hands it to a pump
+    /// that reports failures to `failure` and reads at most `limit` bytes.
     async fn stream(
         &self,
         mut response: Response,
         what: String,
+        failure: Failure,
+        limit: u64,
     ) -> Result<BodyReader, GalaxyError> {
         if is_html(&response) {
             return Err(self.html_page(response, &what).await);
@@ -534,8 +577,10 @@ impl GalaxyClient {
             first,
             body::Pump {
                 read_timeout: self.timeout,
-                limit: self.max_dataset_bytes,
+                limit,
                 what,
+                failure,
+                fetched: self.fetched.clone(),
             },
         ))
     }

@@ -9,6 +9,9 @@ use igv_relay::startup::Application;
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// `http://127.0.0.1:PORT` of the separate `/metrics` listener, when the
+    /// test set `metrics.bind`.
+    pub metrics_address: Option<String>,
     /// A client that does not follow redirects, so tests see the relay's 303.
     pub client: reqwest::Client,
 }
@@ -51,6 +54,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let app = Application::build(settings).expect("the application builds");
     let port = app.port();
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let address = app.public_url().as_str().trim_end_matches('/').to_owned();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -60,6 +66,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         port,
+        metrics_address,
         client,
     }
 }

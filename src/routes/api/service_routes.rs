@@ -132,7 +132,8 @@ fn healthz() {}
 #[utoipa::path(get, path = "/readyz", tag = "service", responses((status = 200, description = "Ready"), (status = 503, description = "Not ready")))]
 fn readyz() {}
 
-/// Prometheus metrics.
+/// Prometheus metrics: on the port `metrics.bind` names, or on this one with
+/// `Authorization: Bearer <metrics.token>`; not served when neither is set.
 #[utoipa::path(get, path = "/metrics", tag = "service", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 fn metrics() {}
 

@@ -7,6 +7,7 @@
 //! connection to Galaxy closes, so page 1 reads only the start of a dataset.
 
 use std::io::{self, BufRead, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ const CHANNEL_CHUNKS: usize = 16;
 pub struct Failure(Arc<Mutex<Option<GalaxyError>>>);
 
 impl Failure {
-    fn set(&self, error: GalaxyError) {
+    pub(super) fn set(&self, error: GalaxyError) {
         let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         slot.get_or_insert(error);
     }
@@ -46,11 +47,18 @@ pub struct BodyReader {
     pos: usize,
     done: bool,
     failure: Failure,
+    gzip: bool,
 }
 
 impl BodyReader {
     pub fn failure(&self) -> Failure {
         self.failure.clone()
+    }
+
+    /// Whether the body starts with the gzip magic bytes (BGZF included): its
+    /// byte offsets are then not the offsets of the text the parsers see.
+    pub fn is_gzip(&self) -> bool {
+        self.gzip
     }
 }
 
@@ -91,13 +99,18 @@ pub(super) struct Pump {
     pub limit: u64,
     /// For messages: "reading dataset 02d2...".
     pub what: String,
+    /// Where a failure is reported (shared by the windows of one read).
+    pub failure: Failure,
+    /// Counts every byte received from Galaxy (`/metrics`).
+    pub fetched: Arc<AtomicU64>,
 }
 
 /// Starts pumping `response` (after `first`, a chunk already read from it).
 /// Must be called on the async runtime.
 pub(super) fn spawn(response: reqwest::Response, first: Bytes, pump: Pump) -> BodyReader {
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    let failure = Failure::default();
+    let failure = pump.failure.clone();
+    let gzip = first.starts_with(&[0x1f, 0x8b]);
     tokio::spawn(run(response, first, pump, tx, failure.clone()));
     BodyReader {
         rx,
@@ -105,6 +118,7 @@ pub(super) fn spawn(response: reqwest::Response, first: Bytes, pump: Pump) -> Bo
         pos: 0,
         done: false,
         failure,
+        gzip,
     }
 }
 
@@ -125,6 +139,7 @@ async fn run(
         io_error
     };
     let mut total = first.len() as u64;
+    pump.fetched.fetch_add(total, Ordering::Relaxed);
     if !first.is_empty() && tx.send(Ok(first)).await.is_err() {
         return;
     }
@@ -153,6 +168,8 @@ async fn run(
             }
         };
         total += chunk.len() as u64;
+        pump.fetched
+            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         if pump.limit > 0 && total > pump.limit {
             let error = GalaxyError::TooLarge { limit: pump.limit };
             let _ = tx.send(Err(fail(error))).await;
