@@ -40,6 +40,12 @@
       if (d.trackIndex) { track.indexURL = d.trackIndex; } else { track.indexed = false; }
       o.tracks = [track];
     }
+    if (d.readsUrl) {
+      // Reads paired with the file (?reads=): shown under it.
+      var reads = { url: d.readsUrl, name: d.readsName, indexURL: d.readsIndex };
+      if (d.readsFormat) { reads.format = d.readsFormat; }
+      o.tracks = (o.tracks || []).concat([reads]);
+    }
     return o;
   }
 

@@ -504,6 +504,35 @@ async fn reads_sorted_here_loads_the_paired_bam_at_each_rows_first_base() {
     );
     // Paging keeps the pairing.
     assert!(body.contains("reads=braf-reads.bam"));
+    // The "View here" panel and the sessions show the reads under the file.
+    assert!(
+        body.contains(&format!(
+            "data-reads-url=\"{}/raw/demo/braf-reads.bam\"",
+            app.address
+        )),
+        "{body}"
+    );
+    let session: serde_json::Value = app
+        .get("/files/demo/variants.vcf?reads=braf-reads.bam&format=igvjs-session")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = session["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["variants.vcf", "braf-reads.bam"], "{session}");
+    let xml = app
+        .get("/files/demo/variants.vcf?reads=braf-reads.bam&format=igv-session")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(xml.matches("<Resource ").count(), 2, "{xml}");
+    assert!(xml.contains("braf-reads.bam.bai"), "{xml}");
     // Not reads, or outside the root: 400 naming the parameter.
     for bad in ["peaks.bed", "../etc/passwd", "missing.bam"] {
         let r = app

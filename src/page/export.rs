@@ -357,7 +357,7 @@ impl ExportJob {
                 if let Some(genome) = self.session.igv_genome.as_deref().filter(|g| word(g)) {
                     writeln!(out, "genome {genome}")?;
                 }
-                if let Some(track) = self.session.track.as_ref().filter(|t| word(&t.url)) {
+                for track in self.session.tracks.iter().filter(|t| word(&t.url)) {
                     match track.index.as_deref().filter(|i| word(i)) {
                         Some(index) => writeln!(out, "load {} index={index}", track.url)?,
                         None => writeln!(out, "load {}", track.url)?,

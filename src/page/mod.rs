@@ -714,6 +714,32 @@ impl<'a> FileView<'a> {
         })
     }
 
+    /// The paired reads (`?reads=`) as an igv.js / IGV-Web track.
+    fn reads_track(&self) -> Option<WebTrack> {
+        let reads = self.reads.as_ref()?;
+        Some(WebTrack {
+            url: reads.file_url.clone(),
+            index: reads.index_url.clone(),
+            name: reads.name.clone(),
+            format: Some(
+                if reads.name.ends_with(".cram") {
+                    "cram"
+                } else {
+                    "bam"
+                }
+                .to_owned(),
+            ),
+        })
+    }
+
+    /// The file's track and the paired reads', for sessions and IGV-Web.
+    fn web_tracks(&self) -> Vec<WebTrack> {
+        self.web_track()
+            .into_iter()
+            .chain(self.reads_track())
+            .collect()
+    }
+
     /// The "View here" panel over the view's genome, or why there is none.
     fn viewer(&self, locus: Option<String>) -> Viewer {
         match self.igvjs_genome() {
@@ -721,6 +747,7 @@ impl<'a> FileView<'a> {
                 self.ctx.urls.base(),
                 &genome,
                 self.web_track(),
+                self.reads_track(),
                 locus,
             ))),
             None => Viewer::Unavailable(viewer::unavailable_reason(self.genome_id())),
@@ -729,7 +756,7 @@ impl<'a> FileView<'a> {
 
     /// "Open in IGV-Web" for the file (at `locus`, if given).
     fn igv_web_link(&self, genome: &ResolvedIgvJsGenome, locus: Option<&str>) -> String {
-        let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+        let tracks = self.web_tracks();
         viewer::igv_web_url(self.ctx.igv_web, genome, &tracks, locus)
     }
 
@@ -740,7 +767,7 @@ impl<'a> FileView<'a> {
                 .genome()
                 .map(|g| crate::domain::igv::IgvCommand::load_genome(g).igv),
             igvjs_genome: self.igvjs_genome(),
-            track: self.web_track(),
+            tracks: self.web_tracks(),
             name: self.source.name.clone(),
         }
     }
@@ -860,7 +887,7 @@ impl<'a> FileView<'a> {
             .as_ref()
             .map(|g| self.igv_web_link(g, first_locus.as_deref()));
         if let Some(genome) = &igvjs_genome {
-            let tracks: Vec<WebTrack> = self.web_track().into_iter().collect();
+            let tracks = self.web_tracks();
             let links = viewer::IgvWebLinks::new(self.ctx.igv_web, genome, &tracks);
             for row in &mut model.rows {
                 if row.error.is_none() && !row.data_locus.is_empty() {

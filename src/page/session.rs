@@ -20,7 +20,8 @@ pub struct SessionSpec {
     pub igv_genome: Option<String>,
     /// igv.js's genome, for the JSON session.
     pub igvjs_genome: Option<ResolvedIgvJsGenome>,
-    pub track: Option<WebTrack>,
+    /// The file, and the reads paired with it (`?reads=`), when IGV can load them.
+    pub tracks: Vec<WebTrack>,
     /// The name of the regions set (the file's name).
     pub name: String,
 }
@@ -44,7 +45,7 @@ impl SessionSpec {
             let _ = write!(out, " locus=\"{}\"", xml_attr(l));
         }
         out.push_str(" version=\"8\">\n    <Resources>\n");
-        if let Some(t) = &self.track {
+        for t in &self.tracks {
             let _ = write!(
                 out,
                 "        <Resource name=\"{}\" path=\"{}\"",
@@ -85,7 +86,7 @@ impl SessionSpec {
 
     /// The JSON session up to the open list of region features.
     pub fn json_head(&self, locus: Option<&str>) -> String {
-        let tracks: Vec<WebTrack> = self.track.iter().cloned().collect();
+        let tracks: Vec<WebTrack> = self.tracks.clone();
         let mut session = match &self.igvjs_genome {
             Some(genome) => igvjs_session(genome, &tracks, locus),
             None => {
@@ -138,12 +139,12 @@ mod tests {
         SessionSpec {
             igv_genome: Some("hg38".into()),
             igvjs_genome: Some(ResolvedIgvJsGenome::Hosted("hg38".into())),
-            track: Some(WebTrack {
+            tracks: vec![WebTrack {
                 url: "https://r.org/raw/a<&\"b\".vcf?x=1&y=2".into(),
                 index: Some("https://r.org/raw/a.vcf.tbi".into()),
                 name: "<calls & 'more'>".into(),
                 format: Some("vcf".into()),
-            }),
+            }],
             name: "calls".into(),
         }
     }

@@ -38,6 +38,8 @@ pub struct ViewerPanel {
     /// The file as a track (`None`: a format igv.js is not given, e.g. a
     /// tabular file; the panel then shows the genome at the rows' loci).
     pub track: Option<WebTrack>,
+    /// Reads paired with the file (`?reads=`), shown under it.
+    pub reads: Option<WebTrack>,
     /// Where the panel opens (`data-view-locus`; rows' `data-locus` is what
     /// IGV receives): the page's first linked row.
     pub locus: Option<String>,
@@ -58,6 +60,7 @@ impl ViewerPanel {
         base: &Url,
         genome: &ResolvedIgvJsGenome,
         track: Option<WebTrack>,
+        reads: Option<WebTrack>,
         locus: Option<String>,
     ) -> Self {
         let mut panel = Self {
@@ -66,6 +69,7 @@ impl ViewerPanel {
                 .map(String::from)
                 .unwrap_or_default(),
             track,
+            reads,
             locus,
             ..Self::default()
         };
