@@ -13,8 +13,13 @@ pub const WIDTH: u32 = 1000;
 const LABEL_WIDTH: u32 = 90;
 const ROW_HEIGHT: u32 = 22;
 const BAR_HEIGHT: f64 = 14.0;
-/// Bars drawn across the longest chromosome.
-const COLUMNS: u64 = 180;
+/// Bars drawn across the longest chromosome: each is a link with a title, so
+/// their number is what the picture weighs (a human call set's 24
+/// chromosomes filled to 180 bars each made a megabyte of SVG; benches/igv-reports.sh
+/// weighs the page).
+const COLUMNS: u64 = 64;
+/// Filtering strips under a chromosome: each covers a tenth of it.
+const STRIPS: u64 = 10;
 
 /// One bar: a stretch of a chromosome and its records.
 #[derive(Clone, Debug)]
@@ -28,6 +33,14 @@ pub struct Bar {
     pub failed_y: f64,
     pub failed_height: f64,
     pub relay_url: String,
+    pub title: String,
+}
+
+/// A strip under a stretch of a chromosome: shows only its records.
+#[derive(Clone, Debug)]
+pub struct Strip {
+    pub x: f64,
+    pub width: f64,
     pub filter_url: String,
     pub title: String,
 }
@@ -39,6 +52,7 @@ pub struct Row {
     pub label_url: String,
     pub track_width: f64,
     pub bars: Vec<Bar>,
+    pub strips: Vec<Strip>,
 }
 
 /// The picture, ready for the template.
@@ -164,15 +178,39 @@ pub fn draw(
                         failed_y: baseline - pass_height - failed_height,
                         failed_height,
                         relay_url: links.relay(&chrom.name, start, end),
-                        filter_url: links.filter_region(&chrom.name, start, end),
-                        title: if vcf {
+                        title: if vcf && failed > 0 {
                             format!(
-                                "{}:{start}-{end}: {total} records ({pass} PASS or unfiltered, {failed} filtered). Click to view in IGV.",
+                                "{}:{start}-{end}: {total} records, {failed} filtered",
                                 chrom.name
                             )
                         } else {
-                            format!("{}:{start}-{end}: {total} records. Click to view in IGV.", chrom.name)
+                            format!("{}:{start}-{end}: {total} records", chrom.name)
                         },
+                    })
+                })
+                .collect();
+            // Strips: tenths of the chromosome that hold records.
+            let part = length.div_ceil(STRIPS).max(1);
+            let strips = (0..STRIPS)
+                .filter_map(|i| {
+                    let start = i * part + 1;
+                    let end = ((i + 1) * part).min(*length);
+                    if start > end {
+                        return None;
+                    }
+                    let first_bin = ((start - 1) / tally.bin_bp) as usize;
+                    let last_bin = ((end - 1) / tally.bin_bp) as usize;
+                    let any = chrom
+                        .bins
+                        .iter()
+                        .take(last_bin + 1)
+                        .skip(first_bin)
+                        .any(|(a, b)| a + b > 0);
+                    any.then(|| Strip {
+                        x: f64::from(LABEL_WIDTH) + (start - 1) as f64 * scale,
+                        width: ((end - start + 1) as f64 * scale).max(2.0),
+                        filter_url: links.filter_region(&chrom.name, start, end),
+                        title: format!("Show only the records of {}:{start}-{end}", chrom.name),
                     })
                 })
                 .collect();
@@ -182,6 +220,7 @@ pub fn draw(
                 label_url: links.filter_chrom(&chrom.name),
                 track_width: (*length as f64 * scale).max(2.0),
                 bars,
+                strips,
             }
         })
         .collect::<Vec<_>>();
