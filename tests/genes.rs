@@ -269,6 +269,27 @@ async fn a_name_found_twice_is_a_400_page_with_both_genes_as_links() {
         .collect();
     offered.sort();
     assert_eq!(offered, expected, "{body}");
+    // So does /embed: the two genes as relay links inside the frame.
+    let embed = app
+        .get("/embed?genome=dm3&loci=slp")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let links: Vec<&str> = embed
+        .split("class=\"igv-link gene-choice\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert_eq!(links.len(), 2, "{embed}");
+    let mut offered: Vec<String> = embed
+        .split("<span class=\"locus\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .map(|l| l.replace(',', ""))
+        .collect();
+    offered.sort();
+    assert_eq!(offered, expected, "{embed}");
 
     // The unique names resolve.
     for name in ["slp1", "slp2"] {

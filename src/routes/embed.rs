@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::domain::loci::Loci;
 use crate::domain::paste::{self, Convention, PasteOptions};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -20,6 +21,9 @@ pub struct EmbedRow {
     pub display: String,
     pub relay_url: Option<String>,
     pub error: Option<String>,
+    /// For a gene name the annotation does not know (or knows as several
+    /// genes): `(label, locus shown, relay link)` of the closest matches.
+    pub choices: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -103,12 +107,26 @@ fn rows(req: &HttpRequest, state: &AppState) -> Result<(Vec<EmbedRow>, usize), A
                     },
                     relay_url: Some(state.urls.goto_loci(&checked.loci, genome)),
                     error: None,
+                    choices: Vec::new(),
                 },
                 Err(e) => EmbedRow {
                     input: line.text.clone(),
                     display: line.text.clone(),
                     relay_url: None,
                     error: Some(e.to_string()),
+                    choices: line
+                        .reading
+                        .gene_choices(genome)
+                        .into_iter()
+                        .map(|c| {
+                            let loci = Loci::from_locus(c.locus);
+                            (
+                                c.label,
+                                loci.to_display_string(),
+                                state.urls.goto_loci(&loci, genome),
+                            )
+                        })
+                        .collect(),
                 },
             },
         )
