@@ -11,7 +11,7 @@ use actix_web::{Error, HttpResponse, web};
 use tracing::Instrument;
 
 use crate::state::AppState;
-use crate::web::policy::PAGE_CSP;
+use crate::web::policy::{PAGE_CSP, WebPolicy};
 
 /// The response header carrying the id that every log line of the request has.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -156,6 +156,24 @@ fn is_html(headers: &HeaderMap) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html"))
 }
 
+/// The request's `Origin`, and whether `allows` (a rule of the web policy)
+/// lets it read the response.
+fn request_origin(
+    req: &ServiceRequest,
+    allows: fn(&WebPolicy, &str) -> bool,
+) -> (Option<String>, bool) {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
+        (Some(o), Some(state)) => allows(&state.web_policy, o),
+        _ => false,
+    };
+    (origin, allowed)
+}
+
 /// CORS for the `/api` scope: only the origins in `api.cors_origins` get
 /// `Access-Control-Allow-Origin`; a preflight from any other origin is refused.
 /// Requests without `Origin` (curl, servers) and same-origin pages need none.
@@ -163,15 +181,7 @@ pub async fn api_cors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
-        (Some(o), Some(state)) => state.web_policy.cors_allows(o),
-        _ => false,
-    };
+    let (origin, allowed) = request_origin(&req, WebPolicy::cors_allows);
     let preflight = req.method() == Method::OPTIONS
         && req
             .headers()
@@ -224,15 +234,7 @@ pub async fn raw_cors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let origin = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let allowed = match (&origin, req.app_data::<web::Data<AppState>>()) {
-        (Some(o), Some(state)) => state.web_policy.raw_cors_allows(o),
-        _ => false,
-    };
+    let (origin, allowed) = request_origin(&req, WebPolicy::raw_cors_allows);
     let origin_value = origin
         .as_deref()
         .filter(|_| allowed)
