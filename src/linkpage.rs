@@ -11,8 +11,8 @@ use crate::domain::genome::Genome;
 use crate::domain::loci::{Loci, LociRules, LocusList};
 use crate::domain::locus::{ChromName, Locus};
 use crate::formats::{
-    FormatKind, FormatOptions, Interval, Item, LocalFile, Record, RecordStream, RemoteFile, Reopen,
-    StreamPosition, VcfValues,
+    FormatKind, FormatOptions, Interval, Item, LineHint, LocalFile, Record, RecordStream,
+    RemoteFile, Reopen, StreamPosition, VcfValues,
 };
 
 /// Records per page unless asked otherwise, and the most a page may hold.
@@ -44,6 +44,11 @@ pub trait RowPredicate: Send + Sync + fmt::Debug {
     fn keeps(&self, record: &Record, values: Option<&VcfValues>) -> bool;
     /// Whether the lower-case `query` is found beyond the label.
     fn matches_query(&self, query: &str, record: &Record, values: Option<&VcfValues>) -> bool;
+    /// Text every line it keeps contains, for the stream to pass over the
+    /// rest unparsed ([`RecordStream::set_line_hint`]).
+    fn line_hint(&self) -> Option<LineHint> {
+        None
+    }
 }
 
 impl RowFilter {
@@ -297,6 +302,11 @@ impl<'s, 'g> Rows<'s, 'g> {
         resolver: LocusResolver<'g>,
         filter: RowFilter,
     ) -> Self {
+        // A row predicate drops malformed lines with the records it does not
+        // keep, so the stream may pass over lines it cannot keep unread.
+        if let Some(hint) = filter.predicate.as_ref().and_then(|p| p.line_hint()) {
+            stream.set_line_hint(&hint);
+        }
         Self {
             stream,
             resolver,

@@ -137,6 +137,10 @@ impl RecordStream for Bounded {
     fn skip_items(&mut self, n: u64) -> io::Result<u64> {
         self.inner.skip_items(n)
     }
+
+    fn set_line_hint(&mut self, hint: &super::LineHint) {
+        self.inner.set_line_hint(hint)
+    }
 }
 
 #[cfg(test)]

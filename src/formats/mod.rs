@@ -20,6 +20,7 @@ mod detect;
 mod evidence;
 mod gff;
 mod gtf;
+mod hint;
 mod lines;
 mod seek;
 mod tabular;
@@ -33,6 +34,7 @@ use serde::Serialize;
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
 pub use self::detect::{detect, supported_formats};
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
+pub use self::hint::{LineHint, LineMatcher};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
     read_from_buffer,
@@ -310,6 +312,15 @@ pub trait RecordStream {
     /// The next item; `Ok(None)` at the end of the file. `Err` only for I/O and
     /// decompression errors, never for a malformed line.
     fn next_item(&mut self) -> io::Result<Option<Item>>;
+
+    /// Text a line must contain for the caller to keep its record
+    /// ([`LineHint`]): a stream that can test its raw lines passes over the
+    /// others unparsed, as if they were not in the file. Only for callers
+    /// that drop what their filter does not keep, malformed lines included.
+    /// Streams that cannot test lines ignore it (it is only a shortcut).
+    fn set_line_hint(&mut self, hint: &LineHint) {
+        let _ = hint;
+    }
 
     /// Columns of the file that [`Self::columns`] leaves out to bound memory
     /// ([`MAX_COLUMNS`], [`MAX_SAMPLE_COLUMNS`]); a page can say so.

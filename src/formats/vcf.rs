@@ -12,8 +12,8 @@ use noodles::vcf;
 
 use super::lines::Line;
 use super::{
-    FieldDef, FormatError, FormatKind, FormatOptions, Input, Interval, Item, Record, RecordStream,
-    StreamPosition, VcfHeaderFields, VcfValues,
+    FieldDef, FormatError, FormatKind, FormatOptions, Input, Interval, Item, LineHint, LineMatcher,
+    Record, RecordStream, StreamPosition, VcfHeaderFields, VcfValues,
 };
 
 /// Header lines may be longer than data lines (many samples on `#CHROM`).
@@ -43,6 +43,9 @@ pub(crate) struct VcfStream {
     cells: bool,
     /// Header lines noodles could not read; reported before the first record.
     queued: VecDeque<Item>,
+    /// Lines without the text the caller's filter needs are passed over
+    /// unparsed ([`RecordStream::set_line_hint`]).
+    hint: Option<LineMatcher>,
 }
 
 fn header_error(line: Option<u64>, message: impl Into<String>) -> FormatError {
@@ -197,6 +200,7 @@ impl VcfStream {
             header_fields,
             cells: options.cells,
             queued,
+            hint: None,
         })
     }
 }
@@ -309,6 +313,10 @@ impl RecordStream for VcfStream {
         })
     }
 
+    fn set_line_hint(&mut self, hint: &LineHint) {
+        self.hint = hint.matcher();
+    }
+
     fn position(&self) -> Option<StreamPosition> {
         self.queued
             .is_empty()
@@ -331,6 +339,8 @@ impl RecordStream for VcfStream {
                 None => break,
                 // As in `next_item`: every line but blank and `#` lines is one item.
                 Some(Line::Text { bytes, .. }) if bytes.is_empty() || bytes[0] == b'#' => {}
+                Some(Line::Text { bytes, .. })
+                    if self.hint.as_ref().is_some_and(|h| !h.may_match(bytes)) => {}
                 Some(_) => skipped += 1,
             }
         }
@@ -349,6 +359,11 @@ impl RecordStream for VcfStream {
             };
             // Blank lines and stray header lines (as in concatenated VCFs) carry no variant.
             if bytes.is_empty() || bytes.starts_with(b"#") {
+                continue;
+            }
+            if let Some(hint) = &self.hint
+                && !hint.may_match(bytes)
+            {
                 continue;
             }
             let parsed = read_line(bytes, &mut self.record).and_then(|()| {

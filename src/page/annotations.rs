@@ -87,6 +87,15 @@ const CONSEQUENCES: &[(&str, Impact)] = &[
     ("sequence_variant", Impact::Modifier),
 ];
 
+/// The consequence terms whose impact is `wanted`: text an annotation can
+/// hold instead of its IMPACT, which is derived from them when not written.
+pub fn terms_with_impact(wanted: impl Fn(Impact) -> bool) -> impl Iterator<Item = &'static str> {
+    CONSEQUENCES
+        .iter()
+        .filter(move |(_, impact)| wanted(*impact))
+        .map(|(term, _)| *term)
+}
+
 /// The rank (0 = most severe) and impact of a consequence: the worst of its
 /// `&`-joined terms; unknown terms (snpEff 3's `NON_SYNONYMOUS_CODING`) rank
 /// after every known one.

@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use crate::formats::{VcfHeaderFields, VcfValues};
-use crate::page::annotations::{Annotation, AnnotationSchema};
+use crate::page::annotations::{Annotation, AnnotationSchema, Impact, terms_with_impact};
 
 /// Most conditions one page may carry.
 pub const MAX_CONDITIONS: usize = 20;
@@ -396,6 +396,51 @@ impl Condition {
                         _ => v >= limit,
                     })
             }
+        }
+    }
+
+    /// Text a VCF line must contain for this condition to hold, any one of
+    /// the list ([`crate::formats::LineHint`]), when the condition says so:
+    /// `=` and `~` on text the line spells as the page reads it. Numbers
+    /// (`DP=20` holds for `20.0`), QUAL (reformatted), CHROM (`chr7` holds
+    /// for `7`), negations and a flag's `true` (not written) say nothing.
+    pub fn line_needles(&self) -> Option<Vec<String>> {
+        if !matches!(self.op, Op::Eq | Op::Contains) || self.value.is_empty() {
+            return None;
+        }
+        if self.op == Op::Eq && self.number.is_some() {
+            return None;
+        }
+        // `~` compares Unicode lower case, which ASCII case folding misses.
+        if self.op == Op::Contains && !self.value.is_ascii() {
+            return None;
+        }
+        let value = self.value.clone();
+        match &self.field {
+            Field::Id | Field::Ref | Field::Alt | Field::Filter => Some(vec![value]),
+            Field::Format { .. } | Field::Annotation(_) => Some(vec![value]),
+            Field::Info(_) => {
+                let flag = match self.op {
+                    Op::Eq => "true".eq_ignore_ascii_case(&value),
+                    _ => "true".contains(&value.to_ascii_lowercase()),
+                };
+                (!flag).then(|| vec![value])
+            }
+            Field::Summary(SummaryField::Impact) => {
+                // IMPACT as written, or a consequence it is derived from.
+                let wanted = |impact: Impact| match self.op {
+                    Op::Eq => impact.as_str().eq_ignore_ascii_case(&value),
+                    _ => impact
+                        .as_str()
+                        .to_ascii_lowercase()
+                        .contains(&value.to_ascii_lowercase()),
+                };
+                let mut needles = vec![value.clone()];
+                needles.extend(terms_with_impact(wanted).map(str::to_owned));
+                Some(needles)
+            }
+            Field::Summary(_) => Some(vec![value]),
+            Field::Chrom | Field::Pos | Field::Qual | Field::Column(_) => None,
         }
     }
 

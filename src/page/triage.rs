@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::domain::request::Query;
 use crate::error::AppError;
-use crate::formats::{FormatOptions, Record, RecordStream, VcfHeaderFields, VcfValues};
+use crate::formats::{FormatOptions, LineHint, Record, RecordStream, VcfHeaderFields, VcfValues};
 use crate::linkpage::RowPredicate;
 use crate::page::annotations::{ANNOTATION_COLUMNS, Annotation, AnnotationSchema, summary_cells};
 use crate::page::conditions::{Condition, FieldSet, RecordFields, SortSpec};
@@ -527,6 +527,19 @@ impl RowPredicate for TriagePredicate {
         self.conditions.iter().all(|c| c.holds(&fields))
     }
 
+    fn line_hint(&self) -> Option<LineHint> {
+        if !self.vcf {
+            return None;
+        }
+        let mut hint = LineHint::default();
+        for condition in &self.conditions {
+            if let Some(needles) = condition.line_needles() {
+                hint.require_any(needles);
+            }
+        }
+        (!hint.is_empty()).then_some(hint)
+    }
+
     fn matches_query(&self, query: &str, _record: &Record, values: Option<&VcfValues>) -> bool {
         let (Some(schema), Some(values)) = (&self.annotations, values) else {
             return false;
@@ -539,5 +552,116 @@ impl RowPredicate for TriagePredicate {
                 .iter()
                 .any(|v| v.to_lowercase().contains(query))
         })
+    }
+}
+
+#[cfg(test)]
+mod line_hint_tests {
+    use super::*;
+    use crate::formats::{FormatKind, Item, open};
+
+    /// Derived impacts (no IMPACT field), percent-encoded HGVSp, a flag,
+    /// lower-case values, a Latin-1 line and a malformed one.
+    const VCF: &[u8] = b"##fileformat=VCFv4.2\n\
+##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
+##INFO=<ID=DB,Number=0,Type=Flag,Description=\"dbSNP\">\n\
+##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Consequence annotations from Ensembl VEP. Format: Allele|Consequence|SYMBOL|HGVSp\">\n\
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n\
+chr1\t10\trs1\tA\tT\t50\tPASS\tDP=20;DB;CSQ=T|stop_gained|BRCA2|p.Leu5%3D\tGT:DP\t0/1:7\n\
+chr1\t20\t.\tA\tG\t50\tq10\tDP=20.0;CSQ=G|missense_variant|brca2|p.Val6Glu\tGT:DP\t0/1:8\n\
+chr1\t30\t.\tC\tT\t.\tPASS\tDP=5;CSQ=T|splice_donor_variant&intron_variant|TP53|\tGT:DP\t1/1:7\n\
+chr1\t40\trs2\tG\tA\t.\tPASS\tDP=5;CSQ=A|intron_variant|TP53|,A|frameshift_variant|KRAS|\tGT:DP\t0/0:3\n\
+chr1\t50\t.\tG\tA\t.\tPASS\tDP=9;CSQ=A|synonymous_variant|CAF\xe9|p.Leu5%3D\tGT:DP\t0/1:7\n\
+chr1\t60\tbroken\n\
+chr1\t70\t.\tT\tC\t.\tPASS\tDB;CSQ=C|intron_variant|high|\tGT:DP\t0/1:7\n";
+
+    fn kept_lines(where_text: &str, hinted: bool) -> Vec<u64> {
+        let mut stream = open(
+            FormatKind::Vcf,
+            Box::new(std::io::Cursor::new(VCF.to_vec())),
+            &Default::default(),
+        )
+        .unwrap();
+        let query = Query::parse(&format!(
+            "where={}",
+            percent_encoding::utf8_percent_encode(where_text, percent_encoding::NON_ALPHANUMERIC)
+        ))
+        .unwrap();
+        let choices = TriageChoices::from_query(&query).unwrap();
+        let triage = Triage::resolve(&choices, stream.as_ref()).unwrap();
+        let predicate = triage.predicate(false).expect("a condition");
+        if hinted {
+            let hint = predicate.line_hint().expect(where_text);
+            stream.set_line_hint(&hint);
+        }
+        let mut kept = Vec::new();
+        while let Some(item) = stream.next_item().unwrap() {
+            let Item::Record(record) = item else { continue };
+            let values = stream.current_values(predicate.samples());
+            if predicate.keeps(&record, values.as_ref()) {
+                kept.push(record.line);
+            }
+        }
+        kept
+    }
+
+    #[test]
+    fn the_line_hint_keeps_exactly_what_the_conditions_keep() {
+        for (condition, expected) in [
+            ("Impact=HIGH", vec![8, 10, 11]),
+            ("Impact~mod", vec![9, 11, 14]),
+            ("Gene=BRCA2", vec![8, 9]),
+            ("HGVSp=p.Leu5=", vec![8, 12]),
+            ("HGVSp~leu5", vec![8, 12]),
+            ("Consequence~GAINED", vec![8]),
+            ("FILTER=PASS", vec![8, 10, 11, 12, 14]),
+            ("ID=RS2", vec![11]),
+            ("S1.GT=1/1", vec![10]),
+            ("Impact=HIGH; Gene=KRAS", vec![11]),
+        ] {
+            assert_eq!(
+                kept_lines(condition, false),
+                expected,
+                "{condition} unhinted"
+            );
+            assert_eq!(
+                kept_lines(condition, true),
+                expected,
+                "{condition} with the hint"
+            );
+        }
+    }
+
+    #[test]
+    fn conditions_that_the_raw_line_may_not_spell_give_no_hint() {
+        for condition in [
+            "DB=true",
+            "DP=20",
+            "QUAL>10",
+            "CHROM=1",
+            "Gene!=TP53",
+            "Gene=CAFé",
+        ] {
+            let query = Query::parse(&format!(
+                "where={}",
+                percent_encoding::utf8_percent_encode(
+                    condition,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            ))
+            .unwrap();
+            let stream = open(
+                FormatKind::Vcf,
+                Box::new(std::io::Cursor::new(VCF.to_vec())),
+                &Default::default(),
+            )
+            .unwrap();
+            let choices = TriageChoices::from_query(&query).unwrap();
+            let triage = Triage::resolve(&choices, stream.as_ref()).unwrap();
+            let predicate = triage.predicate(false).expect("a condition");
+            assert_eq!(predicate.line_hint(), None, "{condition}");
+        }
     }
 }
