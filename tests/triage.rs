@@ -16,6 +16,8 @@ use app::{TestApp, spawn_app_with};
 use igv_relay::configuration::DataRootSettings;
 
 const CYVCF2: &str = "python3-cyvcf2/usr/lib/python3/dist-packages/cyvcf2/tests";
+/// PyVCF's 1000 Genomes example: 629 samples, the cohort of these tests.
+const COHORT: &str = "python-pyvcf-examples/usr/share/doc/python3-vcf/test/1kg.vcf.gz";
 
 /// VEP's HIGH-impact consequence terms (Ensembl's table).
 const HIGH: [&str; 10] = [
@@ -74,6 +76,7 @@ async fn app() -> Option<(TestApp, PathBuf, tempfile::TempDir)> {
     ] {
         std::fs::copy(source.join(name), dir.path().join(name)).expect(name);
     }
+    std::fs::copy(corpus.join(COHORT), dir.path().join("1kg.vcf.gz")).expect("the cohort");
     let path = dir.path().to_path_buf();
     let app = spawn_app_with(move |s| {
         s.data.roots = vec![DataRootSettings {
@@ -269,10 +272,10 @@ async fn snpeff_ann_and_eff_give_genes_and_impacts() {
 
 #[actix_web::test]
 async fn a_cohort_shows_chosen_samples_and_format_keys_compactly() {
-    let Some((app, source, _dir)) = app().await else {
+    let Some((app, _source, dir)) = app().await else {
         return;
     };
-    let file = source.join("test.vcf.gz");
+    let file = dir.path().join("1kg.vcf.gz");
     let text = text_of(&file);
     let samples: Vec<&str> = text
         .lines()
@@ -281,8 +284,12 @@ async fn a_cohort_shows_chosen_samples_and_format_keys_compactly() {
         .split('\t')
         .skip(9)
         .collect();
-    assert!(samples.len() > 150, "a cohort");
-    let body = html(&app, "/files/cy/test.vcf.gz").await;
+    assert!(
+        samples.len() > 600,
+        "a cohort of hundreds: {}",
+        samples.len()
+    );
+    let body = html(&app, "/files/cy/1kg.vcf.gz").await;
     let head = header(&body);
     assert_eq!(
         head[head.len() - 10..],
@@ -293,19 +300,36 @@ async fn a_cohort_shows_chosen_samples_and_format_keys_compactly() {
         body.contains(&format!("{} more columns (or samples)", samples.len() - 10)),
         "the page says how many samples are not shown"
     );
-    let (a, b) = (samples[100], samples[7]);
+    // The first record where a sample far down the header and one of the
+    // first ten were both called (the file's first records are all `./.`).
+    let all = records(&file);
+    let (number, chosen) = all
+        .iter()
+        .enumerate()
+        .take(20)
+        .find_map(|(number, (_, columns))| {
+            let called = |i: usize| !columns[9 + i].starts_with("./.");
+            let far = (500..samples.len()).find(|&i| called(i))?;
+            let near = (0..10).find(|&i| called(i))?;
+            Some((number, (far, near)))
+        })
+        .expect("a record with calls");
+    let (a, b) = (samples[chosen.0], samples[chosen.1]);
     let body = html(
         &app,
-        &format!("/files/cy/test.vcf.gz?samples={a},{b}&fmt=GT,DP&per_page=5"),
+        &format!(
+            "/files/cy/1kg.vcf.gz?samples={a},{b}&fmt=GT,DP&per_page={}",
+            number + 1
+        ),
     )
     .await;
     let head = header(&body);
     assert_eq!(head[head.len() - 2..], [a, b]);
-    // The first record's cells for them, as written (GT:DP).
-    let first = records(&file).into_iter().next().unwrap().1;
-    let keys: Vec<&str> = first[8].split(':').collect();
+    // That record's cells for them, as written (GT:DP).
+    let record = &all[number].1;
+    let keys: Vec<&str> = record[8].split(':').collect();
     let cell = |name: &str| {
-        let column = &first[9 + samples.iter().position(|s| *s == name).unwrap()];
+        let column = &record[9 + samples.iter().position(|s| *s == name).unwrap()];
         let values: Vec<&str> = column.split(':').collect();
         ["GT", "DP"]
             .iter()
@@ -318,12 +342,13 @@ async fn a_cohort_shows_chosen_samples_and_format_keys_compactly() {
             .collect::<Vec<_>>()
             .join(":")
     };
-    let row = &body[body.find("<tbody>").unwrap()..];
-    let row = &row[..row.find("</tr>").unwrap()];
+    let rows = &body[body.find("<tbody>").unwrap()..];
+    let row = rows.split("</tr>").nth(number).expect("the record's row");
+    assert!(!cell(a).starts_with("./."), "{}", cell(a));
     assert!(row.contains(&format!("<td>{}</td>", cell(a))), "{row}");
     assert!(row.contains(&format!("<td>{}</td>", cell(b))), "{row}");
     // The picker: only the ticked INFO field.
-    let picked = html(&app, "/files/cy/test.vcf.gz?cols_form=1&c.DP=1").await;
+    let picked = html(&app, "/files/cy/1kg.vcf.gz?cols_form=1&c.DP=1").await;
     let head = header(&picked);
     assert_eq!(
         head[3..11],
