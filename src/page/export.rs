@@ -3,7 +3,8 @@
 //! stays flat whatever the file size, and a client that goes away stops the
 //! writer (the channel closes).
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Seek, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,16 +12,29 @@ use serde::Serialize;
 
 use crate::domain::genome::Genome;
 use crate::domain::igv::encode_value;
+use crate::domain::loci::Loci;
 use crate::domain::request::Query;
 use crate::error::AppError;
-use crate::formats::{FormatKind, FormatOptions, RecordStream};
+use crate::formats::{FormatKind, FormatOptions, RecordStream, StreamPosition};
 use crate::linkpage::{LocusResolver, Row, RowFilter, Rows};
+use crate::links::RowLink;
 use crate::page::session::{Region, SessionSpec};
+use crate::page::stretches::{self, Cutter, Stretch};
 use crate::page::triage::{Triage, TriageChoices};
 use crate::page::{ContextOwner, Outcome, PageContext, RefusalCounts, open_stream};
 
 /// Most records a sorted export holds to write them in order.
 pub const MAX_SORTED_EXPORT_ROWS: usize = 100_000;
+
+/// A plain file's export is cut into stretches of about this size, each
+/// parsed on one thread ([`stretches`]) and sent as one chunk of about twice
+/// its size: small enough that the chunks queued for the client and the
+/// threads keep memory flat (a few MB).
+const STRETCH_BYTES: u64 = 256 << 10;
+
+/// Smaller files are exported on one thread: a few stretches would not pay
+/// for a second header read and the threads.
+const MIN_STRETCHED_BYTES: u64 = 8 << 20;
 
 /// Export chunks handed to the response stream.
 const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
@@ -118,6 +132,12 @@ pub(crate) struct ExportJob {
     pub choices: TriageChoices,
     /// Whether each record's columns follow its links (`?links_only=1`: no).
     pub columns: bool,
+    /// The local file, when it is stored uncompressed: a large one's TSV
+    /// export is written in stretches on several threads.
+    pub plain_file: Option<PathBuf>,
+    /// Threads a stretched export may use ([`export_threads`]); 1 writes every
+    /// export on one.
+    pub threads: usize,
     /// The record numbers in sort order, for a sorted export.
     pub order: Option<Vec<u64>>,
     pub format: ExportFormat,
@@ -170,6 +190,19 @@ impl ChunkWriter {
             self.flush()?;
         }
         Ok(())
+    }
+}
+
+impl ChunkWriter {
+    /// Hands on what was written so far, then `rows` as a chunk of its own.
+    fn send(&mut self, rows: Vec<u8>) -> std::io::Result<()> {
+        self.flush()?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.tx.blocking_send(Ok(Bytes::from(rows))).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
     }
 }
 
@@ -273,11 +306,13 @@ impl ExportJob {
         } else {
             Vec::new()
         };
-        let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
-        let filter = RowFilter {
-            predicate: triage.predicate(self.filter.query.is_some()),
-            ..self.filter.clone()
+        // Where the records start, for an export in stretches.
+        let stretched = match (self.format, &self.order) {
+            (ExportFormat::Tsv, None) => self.stretched_file(stream.position()),
+            _ => None,
         };
+        let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
+        let filter = self.row_filter(triage);
         let mut rows = Rows::new(stream, resolver, filter);
         if self.columns && triage.wants_values() {
             rows = rows.with_values(triage.value_samples());
@@ -369,20 +404,19 @@ impl ExportJob {
             ExportFormat::IgvSession | ExportFormat::IgvJsSession => {}
         }
         let mut session_open = false;
-        // Each row's two links: these prefixes and the row's loci.
-        let row_link = ctx.urls.row_link(self.genome.as_deref());
-        // Rows on a sequence only the file lists: the relay's own table lacks it,
-        // so their links carry no genome (the locus was checked here).
-        let plain_link = ctx.urls.row_link(None);
-        let base = match (&self.extended_genome, &self.genome) {
-            (Some(_), Some(id)) => ctx.genomes.get(id).ok(),
-            _ => None,
-        };
-        let igv_prefix = ctx.igv.goto_prefix();
-        // Reused for every row: the printed loci, their IGV encoding, the relay link.
-        let mut locus = String::new();
-        let mut encoded = String::new();
-        let mut relay = String::new();
+        if let Some((path, from)) = stretched {
+            drop(next_row);
+            return self.write_tsv_in_stretches(
+                &ctx,
+                triage,
+                genome,
+                columns.len(),
+                &path,
+                from,
+                out,
+            );
+        }
+        let mut links = RowLinks::new(&ctx, self.genome.as_deref(), self.extended_genome.is_some());
         let mut first = true;
         let mut refused = RefusalCounts::default();
         let mut records = 0u64;
@@ -395,53 +429,15 @@ impl ExportJob {
             if let Some(error) = error {
                 refused.add(error);
             }
-            locus.clear();
-            encoded.clear();
-            if let Ok(loci) = &row.loci {
-                let _ = loci.write_canonical(&mut locus);
-                encoded.extend(encode_value(&locus));
-            }
-            let linked = row.loci.is_ok();
-            let row_link = match (&row.loci, base) {
-                (Ok(loci), Some(base))
-                    if loci
-                        .as_slice()
-                        .iter()
-                        .any(|l| base.chromosome(l.chrom().as_str()).is_none()) =>
-                {
-                    &plain_link
-                }
-                _ => &row_link,
-            };
+            let linked = links.set(&row.loci);
             match self.format {
                 ExportFormat::Tsv => {
-                    // Appended piece by piece: no string per field, no `fmt`.
-                    let buf = &mut out.buf;
-                    buf.extend_from_slice(itoa::Buffer::new().format(row.line).as_bytes());
-                    buf.push(b'\t');
-                    buf.extend_from_slice(locus.as_bytes());
-                    buf.push(b'\t');
-                    push_tsv_field(buf, &row.label);
-                    buf.push(b'\t');
-                    if linked {
-                        relay.clear();
-                        row_link.push_encoded(&mut relay, [encoded.as_str()]);
-                        buf.extend_from_slice(relay.as_bytes());
-                    }
-                    buf.push(b'\t');
-                    if linked {
-                        buf.extend_from_slice(igv_prefix.as_bytes());
-                        buf.extend_from_slice(encoded.as_bytes());
-                    }
-                    buf.push(b'\t');
-                    push_tsv_field(buf, error.unwrap_or(""));
-                    if self.columns {
-                        for i in 0..columns.len() {
-                            buf.push(b'\t');
-                            push_tsv_field(buf, row.cells.get(i).map_or("", String::as_str));
-                        }
-                    }
-                    buf.push(b'\n');
+                    push_tsv_row(
+                        &mut out.buf,
+                        &row,
+                        &links,
+                        self.columns.then_some(columns.len()),
+                    );
                     out.flush_when_full()?;
                 }
                 ExportFormat::Json => {
@@ -451,13 +447,9 @@ impl ExportJob {
                     let record = ExportRow {
                         line: row.line,
                         label: &row.label,
-                        locus: linked.then(|| locus.clone()),
-                        relay_url: linked.then(|| {
-                            let mut relay = String::new();
-                            row_link.push_encoded(&mut relay, [encoded.as_str()]);
-                            relay
-                        }),
-                        igv_url: linked.then(|| format!("{igv_prefix}{encoded}")),
+                        locus: linked.then(|| links.locus.clone()),
+                        relay_url: linked.then(|| links.relay.clone()),
+                        igv_url: linked.then(|| format!("{}{}", links.igv_prefix, links.encoded)),
                         error,
                         cells: (self.columns && row.raw.is_none()).then(|| {
                             columns
@@ -471,13 +463,13 @@ impl ExportJob {
                 }
                 ExportFormat::IgvBatch => {
                     if linked {
-                        writeln!(out, "goto {locus}\nsnapshot")?;
+                        writeln!(out, "goto {}\nsnapshot", links.locus)?;
                     }
                 }
                 ExportFormat::IgvSession | ExportFormat::IgvJsSession => {
                     let Ok(loci) = &row.loci else { continue };
                     if !session_open {
-                        self.session_head(out, Some(&locus))?;
+                        self.session_head(out, Some(&links.locus))?;
                         session_open = true;
                     }
                     for one in loci.as_slice() {
@@ -534,6 +526,91 @@ impl ExportJob {
 }
 
 impl ExportJob {
+    /// The view's filter with the triage conditions.
+    fn row_filter(&self, triage: &Triage) -> RowFilter {
+        RowFilter {
+            predicate: triage.predicate(self.filter.query.is_some()),
+            ..self.filter.clone()
+        }
+    }
+
+    /// The file and where its records start, when this export is written in
+    /// stretches on several threads: a plain (uncompressed) local file large
+    /// enough to be worth it, a stream that can resume part-way, and more
+    /// than one core.
+    fn stretched_file(&self, from: Option<StreamPosition>) -> Option<(PathBuf, StreamPosition)> {
+        let path = self.plain_file.as_ref()?;
+        let from = from?;
+        let len = std::fs::metadata(path).ok()?.len();
+        (self.threads > 1 && len.saturating_sub(from.offset) >= MIN_STRETCHED_BYTES)
+            .then(|| (path.clone(), from))
+    }
+
+    /// The TSV rows of a plain file, its stretches read, parsed and written
+    /// on [`ExportJob::threads`] threads, and handed on in the file's order. Each
+    /// thread reads the header once and resumes its stream at every stretch
+    /// it is given, so its rows are exactly those of one pass over the file.
+    #[allow(clippy::too_many_arguments)]
+    fn write_tsv_in_stretches(
+        &self,
+        ctx: &PageContext<'_>,
+        triage: &Triage,
+        genome: Option<&Genome>,
+        columns: usize,
+        path: &Path,
+        from: StreamPosition,
+        out: &mut ChunkWriter,
+    ) -> std::io::Result<()> {
+        let options = FormatOptions {
+            cells: self.columns,
+            read_ahead: false,
+            ..self.options.clone()
+        };
+        let filter = self.row_filter(triage);
+        let values = (self.columns && triage.wants_values()).then(|| triage.value_samples());
+        let columns = self.columns.then_some(columns);
+        let cutter = Cutter::new(path, from, STRETCH_BYTES)?;
+        stretches::in_order(
+            self.threads,
+            cutter,
+            || {
+                let file = std::fs::File::open(path)?;
+                let input = Box::new(std::io::BufReader::with_capacity(64 * 1024, file));
+                let stream = crate::formats::open(self.kind, input, &options)
+                    .map_err(std::io::Error::other)?;
+                let links =
+                    RowLinks::new(ctx, self.genome.as_deref(), self.extended_genome.is_some());
+                Ok((stream, links))
+            },
+            |(stream, links), stretch: Stretch| {
+                let mut file = std::fs::File::open(path)?;
+                file.seek(std::io::SeekFrom::Start(stretch.start))?;
+                let input = std::io::BufReader::with_capacity(64 * 1024, file)
+                    .take(stretch.end - stretch.start);
+                stream.resume(Box::new(input), stretch.position())?;
+                let resolver =
+                    LocusResolver::new(genome, stream.as_ref(), self.flank, ctx.loci_rules);
+                let mut rows = Rows::new(stream.as_mut(), resolver, filter.clone());
+                if let Some(samples) = &values {
+                    rows = rows.with_values(samples.clone());
+                }
+                // Rows are about twice the bytes of the records they link.
+                let mut buf = Vec::with_capacity(2 * (stretch.end - stretch.start) as usize);
+                while let Some(mut row) = rows.next_row()? {
+                    if columns.is_some() && row.raw.is_none() {
+                        row.cells =
+                            triage.cells(std::mem::take(&mut row.cells), row.values.as_ref());
+                    }
+                    links.set(&row.loci);
+                    push_tsv_row(&mut buf, &row, links, columns);
+                }
+                Ok(buf)
+            },
+            // Each stretch's rows go out as one chunk, not copied again.
+            |rows| out.send(rows),
+        )
+    }
+
     fn session_head(&self, out: &mut ChunkWriter, locus: Option<&str>) -> std::io::Result<()> {
         let head = if self.format == ExportFormat::IgvSession {
             self.session.xml_head(locus)
@@ -544,6 +621,94 @@ impl ExportJob {
     }
 }
 
+/// Threads a stretched export uses: the cores there are, at most 4 (the
+/// response is written by one thread, which more parsers would outrun).
+pub fn export_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// A row's locus and its two links (relay, IGV), in buffers reused for
+/// every row: no string per row, no `fmt`.
+struct RowLinks<'c> {
+    /// The relay link with the genome, and without it for rows on a sequence
+    /// only the file lists (the relay's own table lacks it, so its links
+    /// carry no genome; the locus was checked here).
+    with_genome: RowLink,
+    without_genome: RowLink,
+    /// The genome without the file's own sequences, when it has any.
+    base: Option<&'c Genome>,
+    igv_prefix: String,
+    locus: String,
+    encoded: String,
+    relay: String,
+}
+
+impl<'c> RowLinks<'c> {
+    fn new(ctx: &PageContext<'c>, genome: Option<&str>, extended: bool) -> Self {
+        Self {
+            with_genome: ctx.urls.row_link(genome),
+            without_genome: ctx.urls.row_link(None),
+            base: match (extended, genome) {
+                (true, Some(id)) => ctx.genomes.get(id).ok(),
+                _ => None,
+            },
+            igv_prefix: ctx.igv.goto_prefix(),
+            locus: String::new(),
+            encoded: String::new(),
+            relay: String::new(),
+        }
+    }
+
+    /// Makes the links of a row with these loci; `false` (and empty links)
+    /// for a row that has none.
+    fn set(&mut self, loci: &Result<Loci, String>) -> bool {
+        self.locus.clear();
+        self.encoded.clear();
+        self.relay.clear();
+        let Ok(loci) = loci else {
+            return false;
+        };
+        let _ = loci.write_canonical(&mut self.locus);
+        self.encoded.extend(encode_value(&self.locus));
+        let on_file_sequence = self.base.is_some_and(|base| {
+            loci.as_slice()
+                .iter()
+                .any(|l| base.chromosome(l.chrom().as_str()).is_none())
+        });
+        let link = if on_file_sequence {
+            &self.without_genome
+        } else {
+            &self.with_genome
+        };
+        link.push_encoded(&mut self.relay, [self.encoded.as_str()]);
+        true
+    }
+}
+
+/// One TSV row: line, locus, label, relay link, IGV link, error, and the
+/// record's `columns` cells when asked. Appended piece by piece.
+fn push_tsv_row(buf: &mut Vec<u8>, row: &Row, links: &RowLinks<'_>, columns: Option<usize>) {
+    buf.extend_from_slice(itoa::Buffer::new().format(row.line).as_bytes());
+    buf.push(b'\t');
+    buf.extend_from_slice(links.locus.as_bytes());
+    buf.push(b'\t');
+    push_tsv_field(buf, &row.label);
+    buf.push(b'\t');
+    buf.extend_from_slice(links.relay.as_bytes());
+    buf.push(b'\t');
+    if row.loci.is_ok() {
+        buf.extend_from_slice(links.igv_prefix.as_bytes());
+        buf.extend_from_slice(links.encoded.as_bytes());
+    }
+    buf.push(b'\t');
+    push_tsv_field(buf, row.loci.as_ref().err().map_or("", String::as_str));
+    for i in 0..columns.unwrap_or(0) {
+        buf.push(b'\t');
+        push_tsv_field(buf, row.cells.get(i).map_or("", String::as_str));
+    }
+    buf.push(b'\n');
+}
+
 /// Appends `value` with its tabs and line breaks as spaces: they would break
 /// the TSV's shape.
 fn push_tsv_field(buf: &mut Vec<u8>, value: &str) {
@@ -551,4 +716,202 @@ fn push_tsv_field(buf: &mut Vec<u8>, value: &str) {
         b'\t' | b'\n' | b'\r' => b' ',
         other => other,
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::io::Write as _;
+
+    use url::Url;
+
+    use super::*;
+    use crate::configuration::Settings;
+    use crate::domain::igv::{IgvPort, IgvTarget};
+    use crate::domain::loci::LociRules;
+    use crate::domain::request::Query;
+    use crate::formats::DEFAULT_DECOMPRESSION_LIMITS;
+    use crate::genomes::GenomeRegistry;
+    use crate::links::ServiceUrls;
+
+    /// A VCF of about 10 MB with what a stretch could get wrong: malformed
+    /// lines, a line over the length limit, rows the genome refuses, blank
+    /// and stray header lines, annotations to filter on, no final newline.
+    fn large_vcf() -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let mut text = String::from(
+            "##fileformat=VCFv4.2\n\
+             ##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
+             ##INFO=<ID=CSQ,Number=.,Type=String,Description=\"VEP. Format: Allele|Consequence|IMPACT|SYMBOL\">\n\
+             #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+        );
+        for i in 0..100_000u64 {
+            let chrom = ["chr1", "chr2", "chrUn_x", "chr7"][(i % 4) as usize];
+            let impact = if i % 50 == 0 {
+                "stop_gained|HIGH"
+            } else {
+                "intron_variant|MODIFIER"
+            };
+            let filter = if i % 3 == 0 { "PASS" } else { "q10" };
+            match i % 997 {
+                5 => text.push_str("chr1\tnot-a-position\t.\tA\tT\t.\tPASS\t.\n"),
+                6 => text.push('\n'),
+                7 => text.push_str("##stray header line\n"),
+                8 if i < 2_000 => {
+                    text.push_str("chr1\t5\tlong\tA\t");
+                    text.push_str(&"T".repeat(1_100_000));
+                    text.push_str("\t.\tPASS\t.\n");
+                }
+                _ => {}
+            }
+            text.push_str(&format!(
+                "{chrom}\t{}\tid{i}\tA\tT\t{}\t{filter}\tDP={};CSQ=T|{impact}|GENE{}\n",
+                1000 + i * 7,
+                i % 90,
+                i % 40,
+                i % 13
+            ));
+        }
+        text.push_str("chr2\t77\tlast\tA\tG\t.\tPASS\t.");
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn export(path: &Path, query: &str, threads: usize) -> Vec<u8> {
+        with_export(path, query, threads, |mut rx| {
+            let mut body = Vec::new();
+            while let Some(chunk) = rx.blocking_recv() {
+                body.extend_from_slice(&chunk.expect("no error"));
+            }
+            body
+        })
+    }
+
+    /// Runs the export's writer while `consume` reads its chunks.
+    fn with_export<R>(
+        path: &Path,
+        query: &str,
+        threads: usize,
+        consume: impl FnOnce(ExportChunks) -> R,
+    ) -> R {
+        let settings = Settings::load_with_env(None, Some(BTreeMap::new())).unwrap();
+        let genomes = GenomeRegistry::from_settings(&settings).unwrap();
+        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
+        let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap();
+        let igv_web = Url::parse("https://igv.org/app/").unwrap();
+        let ctx = PageContext {
+            genomes: &genomes,
+            urls: &urls,
+            igv: &igv,
+            igv_web: &igv_web,
+            loci_rules: LociRules::default(),
+            default_flank: 0,
+            decompression: DEFAULT_DECOMPRESSION_LIMITS,
+        };
+        let query = Query::parse(query).unwrap();
+        let choices = TriageChoices::from_query(&query).unwrap();
+        let links_only = query.flag("links_only").unwrap().unwrap_or(false);
+        let job = ExportJob {
+            kind: FormatKind::Vcf,
+            genome: Some("hg38".into()),
+            extended_genome: None,
+            flank: 0,
+            filter: RowFilter {
+                pass_only: query.flag("pass").unwrap().unwrap_or(false),
+                ..RowFilter::default()
+            },
+            options: choices.format_options(FormatOptions::default()),
+            choices,
+            columns: !links_only,
+            plain_file: Some(path.to_path_buf()),
+            threads,
+            order: None,
+            format: ExportFormat::Tsv,
+            name: "large.vcf".into(),
+            session: SessionSpec::default(),
+            genome_source: None,
+            genome_notices: Vec::new(),
+        };
+        let options = FormatOptions {
+            cells: job.columns,
+            read_ahead: true,
+            ..job.options.clone()
+        };
+        let input = Box::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        let stream = open_stream(job.kind, input, &options).unwrap();
+        let triage = Triage::resolve(&job.choices, stream.as_ref()).unwrap();
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        std::thread::scope(|scope| {
+            scope.spawn(|| job.write_all(ctx, &triage, stream, tx));
+            consume(rx)
+        })
+    }
+
+    #[test]
+    fn a_client_that_goes_away_stops_the_threads_of_a_stretched_export() {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let file = large_vcf();
+            with_export(file.path(), "format=tsv", 2, |mut rx| {
+                assert!(rx.blocking_recv().expect("a first chunk").is_ok());
+                // The client goes away after the first chunk.
+                drop(rx);
+            });
+            // `with_export` returns once the writer thread, and the scoped
+            // workers under it, have ended.
+            let _ = done_tx.send(());
+        });
+        assert!(
+            done_rx
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .is_ok(),
+            "the export's threads still run a minute after the client went away"
+        );
+    }
+
+    #[test]
+    fn an_export_in_stretches_is_byte_for_byte_the_export_on_one_thread() {
+        let file = large_vcf();
+        assert!(std::fs::metadata(file.path()).unwrap().len() > MIN_STRETCHED_BYTES);
+        for query in [
+            "format=tsv",
+            "format=tsv&links_only=1",
+            "format=tsv&where=Impact%3DHIGH%3B%20DP%3E%3D20",
+            "format=tsv&pass=1&cols=DP",
+        ] {
+            let one = export(file.path(), query, 1);
+            let lines = one.iter().filter(|b| **b == b'\n').count();
+            assert!(lines > 1_000, "{query}: {lines} lines");
+            for threads in [2, 3] {
+                let stretched = export(file.path(), query, threads);
+                assert!(
+                    one == stretched,
+                    "{query} on {threads} threads: {} vs {} bytes",
+                    stretched.len(),
+                    one.len()
+                );
+            }
+        }
+        // What one thread wrote is right to begin with: every record has its
+        // row, the long line and the malformed ones included.
+        let all = String::from_utf8(export(file.path(), "format=tsv&links_only=1", 1)).unwrap();
+        let rows: Vec<&str> = all
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .skip(1)
+            .collect();
+        let malformed = (0..100_000).filter(|i| i % 997 == 5).count();
+        let long = (0..2_000).filter(|i| i % 997 == 8).count();
+        assert_eq!(
+            rows.len(),
+            100_000 + malformed + long + 1,
+            "records, malformed, long, last"
+        );
+        assert!(rows.iter().any(|r| r.contains("more than the limit")));
+        assert!(
+            rows.last().unwrap().contains("chr2:77"),
+            "{}",
+            rows.last().unwrap()
+        );
+    }
 }

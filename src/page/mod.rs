@@ -14,6 +14,7 @@ pub mod export;
 pub mod html;
 pub mod overview;
 pub mod session;
+pub mod stretches;
 pub mod totals;
 pub mod triage;
 pub mod viewer;
@@ -1291,6 +1292,12 @@ impl<'a> FileView<'a> {
             options: self.options.clone(),
             choices: self.choices.clone(),
             columns: !self.links_only,
+            plain_file: self
+                .source
+                .local_path
+                .clone()
+                .filter(|path| !formats::is_compressed_file(path)),
+            threads: export::export_threads(),
             order: match (&triage.sort, self.source.local_path.as_deref()) {
                 (None, _) => None,
                 (Some(_), Some(path)) => Some(self.sorted_order(&triage, path)?),
