@@ -144,20 +144,26 @@ impl Respond for Dataset {
     }
 }
 
-const DATA_PATH: &str = "/display_application/d1/igv_relay_vcf/view/t1/data/galaxy_d1.vcf";
+/// A display application's data URL path for dataset `id`. Each test has a
+/// dataset of its own: wiremock hands out pooled servers, so two tests may
+/// see the same address, and the relay keeps a dataset's first window by URL.
+fn data_path(id: &str) -> String {
+    format!("/display_application/{id}/igv_relay_vcf/view/t1/data/galaxy_{id}.vcf")
+}
 
 #[actix_web::test]
 async fn a_second_visit_to_a_deep_page_reads_only_windows_near_it() {
+    let data = data_path("d1");
     let body = vcf(40_000).into_bytes();
     let size = body.len() as u64;
     let galaxy = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path(DATA_PATH))
+        .and(path(data.as_str()))
         .respond_with(Dataset { body, ranges: true })
         .mount(&galaxy)
         .await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
-    let url = format!("{}&page=350", display_url(&galaxy.uri(), DATA_PATH));
+    let url = format!("{}&page=350", display_url(&galaxy.uri(), &data));
 
     let (first, first_bytes) = visit(&app, &url).await;
     assert_eq!(first, expected_loci(350));
@@ -176,7 +182,7 @@ async fn a_second_visit_to_a_deep_page_reads_only_windows_near_it() {
     // A page the first visit did not reach starts from the last offset it kept.
     let (later, later_bytes) = visit(
         &app,
-        &format!("{}&page=390", display_url(&galaxy.uri(), DATA_PATH)),
+        &format!("{}&page=390", display_url(&galaxy.uri(), &data)),
     )
     .await;
     assert_eq!(later, expected_loci(390));
@@ -190,11 +196,12 @@ async fn a_second_visit_to_a_deep_page_reads_only_windows_near_it() {
 
 #[actix_web::test]
 async fn a_galaxy_that_ignores_range_is_streamed_from_the_start() {
+    let data = data_path("d3");
     let body = vcf(20_000).into_bytes();
     let size = body.len() as u64;
     let galaxy = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path(DATA_PATH))
+        .and(path(data.as_str()))
         .respond_with(Dataset {
             body,
             ranges: false,
@@ -202,7 +209,7 @@ async fn a_galaxy_that_ignores_range_is_streamed_from_the_start() {
         .mount(&galaxy)
         .await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
-    let url = format!("{}&page=150", display_url(&galaxy.uri(), DATA_PATH));
+    let url = format!("{}&page=150", display_url(&galaxy.uri(), &data));
     for visit_number in 1..=2 {
         let (loci, bytes) = visit(&app, &url).await;
         assert_eq!(loci, expected_loci(150), "visit {visit_number}");
@@ -214,28 +221,89 @@ async fn a_galaxy_that_ignores_range_is_streamed_from_the_start() {
     }
 }
 
+/// Sorting reads a dataset twice (keys, then the page), from its first byte
+/// each time, with Range requests; a Galaxy that ignores Range is streamed
+/// once per page, and sorting it is a 400 that says why.
+#[actix_web::test]
+async fn a_galaxy_dataset_can_be_sorted_and_exported_sorted() {
+    let n = 5_000u64;
+    let body = vcf(n).replacen(
+        "#CHROM",
+        "##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n#CHROM",
+        1,
+    );
+    // Record i has DP = i % 97; largest first, ties in file order.
+    let mut expected: Vec<u64> = (1..=n).collect();
+    expected.sort_by_key(|i| std::cmp::Reverse(i % 97));
+    for ranges in [true, false] {
+        let data = data_path(if ranges { "d5" } else { "d6" });
+        let galaxy = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(data.as_str()))
+            .respond_with(Dataset {
+                body: body.clone().into_bytes(),
+                ranges,
+            })
+            .mount(&galaxy)
+            .await;
+        let app = relay_for(&galaxy.uri(), API_KEY).await;
+        let url = format!("{}&sort=-DP&page=3", display_url(&galaxy.uri(), &data));
+        if !ranges {
+            let response = app.get(&url).await;
+            assert_eq!(response.status().as_u16(), 400);
+            let text = response.text().await.unwrap();
+            assert!(text.contains("Range"), "{text}");
+            continue;
+        }
+        let (loci, _) = visit(&app, &url).await;
+        let want: Vec<String> = expected[200..300]
+            .iter()
+            .map(|i| format!("1:{}", 1000 + i))
+            .collect();
+        assert_eq!(loci, want, "page 3 sorted by -DP");
+        let tsv = app
+            .get(&format!(
+                "{}&sort=-DP&format=tsv&links_only=1",
+                display_url(&galaxy.uri(), &data)
+            ))
+            .await;
+        assert_eq!(tsv.status().as_u16(), 200);
+        let tsv = tsv.text().await.unwrap();
+        let lines: Vec<u64> = tsv
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .skip(1)
+            .map(|l| l.split('\t').next().unwrap().parse().unwrap())
+            .collect();
+        // Line numbers: 4 header lines, so record i is on line i + 4.
+        let want: Vec<u64> = expected.iter().map(|i| i + 4).collect();
+        assert_eq!(lines, want, "sorted export");
+    }
+}
+
 /// The first window is kept between visits; a dataset that then changes size
 /// (Galaxy does not do this to a finished dataset, but a proxy or a re-used
 /// URL might) is an error the first time, never a page made of two versions.
 #[actix_web::test]
 async fn a_kept_first_window_is_dropped_when_the_dataset_changes_size() {
+    let data = data_path("d4");
     // Larger than the kept first window, so later pages need more windows.
     let body = vcf(100_000).into_bytes();
     assert!(body.len() as u64 > igv_relay::sources::galaxy::HEAD_WINDOW);
     let galaxy = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path(DATA_PATH))
+        .and(path(data.as_str()))
         .respond_with(Dataset { body, ranges: true })
         .mount(&galaxy)
         .await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
-    let page = |n: u64| format!("{}&page={n}", display_url(&galaxy.uri(), DATA_PATH));
+    let page = |n: u64| format!("{}&page={n}", display_url(&galaxy.uri(), &data));
     let (loci, _) = visit(&app, &page(1)).await;
     assert_eq!(loci, expected_loci(1));
 
     galaxy.reset().await;
     Mock::given(method("GET"))
-        .and(path(DATA_PATH))
+        .and(path(data.as_str()))
         .respond_with(Dataset {
             body: vcf(120_000).into_bytes(),
             ranges: true,

@@ -1120,15 +1120,7 @@ impl<'a> FileView<'a> {
         triage: &Triage,
         paging: Paging,
     ) -> Result<(Vec<PageRow>, bool, u64), AppError> {
-        let Some(path) = self.source.local_path.as_deref() else {
-            return Err(AppError::invalid(
-                "sort",
-                triage.choices.sort_text.as_deref().unwrap_or(""),
-                "sorting reads the file twice, which only files in a data root allow; \
-                 this source is streamed once",
-            ));
-        };
-        let order = self.sorted_order(triage, path)?;
+        let order = self.sorted_order(triage)?;
         let total = order.len() as u64;
         let start = paging
             .page
@@ -1144,7 +1136,7 @@ impl<'a> FileView<'a> {
         let mut slots: Vec<Option<PageRow>> = vec![None; end - start];
         if !wanted.is_empty() {
             let last = wanted.keys().copied().max().unwrap_or(0);
-            let mut stream = self.open(open_path(path)?)?;
+            let mut stream = self.open(self.reread()?)?;
             let mut rows = self.rows(stream.as_mut(), triage);
             let mut seq = 0u64;
             while let Some(row) = rows.next_row().map_err(|e| self.read_error(e))? {
@@ -1165,7 +1157,28 @@ impl<'a> FileView<'a> {
     }
 
     /// The record numbers (0-based, among the filtered records) in sort order.
-    pub(crate) fn sorted_order(&self, triage: &Triage, path: &Path) -> Result<Vec<u64>, AppError> {
+    /// The file again from its first byte, for a second pass (sorting): a
+    /// file in a data root, or a Galaxy dataset (read with Range requests,
+    /// or streamed again when Galaxy ignores them).
+    fn reread(&self) -> Result<Box<dyn BufRead + Send>, AppError> {
+        match (&self.source.local_path, &self.source.remote) {
+            (Some(path), _) => open_path(path),
+            (None, Some(remote)) => remote
+                .reopen
+                .reopen_at(0, self.options.decompression)
+                .map_err(|e| self.read_error(e)),
+            (None, None) => Err(AppError::invalid(
+                "sort",
+                self.choices.sort_text.as_deref().unwrap_or(""),
+                "sorting reads the file twice, which files in a data root and Galaxy \
+                 datasets read with HTTP Range requests allow; this source can only be \
+                 streamed once (a server that ignores Range, a compressed dataset, or \
+                 a remote URL)",
+            )),
+        }
+    }
+
+    pub(crate) fn sorted_order(&self, triage: &Triage) -> Result<Vec<u64>, AppError> {
         let Some(spec) = &triage.sort else {
             return Ok(Vec::new());
         };
@@ -1174,7 +1187,7 @@ impl<'a> FileView<'a> {
             cells: self.kind != FormatKind::Vcf,
             ..self.options.clone()
         };
-        let mut stream = open_stream(self.kind, open_path(path)?, &options)?;
+        let mut stream = open_stream(self.kind, self.reread()?, &options)?;
         let resolver = LocusResolver::new(None, stream.as_ref(), 0, self.ctx.loci_rules);
         let mut rows = Rows::new(stream.as_mut(), resolver, self.filter_with(triage));
         if triage.header.is_some() {
@@ -1274,13 +1287,9 @@ impl<'a> FileView<'a> {
         // The sort order needs the checked choices before the writer starts;
         // the writer checks them again on its own stream.
         let triage = match &self.choices.sort_text {
-            None => None,
-            Some(_) => match self.source.local_path.as_deref() {
-                Some(path) => Some(self.triage(self.open(open_path(path)?)?.as_ref())?),
-                None => None,
-            },
+            None => Triage::none(),
+            Some(_) => self.triage(self.open(self.reread()?)?.as_ref())?,
         };
-        let triage = triage.unwrap_or_else(Triage::none);
         let job = export::ExportJob {
             kind: self.kind,
             genome: self.genome_id().map(str::to_owned),
@@ -1298,16 +1307,9 @@ impl<'a> FileView<'a> {
                 .clone()
                 .filter(|path| !formats::is_compressed_file(path)),
             threads: export::export_threads(),
-            order: match (&triage.sort, self.source.local_path.as_deref()) {
-                (None, _) => None,
-                (Some(_), Some(path)) => Some(self.sorted_order(&triage, path)?),
-                (Some(_), None) => {
-                    return Err(AppError::invalid(
-                        "sort",
-                        self.choices.sort_text.as_deref().unwrap_or(""),
-                        "sorting reads the file twice, which only files in a data root allow",
-                    ));
-                }
+            order: match &triage.sort {
+                None => None,
+                Some(_) => Some(self.sorted_order(&triage)?),
             },
             format,
             name: self.source.export_name.clone(),
