@@ -24,6 +24,8 @@ COPY templates ./templates
 COPY static ./static
 COPY config ./config
 COPY genomes ./genomes
+# The demo result files are compiled into the binary (src/sources/demo.rs).
+COPY demo ./demo
 RUN cargo build --release --locked --bin igv-relay && strip target/release/igv-relay
 
 # Debian's CA bundle for outbound HTTPS (Galaxy, remote files). igv-relay uses

@@ -305,3 +305,71 @@ fn the_checker_finds_a_planted_cycle_and_reads_groups() {
     graph.get_mut("c").expect("c").clear();
     assert_eq!(find_cycle(&graph), None);
 }
+
+/// Every file the binary compiles in (`include_str!`/`include_bytes!`, the
+/// askama templates) lies under a directory the Dockerfile's build stage
+/// copies: a missing `COPY demo ./demo` once broke the image while every
+/// test passed.
+#[test]
+fn the_container_build_copies_every_file_the_binary_embeds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let builder: String = dockerfile
+        .split("\nFROM ")
+        .find(|stage| stage.contains("AS builder"))
+        .expect("a builder stage")
+        .to_owned();
+    let copied: BTreeSet<String> = builder
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY "))
+        .filter(|l| !l.starts_with("--from"))
+        .flat_map(|l| {
+            let parts: Vec<&str> = l.split_whitespace().collect();
+            parts[..parts.len().saturating_sub(1)]
+                .iter()
+                .map(|p| p.trim_end_matches('/').to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut embedded: BTreeSet<String> = BTreeSet::from(["templates".to_owned()]);
+    let mut stack = vec![root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for include in ["include_str!(\"", "include_bytes!(\""] {
+                for rest in text.split(include).skip(1) {
+                    let relative = rest.split('"').next().unwrap();
+                    let file = path.parent().unwrap().join(relative);
+                    let file = file.canonicalize().unwrap_or(file);
+                    let Ok(inside) = file.strip_prefix(root.canonicalize().unwrap()) else {
+                        continue;
+                    };
+                    let top = inside.components().next().unwrap();
+                    let top = top.as_os_str().to_string_lossy().into_owned();
+                    // Test fixtures are compiled only into unit tests.
+                    if top != "tests" {
+                        embedded.insert(top);
+                    }
+                }
+            }
+        }
+    }
+    assert!(embedded.contains("demo") && embedded.contains("genomes"));
+    let missing: Vec<&String> = embedded
+        .iter()
+        .filter(|top| {
+            !copied
+                .iter()
+                .any(|c| c == *top || c.starts_with(&format!("{top}/")))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the Dockerfile's build stage copies {copied:?} but the binary embeds files from {missing:?}"
+    );
+}
