@@ -720,19 +720,10 @@ fn push_tsv_field(buf: &mut Vec<u8>, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::io::Write as _;
 
-    use url::Url;
-
     use super::*;
-    use crate::configuration::Settings;
-    use crate::domain::igv::{IgvPort, IgvTarget};
-    use crate::domain::loci::LociRules;
     use crate::domain::request::Query;
-    use crate::formats::DEFAULT_DECOMPRESSION_LIMITS;
-    use crate::genomes::GenomeRegistry;
-    use crate::links::ServiceUrls;
 
     /// A VCF of about 10 MB with what a stretch could get wrong: malformed
     /// lines, a line over the length limit, rows the genome refuses, blank
@@ -794,20 +785,8 @@ mod tests {
         threads: usize,
         consume: impl FnOnce(ExportChunks) -> R,
     ) -> R {
-        let settings = Settings::load_with_env(None, Some(BTreeMap::new())).unwrap();
-        let genomes = GenomeRegistry::from_settings(&settings).unwrap();
-        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
-        let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap();
-        let igv_web = Url::parse("https://igv.org/app/").unwrap();
-        let ctx = PageContext {
-            genomes: &genomes,
-            urls: &urls,
-            igv: &igv,
-            igv_web: &igv_web,
-            loci_rules: LociRules::default(),
-            default_flank: 0,
-            decompression: DEFAULT_DECOMPRESSION_LIMITS,
-        };
+        let test = crate::page::TestContext::new();
+        let ctx = test.ctx();
         let query = Query::parse(query).unwrap();
         let choices = TriageChoices::from_query(&query).unwrap();
         let links_only = query.flag("links_only").unwrap().unwrap_or(false);

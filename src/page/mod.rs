@@ -1637,31 +1637,54 @@ fn with_query(mut url: Url, pairs: &[(&str, String)]) -> String {
     url.to_string()
 }
 
+/// What unit tests of pages and exports build a [`PageContext`] from: the
+/// built-in defaults, served at `https://lab.example/igv/`.
+#[cfg(test)]
+pub(crate) struct TestContext {
+    genomes: GenomeRegistry,
+    urls: ServiceUrls,
+    igv: IgvTarget,
+    igv_web: Url,
+}
+
+#[cfg(test)]
+impl TestContext {
+    pub(crate) fn new() -> Self {
+        let settings = crate::configuration::Settings::load_with_env(
+            None,
+            Some(std::collections::BTreeMap::new()),
+        )
+        .unwrap();
+        Self {
+            genomes: GenomeRegistry::from_settings(&settings).unwrap(),
+            urls: ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap()),
+            igv: IgvTarget::new("127.0.0.1", crate::domain::igv::IgvPort::DEFAULT).unwrap(),
+            igv_web: Url::parse("https://igv.org/app/").unwrap(),
+        }
+    }
+
+    pub(crate) fn ctx(&self) -> PageContext<'_> {
+        PageContext {
+            genomes: &self.genomes,
+            urls: &self.urls,
+            igv: &self.igv,
+            igv_web: &self.igv_web,
+            loci_rules: LociRules::default(),
+            default_flank: 0,
+            decompression: crate::formats::DEFAULT_DECOMPRESSION_LIMITS,
+        }
+    }
+}
+
 #[cfg(test)]
 mod reads_tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::configuration::Settings;
-    use crate::domain::igv::IgvPort;
-    use crate::formats::DEFAULT_DECOMPRESSION_LIMITS;
 
     #[test]
     fn each_row_of_a_view_with_reads_links_to_reads_sorted_at_its_first_base() {
-        let settings = Settings::load_with_env(None, Some(BTreeMap::new())).unwrap();
-        let genomes = GenomeRegistry::from_settings(&settings).unwrap();
-        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
-        let igv = IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap();
-        let igv_web = Url::parse("https://igv.org/app/").unwrap();
-        let ctx = PageContext {
-            genomes: &genomes,
-            urls: &urls,
-            igv: &igv,
-            igv_web: &igv_web,
-            loci_rules: LociRules::default(),
-            default_flank: 0,
-            decompression: DEFAULT_DECOMPRESSION_LIMITS,
-        };
+        let test = TestContext::new();
+        let ctx = test.ctx();
+        let genomes = ctx.genomes;
         let view = FileView::new(
             ctx,
             FormatKind::Vcf,
