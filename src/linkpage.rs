@@ -396,6 +396,12 @@ impl<'s, 'g> Rows<'s, 'g> {
         Ok(None)
     }
 
+    /// Where the stream stands after the row returned last (`None` while it
+    /// holds items it read ahead).
+    pub fn position(&self) -> Option<StreamPosition> {
+        self.stream.position()
+    }
+
     /// After row `self.row`: note the stream's position if it starts a stretch.
     fn remember_position(&mut self) {
         let Some(index) = &mut self.index else {
@@ -582,6 +588,48 @@ impl IndexedFile {
             PageIndex::global().record(&self.key, self.every, &self.found);
             self.found.clear();
         }
+    }
+}
+
+/// The page index filled by a pass that reads a file in stretches rather
+/// than through one [`Rows`] (`page::stretches`): it is told, in file order,
+/// where the stream stood after each row, and keeps what [`Rows::with_index`]
+/// would have kept.
+pub struct IndexWriter {
+    indexed: IndexedFile,
+}
+
+impl IndexWriter {
+    /// For the rows `filter` keeps of `file`, as the view's pages look them up.
+    pub fn new(file: SeekableFile, filter: &RowFilter) -> Self {
+        let key = file.key(filter);
+        let every = PageIndex::global().every(&key);
+        Self {
+            indexed: IndexedFile {
+                key,
+                every,
+                file,
+                found: Vec::new(),
+            },
+        }
+    }
+
+    /// After `rows` rows of the view (counted from the file's start), the
+    /// stream stood at `at`.
+    pub fn after(&mut self, rows: u64, at: StreamPosition) {
+        let indexed = &mut self.indexed;
+        if rows.is_multiple_of(indexed.every) {
+            indexed.found.push((rows, at));
+            if indexed.found.len() >= FLUSH_EVERY {
+                indexed.flush();
+            }
+        }
+    }
+}
+
+impl Drop for IndexWriter {
+    fn drop(&mut self) {
+        self.indexed.flush();
     }
 }
 

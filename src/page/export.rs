@@ -3,7 +3,7 @@
 //! stays flat whatever the file size, and a client that goes away stops the
 //! writer (the channel closes).
 
-use std::io::{BufRead, Read, Seek, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,22 +19,12 @@ use crate::formats::{FormatKind, FormatOptions, RecordStream, StreamPosition};
 use crate::linkpage::{LocusResolver, Row, RowFilter, Rows};
 use crate::links::RowLink;
 use crate::page::session::{Region, SessionSpec};
-use crate::page::stretches::{self, Cutter, Stretch};
+use crate::page::stretches::{self, Cutter, MIN_STRETCHED_BYTES, STRETCH_BYTES, Stretch};
 use crate::page::triage::{Triage, TriageChoices};
 use crate::page::{ContextOwner, Outcome, PageContext, RefusalCounts, open_stream};
 
 /// Most records a sorted export holds to write them in order.
 pub const MAX_SORTED_EXPORT_ROWS: usize = 100_000;
-
-/// A plain file's export is cut into stretches of about this size, each
-/// parsed on one thread ([`stretches`]) and sent as one chunk of about twice
-/// its size: small enough that the chunks queued for the client and the
-/// threads keep memory flat (a few MB).
-const STRETCH_BYTES: u64 = 256 << 10;
-
-/// Smaller files are exported on one thread: a few stretches would not pay
-/// for a second header read and the threads.
-const MIN_STRETCHED_BYTES: u64 = 8 << 20;
 
 /// Export chunks handed to the response stream.
 const EXPORT_CHUNK_BYTES: usize = 256 * 1024;
@@ -135,7 +125,7 @@ pub(crate) struct ExportJob {
     /// The local file, when it is stored uncompressed: a large one's TSV
     /// export is written in stretches on several threads.
     pub plain_file: Option<PathBuf>,
-    /// Threads a stretched export may use ([`export_threads`]); 1 writes every
+    /// Threads a stretched export may use ([`stretches::threads`]); 1 writes every
     /// export on one.
     pub threads: usize,
     /// The record numbers in sort order, for a sorted export.
@@ -583,11 +573,7 @@ impl ExportJob {
                 Ok((stream, links))
             },
             |(stream, links), stretch: Stretch| {
-                let mut file = std::fs::File::open(path)?;
-                file.seek(std::io::SeekFrom::Start(stretch.start))?;
-                let input = std::io::BufReader::with_capacity(64 * 1024, file)
-                    .take(stretch.end - stretch.start);
-                stream.resume(Box::new(input), stretch.position())?;
+                stream.resume(stretch.open(path)?, stretch.position())?;
                 let resolver =
                     LocusResolver::new(genome, stream.as_ref(), self.flank, ctx.loci_rules);
                 let mut rows = Rows::new(stream.as_mut(), resolver, filter.clone());
@@ -619,12 +605,6 @@ impl ExportJob {
         };
         out.write_all(head.as_bytes())
     }
-}
-
-/// Threads a stretched export uses: the cores there are, at most 4 (the
-/// response is written by one thread, which more parsers would outrun).
-pub fn export_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// A row's locus and its two links (relay, IGV), in buffers reused for
@@ -720,53 +700,8 @@ fn push_tsv_field(buf: &mut Vec<u8>, value: &str) {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
-
     use super::*;
     use crate::domain::request::Query;
-
-    /// A VCF of about 10 MB with what a stretch could get wrong: malformed
-    /// lines, a line over the length limit, rows the genome refuses, blank
-    /// and stray header lines, annotations to filter on, no final newline.
-    fn large_vcf() -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        let mut text = String::from(
-            "##fileformat=VCFv4.2\n\
-             ##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
-             ##INFO=<ID=CSQ,Number=.,Type=String,Description=\"VEP. Format: Allele|Consequence|IMPACT|SYMBOL\">\n\
-             #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
-        );
-        for i in 0..100_000u64 {
-            let chrom = ["chr1", "chr2", "chrUn_x", "chr7"][(i % 4) as usize];
-            let impact = if i % 50 == 0 {
-                "stop_gained|HIGH"
-            } else {
-                "intron_variant|MODIFIER"
-            };
-            let filter = if i % 3 == 0 { "PASS" } else { "q10" };
-            match i % 997 {
-                5 => text.push_str("chr1\tnot-a-position\t.\tA\tT\t.\tPASS\t.\n"),
-                6 => text.push('\n'),
-                7 => text.push_str("##stray header line\n"),
-                8 if i < 2_000 => {
-                    text.push_str("chr1\t5\tlong\tA\t");
-                    text.push_str(&"T".repeat(1_100_000));
-                    text.push_str("\t.\tPASS\t.\n");
-                }
-                _ => {}
-            }
-            text.push_str(&format!(
-                "{chrom}\t{}\tid{i}\tA\tT\t{}\t{filter}\tDP={};CSQ=T|{impact}|GENE{}\n",
-                1000 + i * 7,
-                i % 90,
-                i % 40,
-                i % 13
-            ));
-        }
-        text.push_str("chr2\t77\tlast\tA\tG\t.\tPASS\t.");
-        f.write_all(text.as_bytes()).unwrap();
-        f
-    }
 
     fn export(path: &Path, query: &str, threads: usize) -> Vec<u8> {
         with_export(path, query, threads, |mut rx| {
@@ -830,7 +765,7 @@ mod tests {
     fn a_client_that_goes_away_stops_the_threads_of_a_stretched_export() {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let file = large_vcf();
+            let (file, _) = crate::page::large_test_vcf();
             with_export(file.path(), "format=tsv", 2, |mut rx| {
                 assert!(rx.blocking_recv().expect("a first chunk").is_ok());
                 // The client goes away after the first chunk.
@@ -850,8 +785,7 @@ mod tests {
 
     #[test]
     fn an_export_in_stretches_is_byte_for_byte_the_export_on_one_thread() {
-        let file = large_vcf();
-        assert!(std::fs::metadata(file.path()).unwrap().len() > MIN_STRETCHED_BYTES);
+        let (file, [records, malformed, long]) = crate::page::large_test_vcf();
         for query in [
             "format=tsv",
             "format=tsv&links_only=1",
@@ -879,12 +813,10 @@ mod tests {
             .filter(|l| !l.starts_with('#'))
             .skip(1)
             .collect();
-        let malformed = (0..100_000).filter(|i| i % 997 == 5).count();
-        let long = (0..2_000).filter(|i| i % 997 == 8).count();
         assert_eq!(
             rows.len(),
-            100_000 + malformed + long + 1,
-            "records, malformed, long, last"
+            records + malformed + long,
+            "records, malformed, long"
         );
         assert!(rows.iter().any(|r| r.contains("more than the limit")));
         assert!(

@@ -36,16 +36,17 @@ use crate::domain::view::BasePosition;
 use crate::error::AppError;
 use crate::formats::{
     self, CoordBase, DecompressionLimits, FormatError, FormatKind, FormatOptions, Interval,
-    RecordStream, RemoteFile,
+    RecordStream, RemoteFile, StreamPosition,
 };
 use crate::genomes::GenomeRegistry;
 use crate::linkpage::{
-    DEFAULT_PER_PAGE, LocusResolver, MAX_PER_PAGE, Row, RowFilter, Rows, SeekableFile,
+    DEFAULT_PER_PAGE, IndexWriter, LocusResolver, MAX_PER_PAGE, Row, RowFilter, Rows, SeekableFile,
 };
 use crate::links::{LoadLink, RowLink, ServiceUrls};
 
 pub use export::{ExportChunks, ExportFormat};
 use overview::{Overview, OverviewLinks};
+use stretches::{Cutter, MIN_STRETCHED_BYTES, STRETCH_BYTES, Stretch};
 use totals::{Known, Tally};
 use triage::{Triage, TriageChoices};
 use viewer::{Viewer, ViewerPanel, WebTrack};
@@ -1048,6 +1049,7 @@ impl<'a> FileView<'a> {
             genome: self.genome().cloned(),
             flank: self.flank,
             loci_rules: self.ctx.loci_rules,
+            threads: stretches::threads(),
         };
         if small || read_all {
             return match job.count() {
@@ -1306,7 +1308,7 @@ impl<'a> FileView<'a> {
                 .local_path
                 .clone()
                 .filter(|path| !formats::is_compressed_file(path)),
-            threads: export::export_threads(),
+            threads: stretches::threads(),
             order: match &triage.sort {
                 None => None,
                 Some(_) => Some(self.sorted_order(&triage)?),
@@ -1477,16 +1479,23 @@ struct TallyJob {
     genome: Option<Genome>,
     flank: u64,
     loci_rules: LociRules,
+    /// Threads a large plain file is counted on ([`stretches::threads`]).
+    threads: usize,
 }
 
 impl TallyJob {
     /// One pass over the view: counts and bins every record, and fills the
-    /// page index on the way.
+    /// page index on the way. A large plain file is read in stretches on
+    /// every core ([`stretches`]), with the same counts and positions.
     fn count(self) -> std::io::Result<Tally> {
-        // As an export: no cells, and the file read on a second thread.
+        let stretched = self.threads > 1
+            && !formats::is_compressed_file(&self.path)
+            && std::fs::metadata(&self.path).is_ok_and(|m| m.len() >= MIN_STRETCHED_BYTES);
+        // As an export: no cells, and (on one thread) the file read on a
+        // second thread.
         let options = FormatOptions {
             cells: false,
-            read_ahead: true,
+            read_ahead: !stretched,
             ..self.options.clone()
         };
         let mut stream = formats::open(
@@ -1495,13 +1504,17 @@ impl TallyJob {
             &options,
         )
         .map_err(std::io::Error::other)?;
+        let seekable = SeekableFile::new(&self.path, self.kind, &self.options);
+        if stretched && let (Some(from), Some(file)) = (stream.position(), seekable.clone()) {
+            drop(stream);
+            return self.count_in_stretches(from, file, &options);
+        }
         let resolver = LocusResolver::new(
             self.genome.as_ref(),
             stream.as_ref(),
             self.flank,
             self.loci_rules,
         );
-        let seekable = SeekableFile::new(&self.path, self.kind, &self.options);
         let mut rows = Rows::new(stream.as_mut(), resolver, self.filter).with_index(seekable);
         let mut tally = Tally::default();
         while let Some(row) = rows.next_row()? {
@@ -1510,6 +1523,64 @@ impl TallyJob {
                 tally.refused.add(why);
             }
         }
+        Ok(tally)
+    }
+
+    /// [`TallyJob::count`] of a plain file from `from` (where its records
+    /// start) in stretches: each stretch is counted apart, with where the
+    /// stream stood after each of its rows, and the parts are merged in file
+    /// order, the positions handed to the page index as one pass would have.
+    fn count_in_stretches(
+        &self,
+        from: StreamPosition,
+        file: SeekableFile,
+        options: &FormatOptions,
+    ) -> std::io::Result<Tally> {
+        let mut index = IndexWriter::new(file, &self.filter);
+        let mut tally = Tally::default();
+        let mut rows_before = 0u64;
+        stretches::in_order(
+            self.threads,
+            Cutter::new(&self.path, from, STRETCH_BYTES)?,
+            || {
+                formats::open(
+                    self.kind,
+                    open_path(&self.path).map_err(std::io::Error::other)?,
+                    options,
+                )
+                .map_err(std::io::Error::other)
+            },
+            |stream, stretch: Stretch| {
+                stream.resume(stretch.open(&self.path)?, stretch.position())?;
+                let resolver = LocusResolver::new(
+                    self.genome.as_ref(),
+                    stream.as_ref(),
+                    self.flank,
+                    self.loci_rules,
+                );
+                let mut rows = Rows::new(stream.as_mut(), resolver, self.filter.clone());
+                let mut part = Tally::default();
+                let mut after = Vec::new();
+                while let Some(row) = rows.next_row()? {
+                    part.add(row.interval.as_ref(), row.filter_failed);
+                    if let Err(why) = &row.loci {
+                        part.refused.add(why);
+                    }
+                    if let Some(at) = rows.position() {
+                        after.push((part.records, at));
+                    }
+                }
+                Ok((part, after))
+            },
+            |(part, after)| {
+                for (rows, at) in after {
+                    index.after(rows_before + rows, at);
+                }
+                rows_before += part.records;
+                tally.merge(part);
+                Ok(())
+            },
+        )?;
         Ok(tally)
     }
 }
@@ -1594,6 +1665,14 @@ impl RefusalCounts {
         counts
     }
 
+    /// Adds another part of the same view's counts.
+    pub fn merge(&mut self, other: &RefusalCounts) {
+        self.beyond_end += other.beyond_end;
+        self.unknown_sequence += other.unknown_sequence;
+        self.malformed += other.malformed;
+        self.other += other.other;
+    }
+
     /// Sorts one row's error (the wording of `GenomeError` and the resolver).
     pub fn add(&mut self, error: &str) {
         if error.contains("is malformed") {
@@ -1672,6 +1751,140 @@ impl TestContext {
             loci_rules: LociRules::default(),
             default_flank: 0,
             decompression: crate::formats::DEFAULT_DECOMPRESSION_LIMITS,
+        }
+    }
+}
+
+/// A VCF of about 10 MB (more than [`MIN_STRETCHED_BYTES`]) with what a
+/// pass in stretches could get wrong: malformed lines, a line over the
+/// length limit, rows the genome refuses, blank and stray header lines,
+/// annotations to filter on, no final newline. Returns the file and how many
+/// records, malformed lines and long lines it has.
+#[cfg(test)]
+pub(crate) fn large_test_vcf() -> (tempfile::NamedTempFile, [usize; 3]) {
+    use std::io::Write as _;
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    let mut text = String::from(
+        "##fileformat=VCFv4.2\n\
+         ##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
+         ##INFO=<ID=CSQ,Number=.,Type=String,Description=\"VEP. Format: Allele|Consequence|IMPACT|SYMBOL\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+    );
+    let (mut malformed, mut long) = (0, 0);
+    for i in 0..100_000u64 {
+        let chrom = ["chr1", "chr2", "chrUn_x", "chr7"][(i % 4) as usize];
+        let impact = if i % 50 == 0 {
+            "stop_gained|HIGH"
+        } else {
+            "intron_variant|MODIFIER"
+        };
+        let filter = if i % 3 == 0 { "PASS" } else { "q10" };
+        match i % 997 {
+            5 => {
+                text.push_str("chr1\tnot-a-position\t.\tA\tT\t.\tPASS\t.\n");
+                malformed += 1;
+            }
+            6 => text.push('\n'),
+            7 => text.push_str("##stray header line\n"),
+            8 if i < 2_000 => {
+                text.push_str("chr1\t5\tlong\tA\t");
+                text.push_str(&"T".repeat(1_100_000));
+                text.push_str("\t.\tPASS\t.\n");
+                long += 1;
+            }
+            _ => {}
+        }
+        text.push_str(&format!(
+            "{chrom}\t{}\tid{i}\tA\tT\t{}\t{filter}\tDP={};CSQ=T|{impact}|GENE{}\n",
+            1000 + i * 7,
+            i % 90,
+            i % 40,
+            i % 13
+        ));
+    }
+    text.push_str("chr2\t77\tlast\tA\tG\t.\tPASS\t.");
+    f.write_all(text.as_bytes()).unwrap();
+    assert!(text.len() as u64 > MIN_STRETCHED_BYTES);
+    (f, [100_001, malformed, long])
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+    use crate::domain::request::Query;
+
+    #[test]
+    fn a_count_in_stretches_gives_the_tally_and_page_index_of_one_pass() {
+        let (file, _) = large_test_vcf();
+        let test = TestContext::new();
+        let ctx = test.ctx();
+        let genome = ctx.genomes.get("hg38").ok().cloned();
+        let stream = formats::open(
+            FormatKind::Vcf,
+            open_path(file.path()).unwrap(),
+            &FormatOptions::default(),
+        )
+        .unwrap();
+        let query = Query::parse("where=Impact%3DHIGH").unwrap();
+        let triage =
+            Triage::resolve(&TriageChoices::from_query(&query).unwrap(), stream.as_ref()).unwrap();
+        let filters = [
+            RowFilter::default(),
+            RowFilter {
+                predicate: triage.predicate(false),
+                ..RowFilter::default()
+            },
+        ];
+        for filter in filters {
+            let job = |threads: usize| TallyJob {
+                path: file.path().to_path_buf(),
+                kind: FormatKind::Vcf,
+                options: FormatOptions::default(),
+                filter: filter.clone(),
+                genome: genome.clone(),
+                flank: 0,
+                loci_rules: LociRules::default(),
+                threads,
+            };
+            let remembered = crate::linkpage::PageIndex::remembered();
+            let stretched = job(3).count().unwrap();
+            assert!(
+                crate::linkpage::PageIndex::remembered() > remembered,
+                "the stretched count filled the page index"
+            );
+            let one = job(1).count().unwrap();
+            assert_eq!(stretched, one, "{filter:?}");
+            assert!(one.records > 1_000 && one.refused.unknown_sequence > 0);
+
+            // A deep page read from the positions the stretched count left
+            // is the page a read from the file's start gives.
+            let page = |indexed: bool| {
+                let mut stream = formats::open(
+                    FormatKind::Vcf,
+                    open_path(file.path()).unwrap(),
+                    &FormatOptions::default(),
+                )
+                .unwrap();
+                let resolver =
+                    LocusResolver::new(genome.as_ref(), stream.as_ref(), 0, LociRules::default());
+                let seekable = indexed
+                    .then(|| {
+                        SeekableFile::new(file.path(), FormatKind::Vcf, &FormatOptions::default())
+                    })
+                    .flatten();
+                let rows =
+                    Rows::new(stream.as_mut(), resolver, filter.clone()).with_index(seekable);
+                let last = one.records.div_ceil(100);
+                rows.page(last - 1, 100)
+                    .unwrap()
+                    .rows
+                    .iter()
+                    .map(|r| (r.line, r.label.clone()))
+                    .collect::<Vec<_>>()
+            };
+            let deep = page(true);
+            assert_eq!(deep.len(), 100);
+            assert_eq!(deep, page(false));
         }
     }
 }

@@ -13,6 +13,23 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::formats::StreamPosition;
 
+/// A plain file is cut into stretches of about this size, each parsed on one
+/// thread; an export sends each stretch's rows as one chunk of about twice
+/// its size: small enough that the chunks queued for the client and the
+/// threads keep memory flat (a few MB).
+pub const STRETCH_BYTES: u64 = 256 << 10;
+
+/// Smaller files are read on one thread: a few stretches would not pay for a
+/// second header read and the threads.
+pub const MIN_STRETCHED_BYTES: u64 = 8 << 20;
+
+/// Threads a pass in stretches uses: the cores there are, at most 4 (an
+/// export's response is written by one thread, which more parsers would
+/// outrun).
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// Whole lines `start..end` of a file; `line` lines come before `start`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stretch {
@@ -22,6 +39,15 @@ pub struct Stretch {
 }
 
 impl Stretch {
+    /// The stretch's bytes of the file at `path`, for [`crate::formats::RecordStream::resume`].
+    pub fn open(&self, path: &Path) -> io::Result<Box<dyn io::BufRead + Send>> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(self.start))?;
+        Ok(Box::new(
+            io::BufReader::with_capacity(64 * 1024, file).take(self.end - self.start),
+        ))
+    }
+
     /// Where a stream resumed at this stretch stands.
     pub fn position(&self) -> StreamPosition {
         StreamPosition {

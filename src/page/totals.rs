@@ -107,6 +107,51 @@ impl Tally {
         }
     }
 
+    /// Adds the tally of the records that follow this one's in the file (a
+    /// later stretch, counted apart): the same as if one pass had counted
+    /// both.
+    pub fn merge(&mut self, mut later: Tally) {
+        while self.bin_bp < later.bin_bp {
+            self.widen();
+        }
+        while later.bin_bp < self.bin_bp {
+            later.widen();
+        }
+        self.records += later.records;
+        self.failed += later.failed;
+        self.unplaced += later.unplaced;
+        self.refused.merge(&later.refused);
+        for chrom in later.chroms {
+            let index = match self.chroms.iter().position(|c| c.name == chrom.name) {
+                Some(i) => i,
+                None if self.chroms.len() < MAX_CHROMS => {
+                    self.chroms.push(ChromBins {
+                        name: chrom.name.clone(),
+                        ..ChromBins::default()
+                    });
+                    self.chroms.len() - 1
+                }
+                None => {
+                    self.unplaced += chrom
+                        .bins
+                        .iter()
+                        .map(|(a, b)| u64::from(*a) + u64::from(*b))
+                        .sum::<u64>();
+                    continue;
+                }
+            };
+            let mine = &mut self.chroms[index];
+            mine.max_end = mine.max_end.max(chrom.max_end);
+            if mine.bins.len() < chrom.bins.len() {
+                mine.bins.resize(chrom.bins.len(), (0, 0));
+            }
+            for (to, from) in mine.bins.iter_mut().zip(chrom.bins) {
+                to.0 = to.0.saturating_add(from.0);
+                to.1 = to.1.saturating_add(from.1);
+            }
+        }
+    }
+
     /// Doubles the bin width, merging neighbours.
     fn widen(&mut self) {
         self.bin_bp *= 2;
@@ -275,5 +320,44 @@ mod tests {
         assert_eq!(tally.records, 10_001);
         assert_eq!(tally.unplaced, 1);
         assert!(tally.bin_bp >= 250_000_000 / MAX_BINS_PER_CHROM as u64);
+    }
+
+    #[test]
+    fn tallies_of_consecutive_stretches_merge_into_the_tally_of_the_whole() {
+        // Chromosomes appearing late, positions that widen the bins in one
+        // stretch only, records without an interval, refusals.
+        let records: Vec<(Option<Interval>, bool, Option<&str>)> = (0..5_000u64)
+            .map(|i| {
+                let chrom = ["chr1", "chr2", "chrX", "chrM"][(i * i % 7 % 4) as usize];
+                let pos = if i > 4_000 { i * 90_000 } else { i * 37 + 1 };
+                let interval = (i % 101 != 0).then(|| Interval::new(chrom, pos, pos + 10));
+                let refused = (i % 13 == 0).then_some("position 5 is beyond the end of chrM");
+                (interval, i % 3 == 0, refused)
+            })
+            .collect();
+        let count = |part: &[(Option<Interval>, bool, Option<&str>)]| {
+            let mut tally = Tally::default();
+            for (interval, failed, refused) in part {
+                tally.add(interval.as_ref(), *failed);
+                if let Some(why) = refused {
+                    tally.refused.add(why);
+                }
+            }
+            tally
+        };
+        let whole = count(&records);
+        for cuts in [
+            vec![2_500],
+            vec![1, 4_001, 4_999],
+            vec![700, 1_400, 3_000, 4_500],
+        ] {
+            let mut merged = Tally::default();
+            let mut start = 0;
+            for end in cuts.into_iter().chain([records.len()]) {
+                merged.merge(count(&records[start..end]));
+                start = end;
+            }
+            assert_eq!(merged, whole);
+        }
     }
 }
