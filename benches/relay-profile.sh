@@ -21,7 +21,7 @@ need_deb wrk
 relay=$(relay_binary)
 log "building examples/bare_redirect (not timed)"
 (cd "$BENCH_ROOT" && cargo build --release --example bare_redirect >&2)
-bare="$BENCH_ROOT/target/release/examples/bare_redirect"
+bare="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/release/examples/bare_redirect"
 restart_budget
 
 # profile NAME -- COMMAND...: instructions per request of COMMAND, which must

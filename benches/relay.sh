@@ -63,7 +63,7 @@ log "building examples/bare_redirect (not timed)"
 (cd "$BENCH_ROOT" && cargo build --release --example bare_redirect >&2)
 restart_budget
 bare_port=$(free_port)
-"$BENCH_ROOT/target/release/examples/bare_redirect" "127.0.0.1:$bare_port" >/dev/null &
+"${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/release/examples/bare_redirect" "127.0.0.1:$bare_port" >/dev/null &
 BENCH_PIDS+=("$!")
 bare_url="http://127.0.0.1:$bare_port/igv/goto?locus=$LOCUS"
 wait_http "$bare_url"
