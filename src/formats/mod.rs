@@ -34,7 +34,7 @@ use serde::Serialize;
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
 pub use self::detect::{detect, supported_formats};
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
-pub use self::hint::{LineHint, LineMatcher};
+pub use self::hint::{LineHint, LineMatcher, NumberOp};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
     read_from_buffer,

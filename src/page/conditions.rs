@@ -15,7 +15,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::formats::{VcfHeaderFields, VcfValues};
+use crate::formats::{NumberOp, VcfHeaderFields, VcfValues};
 use crate::page::annotations::{Annotation, AnnotationSchema, Impact, terms_with_impact};
 
 /// Most conditions one page may carry.
@@ -442,6 +442,25 @@ impl Condition {
             Field::Summary(_) => Some(vec![value]),
             Field::Chrom | Field::Pos | Field::Qual | Field::Column(_) => None,
         }
+    }
+
+    /// The condition as a numeric check of the raw INFO column
+    /// ([`crate::formats::LineHint::require_info_number`]): `<`, `<=`, `>`,
+    /// `>=` and `=` with a number, on an INFO key.
+    pub fn info_number(&self) -> Option<(&str, NumberOp)> {
+        let Field::Info(key) = &self.field else {
+            return None;
+        };
+        self.number?;
+        let op = match self.op {
+            Op::Lt => NumberOp::Lt,
+            Op::Le => NumberOp::Le,
+            Op::Gt => NumberOp::Gt,
+            Op::Ge => NumberOp::Ge,
+            Op::Eq => NumberOp::Eq,
+            _ => return None,
+        };
+        Some((key, op))
     }
 
     fn equals(&self, value: &str) -> bool {

@@ -536,6 +536,9 @@ impl RowPredicate for TriagePredicate {
             if let Some(needles) = condition.line_needles() {
                 hint.require_any(needles);
             }
+            if let Some((key, op)) = condition.info_number() {
+                hint.require_info_number(key, op, &condition.value);
+            }
         }
         (!hint.is_empty()).then_some(hint)
     }
@@ -620,6 +623,12 @@ chr1\t70\t.\tT\tC\t.\tPASS\tDB;CSQ=C|intron_variant|high|\tGT:DP\t0/1:7\n";
             ("ID=RS2", vec![11]),
             ("S1.GT=1/1", vec![10]),
             ("Impact=HIGH; Gene=KRAS", vec![11]),
+            ("DP<10", vec![10, 11, 12]),
+            ("DP=20", vec![8, 9]),
+            ("DP>=20", vec![8, 9]),
+            ("DP>5; Impact=HIGH", vec![8]),
+            ("DB<1", vec![]),
+            ("INFO/DP>8.5", vec![8, 9, 12]),
         ] {
             assert_eq!(
                 kept_lines(condition, false),
@@ -638,7 +647,7 @@ chr1\t70\t.\tT\tC\t.\tPASS\tDB;CSQ=C|intron_variant|high|\tGT:DP\t0/1:7\n";
     fn conditions_that_the_raw_line_may_not_spell_give_no_hint() {
         for condition in [
             "DB=true",
-            "DP=20",
+            "DP!=20",
             "QUAL>10",
             "CHROM=1",
             "Gene!=TP53",
