@@ -117,6 +117,20 @@ curl_time() {
     curl -s -o "${2:-/dev/null}" -w '%{time_total}\n' "$1"
 }
 
+# alternated_medians URL_A URL_B: "MEDIAN_A MEDIAN_B", the seconds of REPEAT
+# fetches of each, alternated, after one warm-up fetch of each.
+alternated_medians() {
+    local a b i
+    a=$(mktemp "$BENCH_WORK/alt.XXXXXX") && b=$(mktemp "$BENCH_WORK/alt.XXXXXX")
+    curl_time "$1" >/dev/null
+    curl_time "$2" >/dev/null
+    for ((i = 0; i < REPEAT; i++)); do
+        curl_time "$1" >>"$a"
+        curl_time "$2" >>"$b"
+    done
+    echo "$(median <"$a") $(median <"$b")"
+}
+
 # Peak resident memory (kB) a process has had so far.
 peak_rss_kb() {
     awk '/^VmHWM:/ {print $2}' "/proc/$1/status"

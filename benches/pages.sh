@@ -43,15 +43,7 @@ time_median() {
 
 # Page 1, small and large alternated.
 for ext in vcf vcf.gz; do
-    : >"$BENCH_WORK/p1-small" && : >"$BENCH_WORK/p1-large"
-    curl_time "$files/small.$ext" >/dev/null
-    curl_time "$files/large.$ext" >/dev/null
-    for ((i = 0; i < REPEAT; i++)); do
-        curl_time "$files/small.$ext" >>"$BENCH_WORK/p1-small"
-        curl_time "$files/large.$ext" >>"$BENCH_WORK/p1-large"
-    done
-    small=$(median <"$BENCH_WORK/p1-small")
-    large=$(median <"$BENCH_WORK/p1-large")
+    read -r small large < <(alternated_medians "$files/small.$ext" "$files/large.$ext")
     key=${ext//./_}
     log "page 1 ($ext): small ${small}s, large ${large}s"
     echo "page1_large_vs_small_${key}_ratio=$(ratio "$large" "$small")"

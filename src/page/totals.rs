@@ -74,19 +74,9 @@ impl Tally {
             self.unplaced += 1;
             return;
         };
-        let index = match self.chroms.iter().position(|c| c.name == interval.chrom) {
-            Some(i) => i,
-            None if self.chroms.len() < MAX_CHROMS => {
-                self.chroms.push(ChromBins {
-                    name: interval.chrom.clone(),
-                    ..ChromBins::default()
-                });
-                self.chroms.len() - 1
-            }
-            None => {
-                self.unplaced += 1;
-                return;
-            }
+        let Some(index) = self.chrom_slot(&interval.chrom) else {
+            self.unplaced += 1;
+            return;
         };
         // Bin `b` holds 1-based positions `b * bin_bp + 1 ..= (b + 1) * bin_bp`.
         let position = interval.start.max(1);
@@ -122,23 +112,13 @@ impl Tally {
         self.unplaced += later.unplaced;
         self.refused.merge(&later.refused);
         for chrom in later.chroms {
-            let index = match self.chroms.iter().position(|c| c.name == chrom.name) {
-                Some(i) => i,
-                None if self.chroms.len() < MAX_CHROMS => {
-                    self.chroms.push(ChromBins {
-                        name: chrom.name.clone(),
-                        ..ChromBins::default()
-                    });
-                    self.chroms.len() - 1
-                }
-                None => {
-                    self.unplaced += chrom
-                        .bins
-                        .iter()
-                        .map(|(a, b)| u64::from(*a) + u64::from(*b))
-                        .sum::<u64>();
-                    continue;
-                }
+            let Some(index) = self.chrom_slot(&chrom.name) else {
+                self.unplaced += chrom
+                    .bins
+                    .iter()
+                    .map(|(a, b)| u64::from(*a) + u64::from(*b))
+                    .sum::<u64>();
+                continue;
             };
             let mine = &mut self.chroms[index];
             mine.max_end = mine.max_end.max(chrom.max_end);
@@ -150,6 +130,22 @@ impl Tally {
                 to.1 = to.1.saturating_add(from.1);
             }
         }
+    }
+
+    /// The index of chromosome `name`'s bins, added if new; `None` once
+    /// [`MAX_CHROMS`] chromosomes have bins.
+    fn chrom_slot(&mut self, name: &str) -> Option<usize> {
+        if let Some(i) = self.chroms.iter().position(|c| c.name == name) {
+            return Some(i);
+        }
+        if self.chroms.len() >= MAX_CHROMS {
+            return None;
+        }
+        self.chroms.push(ChromBins {
+            name: name.to_owned(),
+            ..ChromBins::default()
+        });
+        Some(self.chroms.len() - 1)
     }
 
     /// Doubles the bin width, merging neighbours.
