@@ -397,9 +397,10 @@ fn read_line(bytes: &[u8], record: &mut vcf::Record) -> Result<(), String> {
     // is then sliced inside that character (a panic; found by fuzzing, see
     // the test `a_line_that_is_not_utf8_is_a_line_not_a_panic`). So a line
     // that is not UTF-8 is repaired before noodles sees it, not after. The
-    // check runs over every line; std's ASCII fast path makes it about 1% of
-    // an export.
-    if std::str::from_utf8(bytes).is_err() {
+    // check runs over every line: an ASCII line (almost every line) is
+    // passed by `is_ascii`, a little cheaper than `from_utf8` (1% of an
+    // export's instructions).
+    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
         return match repaired(bytes) {
             Some(line) => read_line(&line, record),
             None => Err("the line is not UTF-8 text".to_string()),
