@@ -151,17 +151,23 @@ fn data_path(id: &str) -> String {
     format!("/display_application/{id}/igv_relay_vcf/view/t1/data/galaxy_{id}.vcf")
 }
 
+/// A fake Galaxy serving `body` at `data_path` (honouring Range or not).
+async fn galaxy_serving(data_path: &str, body: Vec<u8>, ranges: bool) -> MockServer {
+    let galaxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(data_path))
+        .respond_with(Dataset { body, ranges })
+        .mount(&galaxy)
+        .await;
+    galaxy
+}
+
 #[actix_web::test]
 async fn a_second_visit_to_a_deep_page_reads_only_windows_near_it() {
     let data = data_path("d1");
     let body = vcf(40_000).into_bytes();
     let size = body.len() as u64;
-    let galaxy = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(data.as_str()))
-        .respond_with(Dataset { body, ranges: true })
-        .mount(&galaxy)
-        .await;
+    let galaxy = galaxy_serving(&data, body, true).await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
     let url = format!("{}&page=350", display_url(&galaxy.uri(), &data));
 
@@ -199,15 +205,7 @@ async fn a_galaxy_that_ignores_range_is_streamed_from_the_start() {
     let data = data_path("d3");
     let body = vcf(20_000).into_bytes();
     let size = body.len() as u64;
-    let galaxy = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(data.as_str()))
-        .respond_with(Dataset {
-            body,
-            ranges: false,
-        })
-        .mount(&galaxy)
-        .await;
+    let galaxy = galaxy_serving(&data, body, false).await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
     let url = format!("{}&page=150", display_url(&galaxy.uri(), &data));
     for visit_number in 1..=2 {
@@ -237,15 +235,7 @@ async fn a_galaxy_dataset_can_be_sorted_and_exported_sorted() {
     expected.sort_by_key(|i| std::cmp::Reverse(i % 97));
     for ranges in [true, false] {
         let data = data_path(if ranges { "d5" } else { "d6" });
-        let galaxy = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(data.as_str()))
-            .respond_with(Dataset {
-                body: body.clone().into_bytes(),
-                ranges,
-            })
-            .mount(&galaxy)
-            .await;
+        let galaxy = galaxy_serving(&data, body.clone().into_bytes(), ranges).await;
         let app = relay_for(&galaxy.uri(), API_KEY).await;
         let url = format!("{}&sort=-DP&page=3", display_url(&galaxy.uri(), &data));
         if !ranges {
@@ -290,12 +280,7 @@ async fn a_kept_first_window_is_dropped_when_the_dataset_changes_size() {
     // Larger than the kept first window, so later pages need more windows.
     let body = vcf(100_000).into_bytes();
     assert!(body.len() as u64 > igv_relay::sources::galaxy::HEAD_WINDOW);
-    let galaxy = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(data.as_str()))
-        .respond_with(Dataset { body, ranges: true })
-        .mount(&galaxy)
-        .await;
+    let galaxy = galaxy_serving(&data, body, true).await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
     let page = |n: u64| format!("{}&page={n}", display_url(&galaxy.uri(), &data));
     let (loci, _) = visit(&app, &page(1)).await;
@@ -333,13 +318,8 @@ async fn a_gzipped_dataset_is_paged_without_offsets_into_its_compressed_bytes() 
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(text.as_bytes()).unwrap();
     let body = gz.finish().unwrap();
-    let galaxy = MockServer::start().await;
     let gz_path = "/display_application/d2/igv_relay_vcf_bgzip/view/t1/data/galaxy_d2.vcf.gz";
-    Mock::given(method("GET"))
-        .and(path(gz_path))
-        .respond_with(Dataset { body, ranges: true })
-        .mount(&galaxy)
-        .await;
+    let galaxy = galaxy_serving(gz_path, body, true).await;
     let app = relay_for(&galaxy.uri(), API_KEY).await;
     let url = display_url(&galaxy.uri(), gz_path).replace("ext=vcf", "ext=vcf_bgzip") + "&page=150";
     for _ in 0..2 {
