@@ -302,7 +302,7 @@ impl ExportJob {
             _ => None,
         };
         let resolver = LocusResolver::new(genome, stream, self.flank, ctx.loci_rules);
-        let filter = self.row_filter(triage);
+        let filter = triage.row_filter(&self.filter);
         let mut rows = Rows::new(stream, resolver, filter);
         if self.columns && triage.wants_values() {
             rows = rows.with_values(triage.value_samples());
@@ -516,14 +516,6 @@ impl ExportJob {
 }
 
 impl ExportJob {
-    /// The view's filter with the triage conditions.
-    fn row_filter(&self, triage: &Triage) -> RowFilter {
-        RowFilter {
-            predicate: triage.predicate(self.filter.query.is_some()),
-            ..self.filter.clone()
-        }
-    }
-
     /// The file and where its records start, when this export is written in
     /// stretches on several threads: a plain (uncompressed) local file large
     /// enough to be worth it, a stream that can resume part-way, and more
@@ -556,7 +548,7 @@ impl ExportJob {
             read_ahead: false,
             ..self.options.clone()
         };
-        let filter = self.row_filter(triage);
+        let filter = triage.row_filter(&self.filter);
         let values = (self.columns && triage.wants_values()).then(|| triage.value_samples());
         let columns = self.columns.then_some(columns);
         let cutter = Cutter::new(path, from, STRETCH_BYTES)?;
@@ -564,10 +556,7 @@ impl ExportJob {
             self.threads,
             cutter,
             || {
-                let file = std::fs::File::open(path)?;
-                let input = Box::new(std::io::BufReader::with_capacity(64 * 1024, file));
-                let stream = crate::formats::open(self.kind, input, &options)
-                    .map_err(std::io::Error::other)?;
+                let stream = stretches::header_stream(self.kind, path, &options)?;
                 let links =
                     RowLinks::new(ctx, self.genome.as_deref(), self.extended_genome.is_some());
                 Ok((stream, links))

@@ -647,10 +647,7 @@ impl<'a> FileView<'a> {
 
     /// The view's filter with the triage conditions.
     fn filter_with(&self, triage: &Triage) -> RowFilter {
-        RowFilter {
-            predicate: triage.predicate(self.filter.query.is_some()),
-            ..self.filter.clone()
-        }
+        triage.row_filter(&self.filter)
     }
 
     /// Whether `loci` name a sequence only the file lists ([`GenomeChoice::extra`]):
@@ -1542,14 +1539,7 @@ impl TallyJob {
         stretches::in_order(
             self.threads,
             Cutter::new(&self.path, from, STRETCH_BYTES)?,
-            || {
-                formats::open(
-                    self.kind,
-                    open_path(&self.path).map_err(std::io::Error::other)?,
-                    options,
-                )
-                .map_err(std::io::Error::other)
-            },
+            || stretches::header_stream(self.kind, &self.path, options),
             |stream, stretch: Stretch| {
                 stream.resume(stretch.open(&self.path)?, stretch.position())?;
                 let resolver = LocusResolver::new(

@@ -11,7 +11,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::formats::StreamPosition;
+use crate::formats::{FormatKind, FormatOptions, RecordStream, StreamPosition};
 
 /// A plain file is cut into stretches of about this size, each parsed on one
 /// thread; an export sends each stretch's rows as one chunk of about twice
@@ -28,6 +28,17 @@ pub const MIN_STRETCHED_BYTES: u64 = 8 << 20;
 /// outrun).
 pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// A stream over the file at `path` with its header read: what a worker
+/// resumes at each of its stretches ([`Stretch::open`]).
+pub fn header_stream(
+    kind: FormatKind,
+    path: &Path,
+    options: &FormatOptions,
+) -> io::Result<Box<dyn RecordStream + Send>> {
+    let input = Box::new(io::BufReader::with_capacity(64 * 1024, File::open(path)?));
+    crate::formats::open(kind, input, options).map_err(io::Error::other)
 }
 
 /// Whole lines `start..end` of a file; `line` lines come before `start`.

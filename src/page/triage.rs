@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::domain::request::Query;
 use crate::error::AppError;
 use crate::formats::{FormatOptions, LineHint, Record, RecordStream, VcfHeaderFields, VcfValues};
-use crate::linkpage::RowPredicate;
+use crate::linkpage::{RowFilter, RowPredicate};
 use crate::page::annotations::{ANNOTATION_COLUMNS, Annotation, AnnotationSchema, summary_cells};
 use crate::page::conditions::{Condition, FieldSet, RecordFields, SortSpec};
 
@@ -316,6 +316,14 @@ impl Triage {
                 _ => Vec::new(),
             },
             _ => Vec::new(),
+        }
+    }
+
+    /// `filter` with this view's conditions (and annotation search) added.
+    pub fn row_filter(&self, filter: &RowFilter) -> RowFilter {
+        RowFilter {
+            predicate: self.predicate(filter.query.is_some()),
+            ..filter.clone()
         }
     }
 
