@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::io::{BufRead, Write};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use igv_relay::formats::{self, FormatKind, FormatOptions};
+use igv_relay_core::formats::{self, FormatKind, FormatOptions};
 
 const RECORDS: u64 = 20_000;
 

@@ -6,9 +6,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use igv_relay::domain::igv::{IgvCommand, IgvPort, IgvTarget};
-use igv_relay::domain::loci::{Loci, LociRules};
-use igv_relay::domain::locus::Locus;
+use igv_relay_core::domain::igv::{IgvCommand, IgvPort, IgvTarget};
+use igv_relay_core::domain::loci::{Loci, LociRules};
+use igv_relay_core::domain::locus::Locus;
 
 const LOCI: [&str; 4] = [
     "chr7:140753336-140753436",

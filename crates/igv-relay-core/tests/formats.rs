@@ -1,4 +1,4 @@
-//! Black-box tests of `igv_relay::formats` over real files in `tests/fixtures/formats/`.
+//! Black-box tests of `igv_relay_core::formats` over real files in `tests/fixtures/formats/`.
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Cursor, Read, Write};
@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use igv_relay::formats::{
+use igv_relay_core::formats::{
     self, CoordBase, FormatError, FormatKind, FormatOptions, Interval, Item, Record, RecordStream,
 };
 use proptest::prelude::*;

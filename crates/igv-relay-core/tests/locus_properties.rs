@@ -1,8 +1,8 @@
 //! Properties of locus parsing and IGV URL rendering over generated input.
 
-use igv_relay::domain::igv::{IgvCommand, IgvPort, IgvTarget};
-use igv_relay::domain::loci::{Loci, LociRules};
-use igv_relay::domain::locus::{Locus, MAX_POSITION};
+use igv_relay_core::domain::igv::{IgvCommand, IgvPort, IgvTarget};
+use igv_relay_core::domain::loci::{Loci, LociRules};
+use igv_relay_core::domain::locus::{Locus, MAX_POSITION};
 use proptest::prelude::*;
 
 fn chrom() -> impl Strategy<Value = String> {

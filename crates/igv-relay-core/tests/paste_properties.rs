@@ -2,8 +2,8 @@
 //! and separators, the locus read is the one the numbers mean in the
 //! convention used, and the reader never panics.
 
-use igv_relay::domain::locus::{Locus, MAX_POSITION};
-use igv_relay::domain::paste::{self, Convention, PasteOptions, Reading};
+use igv_relay_core::domain::locus::{Locus, MAX_POSITION};
+use igv_relay_core::domain::paste::{self, Convention, PasteOptions, Reading};
 use proptest::prelude::*;
 
 fn chrom() -> impl Strategy<Value = String> {
@@ -101,9 +101,9 @@ proptest! {
 }
 
 /// A tiny genome with a gene annotation, for the property below.
-fn genome_with_genes() -> igv_relay::domain::genome::Genome {
-    use igv_relay::domain::genes::GeneIndex;
-    use igv_relay::domain::genome::{Genome, GenomeId};
+fn genome_with_genes() -> igv_relay_core::domain::genome::Genome {
+    use igv_relay_core::domain::gene_index::GeneIndex;
+    use igv_relay_core::domain::genome::{Genome, GenomeId};
     let gtf = "chr1\tt\tgene\t100\t200\t.\t+\t.\tgene_id \"G1.1\"; gene_name \"KRAS\";\n\
 chr1\tt\tgene\t300\t400\t.\t+\t.\tgene_id \"G2.1\"; gene_name \"SAME\";\n\
 chr2\tt\tgene\t300\t400\t.\t+\t.\tgene_id \"G3.1\"; gene_name \"SAME\";\n";
@@ -133,7 +133,7 @@ proptest! {
             Just("l(2)gl".to_owned()),
         ],
     ) {
-        use igv_relay::domain::loci::{Loci, LociRules};
+        use igv_relay_core::domain::loci::{Loci, LociRules};
         let genome = genome_with_genes();
         let rules = LociRules::default();
         let via_relay = Loci::parse(&word, rules, Some(&genome));
@@ -152,7 +152,7 @@ proptest! {
 
 #[test]
 fn a_gene_name_resolves_with_the_flank_and_a_name_found_twice_does_not() {
-    use igv_relay::domain::loci::{Loci, LociRules};
+    use igv_relay_core::domain::loci::{Loci, LociRules};
     let genome = genome_with_genes();
     let loci = Loci::parse("kras", LociRules::default(), Some(&genome)).unwrap();
     assert_eq!(loci.to_string(), "chr1:90-210");

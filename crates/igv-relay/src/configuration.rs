@@ -9,8 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use igv_relay_core::genomes::{GeneSettings, GenomeSettings, IgvJsGenomeSettings};
+
 /// The built-in defaults: the binary runs with no configuration file.
-pub const DEFAULTS_YAML: &str = include_str!("../config/default.yaml");
+pub const DEFAULTS_YAML: &str = include_str!("../../../config/default.yaml");
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Settings {
@@ -38,48 +40,6 @@ pub struct Settings {
     pub viewer: ViewerSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
-}
-
-/// Gene annotations (`genomes.ID.genes`): where their indexes are kept and
-/// how large they may be.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(default)]
-pub struct GeneSettings {
-    /// Where gene indexes (and downloaded annotations) are kept across
-    /// restarts. Empty: `$XDG_CACHE_HOME/igv-relay/genes` or
-    /// `~/.cache/igv-relay/genes`; `none`: not kept (indexed at every start).
-    pub cache_dir: String,
-    /// Most distinct (name, feature) pairs one annotation may have; a larger
-    /// one is refused at start-up. GENCODE human (genes and transcripts,
-    /// names and ids) has about 1.2 million.
-    pub max_names: usize,
-    /// Bases added on each side of a gene's locus.
-    pub flank: u64,
-}
-
-impl Default for GeneSettings {
-    fn default() -> Self {
-        Self {
-            cache_dir: String::new(),
-            max_names: 4_000_000,
-            flank: 0,
-        }
-    }
-}
-
-impl GeneSettings {
-    /// The cache directory, or `None` when indexes are not kept.
-    pub fn cache_dir(&self) -> Option<PathBuf> {
-        match self.cache_dir.trim() {
-            "none" => None,
-            "" => std::env::var_os("XDG_CACHE_HOME")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                .map(|base| base.join("igv-relay").join("genes")),
-            dir => Some(PathBuf::from(dir)),
-        }
-    }
 }
 
 /// Pasted lines (start page, `/embed`, `POST /api/links` with `text`).
@@ -123,57 +83,6 @@ pub struct RelaySettings {
     /// service's own public URL is always allowed.
     #[serde(default)]
     pub allowed_file_hosts: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct GenomeSettings {
-    /// A `.fai` index whose first two columns are name and length.
-    #[serde(default)]
-    pub fai: Option<PathBuf>,
-    /// A UCSC `chrom.sizes` file.
-    #[serde(default)]
-    pub chrom_sizes: Option<PathBuf>,
-    /// Inline name → length.
-    #[serde(default)]
-    pub chromosomes: BTreeMap<String, u64>,
-    /// Extra name → chromosome name.
-    #[serde(default)]
-    pub aliases: BTreeMap<String, String>,
-    /// What IGV's `genome=` gets (an IGV genome id or a path); defaults to the id.
-    #[serde(default)]
-    pub igv_genome: Option<String>,
-    /// A gene annotation (GTF or GFF3, optionally gzipped; a path or an
-    /// http(s) URL) whose gene names, gene ids and transcript ids the relay
-    /// resolves to loci. A built-in genome id with only this set keeps its
-    /// built-in chromosomes.
-    #[serde(default)]
-    pub genes: Option<String>,
-    /// The genome as igv.js (the "View here" panel, IGV-Web links) loads it.
-    /// Without one, link pages over this genome have no panel.
-    #[serde(default)]
-    pub igvjs: Option<IgvJsGenomeSettings>,
-}
-
-impl GenomeSettings {
-    /// Names no chromosome source: only genes (or aliases) for a built-in genome.
-    pub fn has_no_chromosomes(&self) -> bool {
-        self.fai.is_none() && self.chrom_sizes.is_none() && self.chromosomes.is_empty()
-    }
-}
-
-/// A genome for igv.js: a hosted genome id (`hg38`, from igv.org's genome
-/// list), or a FASTA with its index (and optionally a cytoband file) as URLs,
-/// absolute or relative to the service (`raw/genomes/tiny.fa`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct IgvJsGenomeSettings {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub fasta: Option<String>,
-    #[serde(default)]
-    pub index: Option<String>,
-    #[serde(default)]
-    pub cytoband: Option<String>,
 }
 
 /// The igv.js viewer of link pages, IGV-Web links, and who may read `/raw`.
@@ -482,6 +391,15 @@ pub fn normalize_origin(text: &str) -> Result<String, ConfigError> {
 }
 
 impl Settings {
+    /// The genomes this configuration defines, for the core's registry.
+    pub fn genome_definitions(&self) -> igv_relay_core::genomes::GenomeDefinitions<'_> {
+        igv_relay_core::genomes::GenomeDefinitions {
+            genomes: &self.genomes,
+            genes: &self.genes,
+            dbkeys: &self.galaxy.dbkeys,
+        }
+    }
+
     /// Loads the layers. `file` is optional; its format follows its extension.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         Self::load_with_env(file, None)

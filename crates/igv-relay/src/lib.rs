@@ -2,13 +2,13 @@
 //! that turns validated IGV commands into browser redirects to the user's own
 //! IGV desktop.
 
+// The core library's modules under their old paths, while the server's
+// modules move over to it (issue 23).
+pub use igv_relay_core::{domain, formats, genomes, links};
+
 pub mod configuration;
-pub mod domain;
 pub mod error;
-pub mod formats;
-pub mod genomes;
 pub mod linkpage;
-pub mod links;
 pub mod metrics;
 pub mod middleware;
 pub mod page;

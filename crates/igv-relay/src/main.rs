@@ -124,7 +124,6 @@ fn main() -> ExitCode {
 
 fn render(settings: &Settings, args: RenderArgs) -> ExitCode {
     use igv_relay::domain::loci::LociRules;
-    use igv_relay::genomes::GenomeRegistry;
     use igv_relay::render::{RenderOptions, render};
     use igv_relay::sources::galaxy::ColumnMetadata;
 
@@ -159,7 +158,7 @@ fn render(settings: &Settings, args: RenderArgs) -> ExitCode {
         Ok(url) => url,
         Err(e) => return fail(e),
     };
-    let registry = match GenomeRegistry::from_settings(settings) {
+    let registry = match igv_relay::state::genome_registry(settings) {
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
     };

@@ -22,7 +22,7 @@ use crate::page::html::StaticPage;
 use crate::page::{FileView, PageContext, PageModel, PageRow, Source};
 use crate::sources::galaxy::{ColumnMetadata, for_extension};
 
-const CSS: &str = include_str!("../static/igv-relay.css");
+const CSS: &str = include_str!("../../../static/igv-relay.css");
 /// Files larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_FROM_BYTES: u64 = 16 << 20;
 

@@ -11,6 +11,7 @@ use crate::genomes::{GenomeRegistry, RegistryError};
 use crate::links::ServiceUrls;
 use crate::metrics::Metrics;
 use crate::page::{ContextOwner, PageContext};
+use crate::sources::download;
 use crate::sources::galaxy::GalaxyClient;
 use crate::sources::local::{DataRoots, RootsError};
 use crate::web::policy::WebPolicy;
@@ -36,7 +37,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, public_url: Url) -> Result<Self, StartupError> {
-        let genomes = GenomeRegistry::from_settings(&settings)?;
+        let genomes = genome_registry(&settings)?;
         let port = IgvPort::new(u32::from(settings.igv.port)).ok_or_else(|| {
             StartupError::Config(ConfigError::Invalid(format!(
                 "igv.port {} is outside 1024-65535",
@@ -109,6 +110,14 @@ impl AppState {
             igv_web: &self.igv_web,
         }
     }
+}
+
+/// The built-in genomes with those `settings` define; gene annotations given
+/// by URL are downloaded here, at start-up.
+pub fn genome_registry(settings: &Settings) -> Result<GenomeRegistry, RegistryError> {
+    GenomeRegistry::new(settings.genome_definitions(), &|url, cache| {
+        download::fetch_to_cache(url, cache).map_err(|e| e.error)
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

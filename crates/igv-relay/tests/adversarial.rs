@@ -228,7 +228,7 @@ fn tags(html: &str) -> Vec<Tag> {
 
 /// Tag names the service's own templates use: anything else is injected.
 fn template_tags() -> BTreeSet<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
     let mut names = BTreeSet::new();
     for entry in std::fs::read_dir(dir).expect("templates") {
         let text = std::fs::read_to_string(entry.expect("entry").path()).expect("a template");

@@ -451,7 +451,7 @@ async fn the_embed_kit_is_served_at_its_stable_url() {
 fn deployment_configurations_load() {
     use igv_relay::configuration::Settings;
     use std::collections::BTreeMap;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let compose = Settings::load_with_env(
         Some(&root.join("deploy/compose/igv-relay.yaml")),
         Some(BTreeMap::new()),

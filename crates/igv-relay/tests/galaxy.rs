@@ -60,7 +60,10 @@ impl Drop for Galaxy {
 
 fn script() -> Command {
     let mut command = Command::new("bash");
-    command.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/galaxy.sh"));
+    command.arg(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/galaxy.sh"
+    ));
     command
 }
 
@@ -593,8 +596,8 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
     eprintln!("galaxy: all checks passed after {:?}", started.elapsed());
 }
 
-const GFF3: &str = include_str!("../demo/genes.gff3");
-const BAM: &[u8] = include_bytes!("../demo/braf-reads.bam");
+const GFF3: &str = include_str!("../../../demo/genes.gff3");
+const BAM: &[u8] = include_bytes!("../../../demo/braf-reads.bam");
 
 /// `chr:start-end` of each GFF3 feature line, as written (1-based).
 fn gff3_loci(text: &str) -> Vec<String> {

@@ -348,7 +348,10 @@ fn galaxy() -> Result<Galaxy, String> {
     }
     let mut command = Command::new("bash");
     command
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/galaxy.sh"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/galaxy.sh"
+        ))
         .arg("start");
     if !in_ci() {
         command

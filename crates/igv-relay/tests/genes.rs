@@ -17,7 +17,7 @@ use std::process::Command;
 
 use app::{TestApp, assert_redirects_to, spawn_app_with};
 use igv_relay::configuration::GenomeSettings;
-use igv_relay::domain::genes::{GeneIndex, Origin};
+use igv_relay::domain::gene_index::{GeneIndex, Origin};
 use serde_json::{Value, json};
 
 fn in_ci() -> bool {
@@ -29,7 +29,7 @@ fn annotations() -> Option<HashMap<String, PathBuf>> {
     let output = Command::new("bash")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/scripts/fetch-gene-annotations.sh"
+            "/../../scripts/fetch-gene-annotations.sh"
         ))
         .output();
     let reason = match output {

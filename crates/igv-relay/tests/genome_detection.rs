@@ -8,7 +8,6 @@ mod corpus;
 use std::io::BufReader;
 use std::path::Path;
 
-use igv_relay::configuration::Settings;
 use igv_relay::domain::assembly::{
     DefaultKind, GenomeChoice, GenomeRequest, GenomeSource, choose, evidence_from_names,
 };
@@ -19,8 +18,7 @@ use igv_relay::genomes::GenomeRegistry;
 use igv_relay::sources::local;
 
 fn registry() -> GenomeRegistry {
-    let settings = Settings::load_with_env(None, Some(Default::default())).expect("defaults");
-    GenomeRegistry::from_settings(&settings).expect("built-in genomes")
+    GenomeRegistry::builtin().expect("built-in genomes")
 }
 
 fn open(path: &Path) -> Box<dyn std::io::BufRead + Send> {

@@ -24,8 +24,23 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 /// Every link the service writes starts here, whatever port a test binds.
 const PUBLIC_URL: &str = "https://lab.example/igv/";
 
+/// The server crate, whose tests hold the golden files and the page fixtures.
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The workspace: the demo files, and the core's format fixtures.
+fn workspace() -> PathBuf {
+    repo().join("../..").canonicalize().unwrap()
+}
+
+/// A command line or message as the index and the golden files keep it:
+/// fixture paths as `./tests/fixtures/...`, whichever crate and machine
+/// they are on.
+fn relative_paths(text: &str) -> String {
+    let workspace = workspace().display().to_string();
+    text.replace(&format!("{workspace}/crates/igv-relay-core/"), "./")
+        .replace(&format!("{workspace}/crates/igv-relay/"), "./")
 }
 
 fn golden_dir() -> PathBuf {
@@ -216,7 +231,10 @@ fn files_of(dir: &Path) -> Vec<String> {
 
 fn roots() -> Vec<(&'static str, PathBuf)> {
     vec![
-        ("formats", repo().join("tests/fixtures/formats")),
+        (
+            "formats",
+            workspace().join("crates/igv-relay-core/tests/fixtures/formats"),
+        ),
         ("pages", repo().join("tests/fixtures/pages")),
         ("golden", golden_dir().join("inputs")),
     ]
@@ -244,7 +262,7 @@ async fn every_export_and_page_of_every_fixture_is_what_it_was() {
         files.extend(files_of(&dir).into_iter().map(|f| format!("{root}/{f}")));
     }
     files.extend(
-        files_of(&repo().join("demo"))
+        files_of(&workspace().join("demo"))
             .into_iter()
             .filter(|f| !f.ends_with(".bai"))
             .map(|f| format!("demo/{f}")),
@@ -508,10 +526,10 @@ fn the_static_page_of_every_fixture_is_what_it_was() {
             .expect("igv-relay runs");
         let mut body = output.stdout;
         if !output.status.success() {
-            body.extend_from_slice(&output.stderr);
+            let message = String::from_utf8_lossy(&output.stderr);
+            body.extend_from_slice(relative_paths(&message).as_bytes());
         }
-        let request =
-            format!("render {}", args.join(" ")).replace(&repo().display().to_string(), ".");
+        let request = relative_paths(&format!("render {}", args.join(" ")));
         golden.add(
             &format!("static-{name}"),
             &request,

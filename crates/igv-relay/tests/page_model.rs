@@ -100,7 +100,8 @@ fn render(file: &Path, relay_url: &str) -> String {
 
 #[actix_web::test]
 async fn served_and_static_pages_show_the_same_rows_loci_and_columns() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../igv-relay-core/tests/fixtures/formats");
     let dir = tempfile::tempdir().unwrap();
     let files = [
         "variants.vcf",

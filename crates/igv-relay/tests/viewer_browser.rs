@@ -258,7 +258,7 @@ fn bam_data() -> tempfile::TempDir {
     use std::io::{Seek, SeekFrom, Write};
     const CHR7: u64 = 159_345_973;
     let data = tempfile::tempdir().expect("a data directory");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
     for name in ["braf-reads.bam", "braf-reads.bam.bai"] {
         std::fs::copy(demo.join(name), data.path().join(name)).expect("copy the demo BAM");
     }

@@ -594,12 +594,10 @@ pub fn evidence_from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Geno
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::configuration::Settings;
     use crate::genomes::GenomeRegistry;
 
     fn registry() -> GenomeRegistry {
-        let settings = Settings::load_with_env(None, Some(Default::default())).expect("defaults");
-        GenomeRegistry::from_settings(&settings).expect("built-in genomes")
+        GenomeRegistry::builtin().expect("built-in genomes")
     }
 
     /// A header listing `genome`'s sequences as a file written against it would:

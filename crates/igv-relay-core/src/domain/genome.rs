@@ -52,7 +52,7 @@ pub struct Genome {
     chromosomes: Vec<Chromosome>,
     by_name: HashMap<String, usize>,
     /// Gene names → loci (`genomes.ID.genes`), with the flank added to them.
-    genes: Option<(super::genes::SharedIndex, u64)>,
+    genes: Option<(super::gene_index::SharedIndex, u64)>,
 }
 
 impl Genome {
@@ -98,12 +98,12 @@ impl Genome {
 
     /// The genome with a gene annotation to resolve names in, each gene
     /// widened by `flank` bases on both sides.
-    pub fn with_genes(mut self, index: super::genes::SharedIndex, flank: u64) -> Self {
+    pub fn with_genes(mut self, index: super::gene_index::SharedIndex, flank: u64) -> Self {
         self.genes = Some((index, flank));
         self
     }
 
-    pub fn genes(&self) -> Option<&super::genes::GeneIndex> {
+    pub fn genes(&self) -> Option<&super::gene_index::GeneIndex> {
         self.genes.as_ref().map(|(index, _)| &**index)
     }
 

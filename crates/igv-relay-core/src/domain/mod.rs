@@ -1,6 +1,7 @@
 //! Domain types that parse on construction: a value that exists is valid.
 
 pub mod assembly;
+pub mod gene_index;
 pub mod genes;
 pub mod genome;
 pub mod igv;

@@ -1725,7 +1725,7 @@ impl TestContext {
         )
         .unwrap();
         Self {
-            genomes: GenomeRegistry::from_settings(&settings).unwrap(),
+            genomes: crate::state::genome_registry(&settings).unwrap(),
             urls: ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap()),
             igv: IgvTarget::new("127.0.0.1", crate::domain::igv::IgvPort::DEFAULT).unwrap(),
             igv_web: Url::parse("https://igv.org/app/").unwrap(),

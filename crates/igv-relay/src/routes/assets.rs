@@ -9,38 +9,38 @@ const ASSETS: &[(&str, &str, &str)] = &[
     (
         "igv-relay.css",
         "text/css; charset=utf-8",
-        include_str!("../../static/igv-relay.css"),
+        include_str!("../../../../static/igv-relay.css"),
     ),
     (
         "pages.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/pages.js"),
+        include_str!("../../../../static/pages.js"),
     ),
     (
         "viewer.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/viewer.js"),
+        include_str!("../../../../static/viewer.js"),
     ),
     (
         "vendor/igv/igv.min.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/vendor/igv/igv.min.js"),
+        include_str!("../../../../static/vendor/igv/igv.min.js"),
     ),
     (
         "vendor/igv/LICENSE",
         "text/plain; charset=utf-8",
-        include_str!("../../static/vendor/igv/LICENSE"),
+        include_str!("../../../../static/vendor/igv/LICENSE"),
     ),
     (
         "vendor/igv/VERSION",
         "text/plain; charset=utf-8",
-        include_str!("../../static/vendor/igv/VERSION"),
+        include_str!("../../../../static/vendor/igv/VERSION"),
     ),
     // The embed kit: other sites include it by this stable URL.
     (
         "igv-relay.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/igv-relay.js"),
+        include_str!("../../../../static/igv-relay.js"),
     ),
 ];
 

@@ -18,11 +18,9 @@ use askama::Template;
 
 use crate::configuration::{LimitSettings, RateLimitKey};
 use crate::domain::genes;
-use crate::domain::genome::{Genome, GenomeError};
 use crate::domain::igv::{CHECK_ANSWER, IgvCommand, IgvPort, IgvTarget};
-use crate::domain::request::{self, Genomes, Query, RelayRules, RequestError};
+use crate::domain::request::{self, Query, RelayRules, RequestError};
 use crate::error::{AppError, Rejection};
-use crate::genomes::GenomeRegistry;
 use crate::state::AppState;
 use crate::web::{PORT_COOKIE, QueryParams};
 
@@ -74,12 +72,6 @@ pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, Reject
 }
 
 type CommandParser = fn(&Query, &RelayRules<'_>) -> Result<IgvCommand, RequestError>;
-
-impl Genomes for GenomeRegistry {
-    fn genome(&self, id: &str) -> Result<&Genome, GenomeError> {
-        self.get(id)
-    }
-}
 
 fn relay(
     req: &HttpRequest,

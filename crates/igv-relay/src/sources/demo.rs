@@ -16,20 +16,23 @@ pub const GENOME: &str = "hg38";
 const FILES: &[(&str, &[u8])] = &[
     (
         "braf-reads.bam",
-        include_bytes!("../../demo/braf-reads.bam"),
+        include_bytes!("../../../../demo/braf-reads.bam"),
     ),
     (
         "braf-reads.bam.bai",
-        include_bytes!("../../demo/braf-reads.bam.bai"),
+        include_bytes!("../../../../demo/braf-reads.bam.bai"),
     ),
     (
         "chip.narrowPeak",
-        include_bytes!("../../demo/chip.narrowPeak"),
+        include_bytes!("../../../../demo/chip.narrowPeak"),
     ),
-    ("genes.gff3", include_bytes!("../../demo/genes.gff3")),
-    ("hits.tsv", include_bytes!("../../demo/hits.tsv")),
-    ("peaks.bed", include_bytes!("../../demo/peaks.bed")),
-    ("variants.vcf", include_bytes!("../../demo/variants.vcf")),
+    ("genes.gff3", include_bytes!("../../../../demo/genes.gff3")),
+    ("hits.tsv", include_bytes!("../../../../demo/hits.tsv")),
+    ("peaks.bed", include_bytes!("../../../../demo/peaks.bed")),
+    (
+        "variants.vcf",
+        include_bytes!("../../../../demo/variants.vcf"),
+    ),
 ];
 
 /// A name for this set of files: changes whenever a byte of them does.

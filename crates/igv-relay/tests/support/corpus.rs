@@ -26,7 +26,7 @@ pub fn corpus() -> Option<PathBuf> {
     if Command::new("bcftools").arg("--version").output().is_err() {
         return skip("bcftools is not installed (scripts/install-test-deps.sh installs it)");
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let out = match Command::new("bash")
         .arg(root.join("scripts/fetch-real-files.sh"))
         .output()

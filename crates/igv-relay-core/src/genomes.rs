@@ -1,13 +1,18 @@
 //! The genomes the service knows: built-in chromosome tables (public facts,
 //! shipped as data files under `genomes/`) plus those from configuration, and
 //! the Galaxy dbkey → genome table.
+//!
+//! The definitions are plain data ([`GenomeSettings`], [`GeneSettings`]) that
+//! the service's configuration embeds; a gene annotation given by URL is
+//! fetched by the caller ([`FetchAnnotation`]): the core never talks HTTP.
 
 use std::collections::{BTreeMap, HashMap};
-
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::configuration::{GeneSettings, GenomeSettings, Settings};
-use crate::domain::genes::{GeneIndex, GeneIndexError};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::gene_index::{GeneIndex, GeneIndexError};
 use crate::domain::genome::{Chromosome, Genome, GenomeError, GenomeId};
 use crate::domain::igvjs::{IgvJsGenome, IgvJsGenomeError};
 use crate::domain::locus::ChromName;
@@ -18,40 +23,52 @@ const BUILTIN: &[(&str, &str, &str)] = &[
     (
         "hg38",
         "genomes/hg38.tsv",
-        include_str!("../genomes/hg38.tsv"),
+        include_str!("../../../genomes/hg38.tsv"),
     ),
     (
         "hg19",
         "genomes/hg19.tsv",
-        include_str!("../genomes/hg19.tsv"),
+        include_str!("../../../genomes/hg19.tsv"),
     ),
-    ("b37", "genomes/b37.tsv", include_str!("../genomes/b37.tsv")),
-    ("hs1", "genomes/hs1.tsv", include_str!("../genomes/hs1.tsv")),
+    (
+        "b37",
+        "genomes/b37.tsv",
+        include_str!("../../../genomes/b37.tsv"),
+    ),
+    (
+        "hs1",
+        "genomes/hs1.tsv",
+        include_str!("../../../genomes/hs1.tsv"),
+    ),
     (
         "mm10",
         "genomes/mm10.tsv",
-        include_str!("../genomes/mm10.tsv"),
+        include_str!("../../../genomes/mm10.tsv"),
     ),
     (
         "mm39",
         "genomes/mm39.tsv",
-        include_str!("../genomes/mm39.tsv"),
+        include_str!("../../../genomes/mm39.tsv"),
     ),
-    ("dm6", "genomes/dm6.tsv", include_str!("../genomes/dm6.tsv")),
+    (
+        "dm6",
+        "genomes/dm6.tsv",
+        include_str!("../../../genomes/dm6.tsv"),
+    ),
     (
         "ce11",
         "genomes/ce11.tsv",
-        include_str!("../genomes/ce11.tsv"),
+        include_str!("../../../genomes/ce11.tsv"),
     ),
     (
         "sacCer3",
         "genomes/sacCer3.tsv",
-        include_str!("../genomes/sacCer3.tsv"),
+        include_str!("../../../genomes/sacCer3.tsv"),
     ),
     (
         "danRer11",
         "genomes/danRer11.tsv",
-        include_str!("../genomes/danRer11.tsv"),
+        include_str!("../../../genomes/danRer11.tsv"),
     ),
 ];
 
@@ -59,7 +76,7 @@ const BUILTIN: &[(&str, &str, &str)] = &[
 /// b37 has no hosted twin with its chromosome names.
 const BUILTIN_IGVJS: &[&str] = &["hg38", "hg19", "mm10", "mm39"];
 
-const SHIPPED_DBKEYS: &str = include_str!("../genomes/dbkeys.tsv");
+const SHIPPED_DBKEYS: &str = include_str!("../../../genomes/dbkeys.tsv");
 
 #[derive(Debug)]
 pub struct GenomeRegistry {
@@ -69,8 +86,39 @@ pub struct GenomeRegistry {
     igvjs: BTreeMap<String, IgvJsGenome>,
 }
 
+/// The genomes a configuration defines on top of the built-in ones.
+#[derive(Clone, Copy)]
+pub struct GenomeDefinitions<'a> {
+    /// Genome id → definition; added to (or replacing) the built-in genomes.
+    pub genomes: &'a BTreeMap<String, GenomeSettings>,
+    pub genes: &'a GeneSettings,
+    /// Galaxy dbkey → genome id, on top of the shipped table.
+    pub dbkeys: &'a BTreeMap<String, String>,
+}
+
+/// Downloads a gene annotation a configuration names by URL into `cache_dir`
+/// and says where it is, or why not.
+pub type FetchAnnotation<'a> = &'a dyn Fn(&str, Option<&Path>) -> Result<PathBuf, String>;
+
 impl GenomeRegistry {
-    pub fn from_settings(settings: &Settings) -> Result<Self, RegistryError> {
+    /// The built-in genomes and dbkeys alone.
+    pub fn builtin() -> Result<Self, RegistryError> {
+        let definitions = GenomeDefinitions {
+            genomes: &BTreeMap::new(),
+            genes: &GeneSettings::default(),
+            dbkeys: &BTreeMap::new(),
+        };
+        Self::new(definitions, &|url, _| {
+            Err(format!(
+                "{url}: no annotation is fetched for the built-in genomes"
+            ))
+        })
+    }
+
+    pub fn new(
+        definitions: GenomeDefinitions<'_>,
+        fetch: FetchAnnotation<'_>,
+    ) -> Result<Self, RegistryError> {
         let mut genomes = BTreeMap::new();
         for (id, file, table) in BUILTIN {
             genomes.insert((*id).to_owned(), load_table(id, file, table)?);
@@ -79,7 +127,7 @@ impl GenomeRegistry {
             .iter()
             .map(|id| ((*id).to_owned(), IgvJsGenome::Hosted((*id).to_owned())))
             .collect();
-        for (id, def) in &settings.genomes {
+        for (id, def) in definitions.genomes {
             let mut genome = match genomes.get(id) {
                 // A built-in genome named only to add genes, or to say what IGV
                 // calls it, keeps its chromosomes.
@@ -90,7 +138,7 @@ impl GenomeRegistry {
                 _ => load_configured(id, def)?,
             };
             if let Some(source) = def.genes.as_deref() {
-                genome = with_genes(genome, source, &settings.genes)?;
+                genome = with_genes(genome, source, definitions.genes, fetch)?;
             }
             genomes.insert(id.clone(), genome);
             // A configured genome replaces a built-in one entirely.
@@ -115,7 +163,7 @@ impl GenomeRegistry {
             .filter_map(|l| l.split_once('\t'))
             .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
             .collect();
-        for (dbkey, id) in &settings.galaxy.dbkeys {
+        for (dbkey, id) in definitions.dbkeys {
             dbkeys.insert(dbkey.clone(), id.clone());
         }
         for (dbkey, id) in &dbkeys {
@@ -179,17 +227,28 @@ impl GenomeRegistry {
     }
 }
 
+/// The relay's requests look their genome up here.
+impl crate::domain::request::Genomes for GenomeRegistry {
+    fn genome(&self, id: &str) -> Result<&Genome, GenomeError> {
+        self.get(id)
+    }
+}
+
 /// Indexes (or reads the kept index of) a genome's gene annotation.
 fn with_genes(
     genome: Genome,
     source: &str,
     settings: &GeneSettings,
+    fetch: FetchAnnotation<'_>,
 ) -> Result<Genome, RegistryError> {
     let cache = settings.cache_dir();
     let path = if source.starts_with("http://") || source.starts_with("https://") {
-        crate::sources::download::fetch_to_cache(source, cache.as_deref())?
+        fetch(source, cache.as_deref()).map_err(|error| RegistryError::Download {
+            url: source.to_owned(),
+            error,
+        })?
     } else {
-        std::path::PathBuf::from(source)
+        PathBuf::from(source)
     };
     let started = std::time::Instant::now();
     let (index, origin) = GeneIndex::open(&path, cache.as_deref(), settings.max_names)?;
@@ -280,6 +339,100 @@ fn load_configured(id: &str, def: &GenomeSettings) -> Result<Genome, RegistryErr
     Ok(Genome::new(gid, igv_genome, chromosomes, &def.aliases)?)
 }
 
+/// Gene annotations (`genomes.ID.genes`): where their indexes are kept and
+/// how large they may be.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct GeneSettings {
+    /// Where gene indexes (and downloaded annotations) are kept across
+    /// restarts. Empty: `$XDG_CACHE_HOME/igv-relay/genes` or
+    /// `~/.cache/igv-relay/genes`; `none`: not kept (indexed at every start).
+    pub cache_dir: String,
+    /// Most distinct (name, feature) pairs one annotation may have; a larger
+    /// one is refused at start-up. GENCODE human (genes and transcripts,
+    /// names and ids) has about 1.2 million.
+    pub max_names: usize,
+    /// Bases added on each side of a gene's locus.
+    pub flank: u64,
+}
+
+impl Default for GeneSettings {
+    fn default() -> Self {
+        Self {
+            cache_dir: String::new(),
+            max_names: 4_000_000,
+            flank: 0,
+        }
+    }
+}
+
+impl GeneSettings {
+    /// The cache directory, or `None` when indexes are not kept.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        match self.cache_dir.trim() {
+            "none" => None,
+            "" => std::env::var_os("XDG_CACHE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .map(|base| base.join("igv-relay").join("genes")),
+            dir => Some(PathBuf::from(dir)),
+        }
+    }
+}
+
+/// One configured genome (`genomes.ID`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct GenomeSettings {
+    /// A `.fai` index whose first two columns are name and length.
+    #[serde(default)]
+    pub fai: Option<PathBuf>,
+    /// A UCSC `chrom.sizes` file.
+    #[serde(default)]
+    pub chrom_sizes: Option<PathBuf>,
+    /// Inline name → length.
+    #[serde(default)]
+    pub chromosomes: BTreeMap<String, u64>,
+    /// Extra name → chromosome name.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// What IGV's `genome=` gets (an IGV genome id or a path); defaults to the id.
+    #[serde(default)]
+    pub igv_genome: Option<String>,
+    /// A gene annotation (GTF or GFF3, optionally gzipped; a path or an
+    /// http(s) URL) whose gene names, gene ids and transcript ids the relay
+    /// resolves to loci. A built-in genome id with only this set keeps its
+    /// built-in chromosomes.
+    #[serde(default)]
+    pub genes: Option<String>,
+    /// The genome as igv.js (the "View here" panel, IGV-Web links) loads it.
+    /// Without one, link pages over this genome have no panel.
+    #[serde(default)]
+    pub igvjs: Option<IgvJsGenomeSettings>,
+}
+
+impl GenomeSettings {
+    /// Names no chromosome source: only genes (or aliases) for a built-in genome.
+    pub fn has_no_chromosomes(&self) -> bool {
+        self.fai.is_none() && self.chrom_sizes.is_none() && self.chromosomes.is_empty()
+    }
+}
+
+/// A genome for igv.js: a hosted genome id (`hg38`, from igv.org's genome
+/// list), or a FASTA with its index (and optionally a cytoband file) as URLs,
+/// absolute or relative to the service (`raw/genomes/tiny.fa`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IgvJsGenomeSettings {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub fasta: Option<String>,
+    #[serde(default)]
+    pub index: Option<String>,
+    #[serde(default)]
+    pub cytoband: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("genome {genome}: cannot read {path}: {error}")]
@@ -307,8 +460,8 @@ pub enum RegistryError {
     Genome(#[from] GenomeError),
     #[error(transparent)]
     Genes(#[from] GeneIndexError),
-    #[error(transparent)]
-    Download(#[from] crate::sources::download::DownloadError),
+    #[error("gene annotation {url}: cannot download it: {error}")]
+    Download { url: String, error: String },
 }
 
 #[cfg(test)]
