@@ -1,4 +1,5 @@
-//! One page of 100 rows: the rows themselves (`Rows::page`: parse, resolve loci)
+//! One page of 100 rows: the rows themselves (`RowReader::read_page`: parse,
+//! resolve loci)
 //! and the whole HTML page through the service's routes in process (query
 //! parsing, links, template), for page 1 and for page 500 of a 100,000-row VCF
 //! before and after the page index knows the file.
@@ -14,8 +15,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use igv_relay::configuration::{DataRootSettings, Settings};
 use igv_relay::domain::loci::LociRules;
 use igv_relay::formats::{self, FormatKind, FormatOptions};
-use igv_relay::linkpage::{LocusResolver, RowFilter, Rows, SeekableFile};
 use igv_relay::startup::{AppState, configure_routes};
+use igv_relay_core::rows::{
+    Checkpoints, Filters, IndexedFile, ReadRules, Row, RowReader, RowsKey, SeekableFile,
+};
 
 const RECORDS: u64 = 100_000;
 
@@ -42,25 +45,43 @@ fn write_vcf(path: &std::path::Path) {
     out.flush().expect("flush");
 }
 
-fn rows_page(path: &std::path::Path, page: u64, index: bool) -> usize {
+fn rows_page(checkpoints: &Checkpoints, path: &std::path::Path, page: u64, index: bool) -> usize {
     let file = std::fs::File::open(path).expect("open");
     let options = FormatOptions::default();
-    let mut stream = formats::open(
+    let stream = formats::open(
         FormatKind::Vcf,
         Box::new(std::io::BufReader::new(file)),
         &options,
     )
     .expect("vcf");
-    let resolver = LocusResolver::new(None, stream.as_ref(), 0, LociRules::default());
-    let seekable = index
-        .then(|| SeekableFile::new(path, FormatKind::Vcf, &options))
-        .flatten();
-    let page = Rows::new(stream.as_mut(), resolver, RowFilter::default())
-        .with_index(seekable)
-        .page(page, 100)
+    let mut reader = RowReader::new(
+        stream,
+        ReadRules {
+            filters: Filters::default(),
+            predicate: None,
+            genome: None,
+            flank: 0,
+            loci: LociRules::default(),
+            values: None,
+        },
+    );
+    let index = index
+        .then(|| SeekableFile::local(path, options.decompression))
+        .flatten()
+        .map(|file| IndexedFile {
+            checkpoints,
+            file,
+            rows: RowsKey::new(FormatKind::Vcf, &options, &Filters::default(), None),
+        });
+    let mut rows = Vec::with_capacity(100);
+    reader
+        .read_page(page, 100, index, &mut |row: Row| {
+            rows.push(row);
+            Ok(())
+        })
         .expect("page");
-    assert_eq!(page.rows.len(), 100);
-    page.rows.len()
+    assert_eq!(rows.len(), 100);
+    rows.len()
 }
 
 fn pages(c: &mut Criterion) {
@@ -71,13 +92,16 @@ fn pages(c: &mut Criterion) {
     let mut group = c.benchmark_group("rows");
     group.sample_size(20);
     group.throughput(Throughput::Elements(100));
-    group.bench_function("page 1 of 100", |b| b.iter(|| rows_page(&path, 1, false)));
-    group.bench_function("page 500 of 100, no index", |b| {
-        b.iter(|| rows_page(&path, 500, false))
+    let checkpoints = Checkpoints::default();
+    group.bench_function("page 1 of 100", |b| {
+        b.iter(|| rows_page(&checkpoints, &path, 1, false))
     });
-    rows_page(&path, 500, true);
+    group.bench_function("page 500 of 100, no index", |b| {
+        b.iter(|| rows_page(&checkpoints, &path, 500, false))
+    });
+    rows_page(&checkpoints, &path, 500, true);
     group.bench_function("page 500 of 100, indexed", |b| {
-        b.iter(|| rows_page(&path, 500, true))
+        b.iter(|| rows_page(&checkpoints, &path, 500, true))
     });
     group.finish();
 

@@ -7,8 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
-use crate::domain::request::RequestError;
-use crate::links::ServiceUrls;
+use igv_relay_core::domain::request::RequestError;
+use igv_relay_core::error::CoreError;
+use igv_relay_core::formats::supported_formats;
+use igv_relay_core::links::ServiceUrls;
 
 /// Longest echo of a rejected value; the rest is cut so error pages stay small.
 const MAX_ECHOED_CHARS: usize = 200;
@@ -63,6 +65,17 @@ impl AppError {
             param,
             value: value.to_owned(),
             reason: reason.to_string(),
+        }
+    }
+
+    /// A file format the core does not read, with the list of those it does.
+    pub fn unsupported_format(message: String) -> Self {
+        Self::UnsupportedFormat {
+            message,
+            supported: supported_formats()
+                .iter()
+                .map(|(n, e)| ((*n).to_owned(), (*e).to_owned()))
+                .collect(),
         }
     }
 
@@ -157,6 +170,26 @@ impl From<RequestError> for AppError {
             },
             RequestError::Missing(param) => AppError::MissingParameter(param),
             RequestError::Duplicate(name) => AppError::DuplicateParameter(name),
+        }
+    }
+}
+
+/// What the core could not do, as the client is told it.
+impl From<CoreError> for AppError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Choice {
+                param,
+                value,
+                reason,
+            } => AppError::InvalidParameter {
+                param,
+                value,
+                reason,
+            },
+            CoreError::UnsupportedFormat(message) => AppError::unsupported_format(message),
+            CoreError::Unreadable(message) => AppError::UnprocessableFile { message },
+            CoreError::NotFound(message) => AppError::NotFound(message),
         }
     }
 }

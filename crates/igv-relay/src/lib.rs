@@ -6,13 +6,11 @@
 // modules move over to it (issue 23).
 pub use igv_relay_core::{domain, formats, genomes, links};
 
+pub mod cli;
 pub mod configuration;
 pub mod error;
-pub mod linkpage;
 pub mod metrics;
 pub mod middleware;
-pub mod page;
-pub mod render;
 pub mod routes;
 pub mod sources;
 pub mod startup;

@@ -123,8 +123,8 @@ fn main() -> ExitCode {
 }
 
 fn render(settings: &Settings, args: RenderArgs) -> ExitCode {
+    use igv_relay::cli::render::{RenderOptions, render};
     use igv_relay::domain::loci::LociRules;
-    use igv_relay::render::{RenderOptions, render};
     use igv_relay::sources::galaxy::ColumnMetadata;
 
     let fail = |message: String| {

@@ -10,11 +10,12 @@ use crate::domain::loci::LociRules;
 use crate::genomes::{GenomeRegistry, RegistryError};
 use crate::links::ServiceUrls;
 use crate::metrics::Metrics;
-use crate::page::{ContextOwner, PageContext};
 use crate::sources::download;
 use crate::sources::galaxy::GalaxyClient;
 use crate::sources::local::{DataRoots, RootsError};
 use crate::web::policy::WebPolicy;
+use igv_relay_core::caches::ViewCaches;
+use igv_relay_core::view::{ContextOwner, ViewContext};
 
 /// Everything a request handler may read; built once at start-up.
 #[derive(Debug)]
@@ -33,6 +34,9 @@ pub struct AppState {
     pub web_policy: WebPolicy,
     /// Where "Open in IGV-Web" links go (`viewer.igv_web_url`).
     pub igv_web: Url,
+    /// What the service remembers of the views it showed (page index,
+    /// tallies, sort orders).
+    pub caches: ViewCaches,
 }
 
 impl AppState {
@@ -87,25 +91,19 @@ impl AppState {
             roots,
             galaxy,
             settings,
+            caches: ViewCaches::default(),
         })
     }
 }
 
 impl ContextOwner for AppState {
-    fn page_context(&self) -> PageContext<'_> {
-        AppState::page_context(self)
-    }
-}
-
-impl AppState {
-    /// What the page model needs of the service to build link pages.
-    pub fn page_context(&self) -> PageContext<'_> {
-        PageContext {
+    /// What the core's views need of the service.
+    fn view_context(&self) -> ViewContext<'_> {
+        ViewContext {
             genomes: &self.genomes,
             urls: &self.urls,
             igv: &self.igv,
             loci_rules: self.loci_rules,
-            default_flank: self.settings.data.default_flank,
             decompression: self.settings.limits.decompression(),
             igv_web: &self.igv_web,
         }

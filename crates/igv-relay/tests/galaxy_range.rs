@@ -308,7 +308,11 @@ async fn a_kept_first_window_is_dropped_when_the_dataset_changes_size() {
 /// must hold all of it, or every visit would ask Galaxy for it again.
 #[test]
 fn the_kept_first_window_covers_the_genome_evidence_prefix() {
-    const { assert!(igv_relay::sources::galaxy::HEAD_WINDOW >= igv_relay::page::EVIDENCE_PREFIX_BYTES) };
+    const {
+        assert!(
+            igv_relay::sources::galaxy::HEAD_WINDOW >= igv_relay_core::view::EVIDENCE_PREFIX_BYTES
+        )
+    };
 }
 
 #[actix_web::test]

@@ -15,7 +15,7 @@ pub const RATIO_CHECK_AFTER_BYTES: u64 = 64 << 20;
 /// How much one gzip/BGZF input may expand before reading stops with an error:
 /// a few kilobytes of gzip can hold gigabytes of zeros (a "gzip bomb"), and
 /// every page, filter and export that reads such a file would spin on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecompressionLimits {
     /// Most decompressed bytes (0: no limit).
     pub max_bytes: u64,

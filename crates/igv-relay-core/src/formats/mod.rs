@@ -169,7 +169,7 @@ impl std::fmt::Display for FormatKind {
 }
 
 /// How the numbers in a file's start column are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum CoordBase {
     /// 0-based half-open, as in BED (`start + 1 ..= end` in 1-based terms).
     Zero,
@@ -178,7 +178,7 @@ pub enum CoordBase {
 }
 
 /// Knobs for [`open`]. `FormatOptions::default()` is right for most files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FormatOptions {
     /// Tabular files only: override the sniffed coordinate base. BED and GFF are fixed by
     /// their specifications and ignore this.

@@ -1,6 +1,8 @@
 //! URLs of the service itself, built from `server.public_url` so they work
 //! behind a reverse proxy under a path prefix. Templates never build URLs.
 
+pub mod igv_web;
+
 use url::Url;
 
 use crate::domain::genome::Genome;

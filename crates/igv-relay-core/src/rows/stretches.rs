@@ -5,6 +5,7 @@
 //! Cutting needs no parsing: one sequential read finds line ends and counts
 //! lines, so each stretch knows the number of its first line, which is all a
 //! record stream needs to go on from there ([`crate::formats::RecordStream::resume`]).
+//! The row reader reads a file this way ([`super::read_in_stretches`]).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};

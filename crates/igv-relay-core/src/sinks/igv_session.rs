@@ -1,17 +1,22 @@
-//! Session files of a view: IGV desktop session XML (`?format=igv-session`)
-//! and the igv.js JSON session (`?format=igvjs-session`, for IGV-Web): the
-//! genome, the file (and its index) as absolute URLs, a locus, and the view's
-//! (filtered) records as regions of interest with their labels.
+//! Session files of a view: IGV desktop session XML (`?format=igv-session`,
+//! here) and the igv.js JSON session (`?format=igvjs-session`, for IGV-Web,
+//! [`super::igvjs_session`]): the genome, the file (and its index) as
+//! absolute URLs, a locus, and the view's (filtered) records as regions of
+//! interest with their labels.
 //!
-//! Both are written by the export thread (`page::export`): the head once the
-//! first record's locus is known, a region per record, then the tail.
+//! Both are written as the rows come ([`SessionSink`]): the head once the
+//! first linked row's locus is known, a region per locus, then the tail.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io;
+use std::marker::PhantomData;
 
-use serde_json::{Value, json};
-
+use super::{EXPORT_CHUNK_BYTES, ExportOut};
+use crate::domain::igv::IgvCommand;
 use crate::domain::igvjs::ResolvedIgvJsGenome;
-use crate::page::viewer::{WebTrack, ascii_json, igvjs_session, xml_attr};
+use crate::links::igv_web::{WebTrack, xml_attr};
+use crate::rows::{Row, RowSink};
+use crate::view::FileView;
 
 /// What a session says besides its regions.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +37,108 @@ pub struct Region<'a> {
     pub start: u64,
     pub end: u64,
     pub label: &'a str,
+}
+
+impl SessionSpec {
+    /// What `view`'s sessions say besides their regions.
+    pub fn of(view: &FileView<'_>) -> Self {
+        Self {
+            igv_genome: view.genome().map(|g| IgvCommand::load_genome(g).igv),
+            igvjs_genome: view.igvjs_genome(),
+            tracks: view.web_tracks(),
+            name: view.source.name.clone(),
+        }
+    }
+}
+
+/// How a session file writes its head, its regions and its tail.
+pub trait SessionFormat {
+    /// The head, up to the open list of regions, opening at `locus`.
+    fn head(spec: &SessionSpec, locus: Option<&str>) -> String;
+    /// A region; `first`: no region was written before it.
+    fn region(out: &mut Vec<u8>, region: &Region<'_>, first: bool);
+    fn tail() -> &'static str;
+}
+
+/// IGV desktop's session XML.
+pub struct Xml;
+
+impl SessionFormat for Xml {
+    fn head(spec: &SessionSpec, locus: Option<&str>) -> String {
+        spec.xml_head(locus)
+    }
+
+    fn region(out: &mut Vec<u8>, region: &Region<'_>, _first: bool) {
+        SessionSpec::xml_region(out, region);
+    }
+
+    fn tail() -> &'static str {
+        SessionSpec::xml_tail()
+    }
+}
+
+/// A view's linked rows as a session's regions, into `out`.
+pub struct SessionSink<W: ExportOut, F: SessionFormat> {
+    spec: SessionSpec,
+    out: W,
+    buf: Vec<u8>,
+    /// Whether the head is written (with the first linked row's locus).
+    open: bool,
+    regions: usize,
+    format: PhantomData<F>,
+}
+
+impl<W: ExportOut, F: SessionFormat> SessionSink<W, F> {
+    pub fn new(spec: SessionSpec, out: W) -> Self {
+        Self {
+            spec,
+            out,
+            buf: Vec::new(),
+            open: false,
+            regions: 0,
+            format: PhantomData,
+        }
+    }
+
+    /// Writes the head (when no row had a locus) and the tail.
+    pub fn finish(mut self) -> io::Result<W> {
+        if !self.open {
+            self.out.write_all(F::head(&self.spec, None).as_bytes())?;
+        }
+        self.buf.extend_from_slice(F::tail().as_bytes());
+        self.out.write_chunk(std::mem::take(&mut self.buf))?;
+        Ok(self.out)
+    }
+}
+
+impl<W: ExportOut, F: SessionFormat> RowSink for SessionSink<W, F> {
+    fn row(&mut self, row: Row) -> io::Result<()> {
+        let Ok(loci) = &row.loci else { return Ok(()) };
+        if !self.open {
+            let mut locus = String::new();
+            let _ = loci.write_canonical(&mut locus);
+            self.out
+                .write_all(F::head(&self.spec, Some(&locus)).as_bytes())?;
+            self.open = true;
+        }
+        for one in loci.as_slice() {
+            let Some((start, end)) = one.bounds() else {
+                continue;
+            };
+            let region = Region {
+                chrom: one.chrom().as_str(),
+                start,
+                end,
+                label: &row.label,
+            };
+            F::region(&mut self.buf, &region, self.regions == 0);
+            self.regions += 1;
+        }
+        if self.buf.len() >= EXPORT_CHUNK_BYTES {
+            self.out.write_chunk(std::mem::take(&mut self.buf))?;
+        }
+        Ok(())
+    }
 }
 
 impl SessionSpec {
@@ -83,59 +190,13 @@ impl SessionSpec {
     pub fn xml_tail() -> &'static str {
         "    </Regions>\n</Session>\n"
     }
-
-    /// The JSON session up to the open list of region features.
-    pub fn json_head(&self, locus: Option<&str>) -> String {
-        let tracks: Vec<WebTrack> = self.tracks.clone();
-        let mut session = match &self.igvjs_genome {
-            Some(genome) => igvjs_session(genome, &tracks, locus),
-            None => {
-                // No igv.js genome: the tracks and locus, over whatever
-                // genome IGV-Web shows.
-                let mut m = serde_json::Map::new();
-                if let Some(l) = locus {
-                    m.insert("locus".into(), json!(l));
-                }
-                m.insert(
-                    "tracks".into(),
-                    igvjs_session(&ResolvedIgvJsGenome::Hosted(String::new()), &tracks, None)
-                        .remove("tracks")
-                        .unwrap_or(Value::Null),
-                );
-                m
-            }
-        };
-        session.insert("version".into(), json!("3"));
-        let text = Value::Object(session).to_string();
-        let open = text.strip_suffix('}').unwrap_or(&text);
-        let name = serde_json::to_string(&self.name).unwrap_or_else(|_| "\"\"".into());
-        ascii_json(&format!("{open},\"roi\":[{{\"name\":{name},\"features\":["))
-    }
-
-    /// A region feature: igv.js ROI features are 0-based, end exclusive.
-    pub fn json_region(out: &mut Vec<u8>, region: &Region<'_>, first: bool) {
-        let feature = json!({
-            "chr": region.chrom,
-            "start": region.start.saturating_sub(1),
-            "end": region.end,
-            "name": region.label,
-        });
-        if !first {
-            out.push(b',');
-        }
-        out.extend_from_slice(ascii_json(&feature.to_string()).as_bytes());
-    }
-
-    pub fn json_tail() -> &'static str {
-        "]}]}\n"
-    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn spec() -> SessionSpec {
+    pub(crate) fn spec() -> SessionSpec {
         SessionSpec {
             igv_genome: Some("hg38".into()),
             igvjs_genome: Some(ResolvedIgvJsGenome::Hosted("hg38".into())),
@@ -170,33 +231,5 @@ mod tests {
             r#"<Region chromosome="chr1" start="9" end="20" description="a&lt;b&gt; &amp; &quot;c&quot;"/>"#
         ));
         assert!(xml.contains(r#"<Session genome="hg38" locus="chr1:10-20" version="8">"#));
-    }
-
-    #[test]
-    fn the_json_session_is_valid_json_with_zero_based_regions() {
-        let mut out = spec().json_head(Some("chr1:10-20")).into_bytes();
-        for (i, label) in ["x", "é"].iter().enumerate() {
-            SessionSpec::json_region(
-                &mut out,
-                &Region {
-                    chrom: "chr2",
-                    start: 5,
-                    end: 6,
-                    label,
-                },
-                i == 0,
-            );
-        }
-        out.extend_from_slice(SessionSpec::json_tail().as_bytes());
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.is_ascii());
-        let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v["genome"], "hg38");
-        assert_eq!(v["locus"], "chr1:10-20");
-        assert_eq!(v["tracks"][0]["name"], "<calls & 'more'>");
-        assert_eq!(v["roi"][0]["name"], "calls");
-        assert_eq!(v["roi"][0]["features"][1]["start"], 4);
-        assert_eq!(v["roi"][0]["features"][1]["end"], 6);
-        assert_eq!(v["roi"][0]["features"][1]["name"], "é");
     }
 }

@@ -4,7 +4,8 @@
 //! Galaxy's sanitized view; every bar is a link that relays its region to
 //! IGV, and the strip under each chromosome filters the table to a region.
 
-use crate::page::totals::Tally;
+use super::tally::{ChromBins, Tally};
+use crate::links::RowLink;
 
 /// Chromosomes drawn; the rest are summed in a note.
 const MAX_ROWS: usize = 40;
@@ -66,26 +67,28 @@ pub struct Overview {
     pub note: Option<String>,
 }
 
-/// What the picture links to: the relay for a region, the page filtered to a
-/// region or a chromosome.
+/// What the picture's strips and labels link to: the page filtered to a
+/// region or a chromosome (the web layer knows the page's URL; its bars
+/// link to the relay).
 pub trait OverviewLinks {
-    fn relay(&self, chrom: &str, start: u64, end: u64) -> String;
     fn filter_region(&self, chrom: &str, start: u64, end: u64) -> String;
     fn filter_chrom(&self, chrom: &str) -> String;
 }
 
 /// Draws `tally`; `length` gives a chromosome's length where the genome or
-/// the file's header knows it (else the furthest record end is used).
+/// the file's header knows it (else the furthest record end is used); each
+/// bar relays its region with `relay`.
 pub fn draw(
     tally: &Tally,
     vcf: bool,
     length: impl Fn(&str) -> Option<u64>,
+    relay: &RowLink,
     links: &dyn OverviewLinks,
 ) -> Option<Overview> {
     if tally.chroms.is_empty() {
         return None;
     }
-    let mut chroms: Vec<(&crate::page::totals::ChromBins, u64, u64)> = tally
+    let mut chroms: Vec<(&ChromBins, u64, u64)> = tally
         .chroms
         .iter()
         .map(|c| {
@@ -177,7 +180,7 @@ pub fn draw(
                         pass_height,
                         failed_y: baseline - pass_height - failed_height,
                         failed_height,
-                        relay_url: links.relay(&chrom.name, start, end),
+                        relay_url: relay.to(&format!("{}:{start}-{end}", chrom.name)),
                         title: if vcf && failed > 0 {
                             format!(
                                 "{}:{start}-{end}: {total} records, {failed} filtered",

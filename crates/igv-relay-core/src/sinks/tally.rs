@@ -1,18 +1,19 @@
 //! Totals and the overview picture of a view: how many records it has (PASS
 //! and filtered apart for VCF), and where they lie, binned along each
-//! chromosome. One pass over the file computes both, the same pass that
-//! fills the page index ([`crate::linkpage::PageIndex`]); for a large local
-//! file it runs in the background, once per file and view, and the page says
-//! "at least …" until it is done. Memory is bounded: a few thousand bins per
-//! chromosome (their width doubles when a chromosome needs more) and a few
-//! hundred chromosomes.
+//! chromosome. One pass over the file computes both ([`TallySink`]), the
+//! same pass that fills the page index ([`crate::rows::Checkpoints`]); for a
+//! large local file it runs in the background, once per file and view
+//! ([`Tallies`], owned by the service), and the page says "at least …" until
+//! it is done. Memory is bounded: a few thousand bins per chromosome (their
+//! width doubles when a chromosome needs more) and a few hundred chromosomes.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::domain::genome::GenomeId;
 use crate::formats::Interval;
-use crate::page::RefusalCounts;
+use crate::recent::Recent;
+use crate::rows::{CheckpointKey, RefusalCounts, Row, RowSink};
 
 /// Bins one chromosome may have before their width doubles.
 const MAX_BINS_PER_CHROM: usize = 2048;
@@ -165,6 +166,31 @@ impl Tally {
     }
 }
 
+/// Counts rows into a [`Tally`]: a whole view's, or one stretch's.
+#[derive(Default)]
+pub struct TallySink {
+    pub tally: Tally,
+}
+
+impl RowSink for TallySink {
+    fn row(&mut self, row: Row) -> std::io::Result<()> {
+        self.tally.add(row.interval.as_ref(), row.filter_failed);
+        if let Err(refusal) = &row.loci {
+            self.tally.refused.add(refusal);
+        }
+        Ok(())
+    }
+}
+
+/// Which tally: the rows of a view of a file version, with the genome and
+/// flank their loci were checked with (refusals depend on both).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TallyKey {
+    pub rows: CheckpointKey,
+    pub genome: Option<GenomeId>,
+    pub flank: u64,
+}
+
 /// A view's tally, as far as it is known.
 #[derive(Clone, Debug)]
 pub enum Known {
@@ -185,106 +211,86 @@ enum Entry {
     Failed,
 }
 
-struct Cache {
-    tallies: HashMap<String, (u64, Entry)>,
-    clock: u64,
+/// The tallies of the views recently shown (see the module comment).
+pub struct Tallies {
+    entries: Mutex<Recent<TallyKey, Entry>>,
+    running: AtomicUsize,
 }
 
-static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| {
-    Mutex::new(Cache {
-        tallies: HashMap::new(),
-        clock: 0,
-    })
-});
-static RUNNING: AtomicUsize = AtomicUsize::new(0);
-
-fn cache() -> MutexGuard<'static, Cache> {
-    CACHE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// What is known of the view `key`.
-pub fn known(key: &str) -> Known {
-    let mut cache = cache();
-    cache.clock += 1;
-    let clock = cache.clock;
-    match cache.tallies.get_mut(key) {
-        Some((used, Entry::Done(tally))) => {
-            *used = clock;
-            Known::Done(tally.clone())
+impl Default for Tallies {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(Recent::new(MAX_TALLIES)),
+            running: AtomicUsize::new(0),
         }
-        Some((_, Entry::Running)) => Known::Running,
-        Some((used, Entry::Failed)) => {
-            *used = clock;
-            Known::Failed
-        }
-        None => Known::Unknown,
     }
 }
 
-/// Remembers that the view could not be counted.
-pub fn failed(key: &str) {
-    insert(key, Entry::Failed);
-}
-
-/// Remembers a finished tally.
-pub fn remember(key: &str, tally: Tally) -> Arc<Tally> {
-    let tally = Arc::new(tally);
-    insert(key, Entry::Done(tally.clone()));
-    tally
-}
-
-fn insert(key: &str, entry: Entry) {
-    let mut cache = cache();
-    cache.clock += 1;
-    let clock = cache.clock;
-    cache.tallies.insert(key.to_owned(), (clock, entry));
-    while cache.tallies.len() > MAX_TALLIES {
-        let Some(oldest) = cache
-            .tallies
-            .iter()
-            .filter(|(_, (_, e))| !matches!(e, Entry::Running))
-            .min_by_key(|(_, (used, _))| *used)
-            .map(|(k, _)| k.clone())
-        else {
-            break;
-        };
-        cache.tallies.remove(&oldest);
+impl Tallies {
+    fn lock(&self) -> MutexGuard<'_, Recent<TallyKey, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-/// Starts `count` on a thread of its own unless the view is being counted
-/// already or too many counts run; its result is remembered under `key`.
-pub fn start(key: String, count: impl FnOnce() -> std::io::Result<Tally> + Send + 'static) {
-    {
-        let mut cache = cache();
-        if cache.tallies.contains_key(&key) {
-            return;
+    /// What is known of the view `key`.
+    pub fn known(&self, key: &TallyKey) -> Known {
+        match self.lock().get(key) {
+            Some(Entry::Done(tally)) => Known::Done(tally.clone()),
+            Some(Entry::Running) => Known::Running,
+            Some(Entry::Failed) => Known::Failed,
+            None => Known::Unknown,
         }
-        if RUNNING.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
-            RUNNING.fetch_sub(1, Ordering::SeqCst);
-            return;
-        }
-        cache.clock += 1;
-        let clock = cache.clock;
-        cache.tallies.insert(key.clone(), (clock, Entry::Running));
     }
-    std::thread::spawn(move || {
-        match count() {
+
+    /// Remembers a count's outcome.
+    pub fn remember(&self, key: TallyKey, counted: std::io::Result<Tally>) -> Known {
+        let (entry, known) = match counted {
             Ok(tally) => {
-                remember(&key, tally);
+                let tally = Arc::new(tally);
+                (Entry::Done(tally.clone()), Known::Done(tally))
             }
             Err(e) => {
                 tracing::warn!(error = %e, "counting a file's records failed");
-                failed(&key);
+                (Entry::Failed, Known::Unknown)
             }
+        };
+        self.lock()
+            .insert(key, entry, |e| !matches!(e, Entry::Running));
+        known
+    }
+
+    /// Starts `count` on a thread of its own unless the view is being counted
+    /// already or too many counts run; its outcome is remembered under `key`.
+    pub fn start(
+        self: &Arc<Self>,
+        key: TallyKey,
+        count: impl FnOnce() -> std::io::Result<Tally> + Send + 'static,
+    ) {
+        {
+            let mut entries = self.lock();
+            if entries.contains(&key) {
+                return;
+            }
+            if self.running.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
+                self.running.fetch_sub(1, Ordering::SeqCst);
+                return;
+            }
+            entries.insert(key.clone(), Entry::Running, |e| {
+                !matches!(e, Entry::Running)
+            });
         }
-        RUNNING.fetch_sub(1, Ordering::SeqCst);
-    });
+        let tallies = self.clone();
+        std::thread::spawn(move || {
+            let counted = count();
+            tallies.remember(key, counted);
+            tallies.running.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rows::Refusal;
 
     #[test]
     fn a_bin_holds_the_positions_its_link_names() {
@@ -322,16 +328,20 @@ mod tests {
     fn tallies_of_consecutive_stretches_merge_into_the_tally_of_the_whole() {
         // Chromosomes appearing late, positions that widen the bins in one
         // stretch only, records without an interval, refusals.
-        let records: Vec<(Option<Interval>, bool, Option<&str>)> = (0..5_000u64)
+        let records: Vec<(Option<Interval>, bool, Option<Refusal>)> = (0..5_000u64)
             .map(|i| {
                 let chrom = ["chr1", "chr2", "chrX", "chrM"][(i * i % 7 % 4) as usize];
                 let pos = if i > 4_000 { i * 90_000 } else { i * 37 + 1 };
                 let interval = (i % 101 != 0).then(|| Interval::new(chrom, pos, pos + 10));
-                let refused = (i % 13 == 0).then_some("position 5 is beyond the end of chrM");
+                let refused = (i % 13 == 0).then(|| Refusal::BeyondContig {
+                    chrom: "chrM".into(),
+                    position: 5,
+                    length: 4,
+                });
                 (interval, i % 3 == 0, refused)
             })
             .collect();
-        let count = |part: &[(Option<Interval>, bool, Option<&str>)]| {
+        let count = |part: &[(Option<Interval>, bool, Option<Refusal>)]| {
             let mut tally = Tally::default();
             for (interval, failed, refused) in part {
                 tally.add(interval.as_ref(), *failed);

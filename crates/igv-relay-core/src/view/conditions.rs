@@ -15,8 +15,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use super::annotations::{Annotation, AnnotationSchema, Impact, terms_with_impact};
 use crate::formats::{NumberOp, VcfHeaderFields, VcfValues};
-use crate::page::annotations::{Annotation, AnnotationSchema, Impact, terms_with_impact};
 
 /// Most conditions one page may carry.
 pub const MAX_CONDITIONS: usize = 20;

@@ -1,24 +1,24 @@
 //! What a triage page is asked to show of a file beyond its rows: which
 //! columns (`?cols=` INFO keys and annotation columns, `?fmt=` FORMAT keys,
 //! `?samples=`), which records (`?where=` conditions, annotation search) and
-//! in which order (`?sort=`). Choices are read from the query before the file
-//! is opened (they decide its cells) and checked against its header after.
+//! in which order (`?sort=`). The choices are plain data, made before the
+//! file is opened (they decide its cells; the web layer reads them from the
+//! query), and checked against its header after ([`Triage::resolve`]).
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::domain::request::Query;
-use crate::error::AppError;
+use super::annotations::{ANNOTATION_COLUMNS, Annotation, AnnotationSchema, summary_cells};
+use super::conditions::{Condition, Field, FieldSet, RecordFields, SortSpec};
+use crate::error::CoreError;
 use crate::formats::{FormatOptions, LineHint, Record, RecordStream, VcfHeaderFields, VcfValues};
-use crate::linkpage::{RowFilter, RowPredicate};
-use crate::page::annotations::{ANNOTATION_COLUMNS, Annotation, AnnotationSchema, summary_cells};
-use crate::page::conditions::{Condition, FieldSet, RecordFields, SortSpec};
+use crate::rows::RowPredicate;
 
 /// CHROM POS ID REF ALT QUAL FILTER: the columns before INFO's.
 const FIXED_VCF_COLUMNS: usize = 7;
 
 /// Most names one `?cols=`, `?fmt=` or `?samples=` may list.
-const MAX_LISTED: usize = 200;
+pub const MAX_LISTED: usize = 200;
 
 /// The column picker's checkboxes are `c.NAME=1` (a form cannot repeat one
 /// name: the query parser refuses duplicates), with `cols_form=1` saying the
@@ -36,69 +36,7 @@ pub struct TriageChoices {
     pub sort_text: Option<String>,
 }
 
-fn list(query: &Query, key: &'static str) -> Result<Vec<String>, AppError> {
-    let Some(text) = query.non_empty(key) else {
-        return Ok(Vec::new());
-    };
-    let names: Vec<String> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if names.len() > MAX_LISTED {
-        return Err(AppError::invalid(
-            key,
-            text,
-            format!("at most {MAX_LISTED} names"),
-        ));
-    }
-    Ok(names)
-}
-
 impl TriageChoices {
-    pub fn from_query(query: &Query) -> Result<Self, AppError> {
-        let picked: Vec<String> = query
-            .pairs()
-            .filter_map(|(k, _)| k.strip_prefix(PICKER_PREFIX))
-            .map(str::to_owned)
-            .collect();
-        let cols = if query.flag("cols_form")?.unwrap_or(false) {
-            Some(picked)
-        } else if query.get("cols").is_some() {
-            Some(list(query, "cols")?)
-        } else {
-            None
-        };
-        Ok(Self {
-            cols,
-            fmt: list(query, "fmt")?,
-            samples: list(query, "samples")?,
-            where_text: query.non_empty("where").map(str::to_owned),
-            sort_text: query.non_empty("sort").map(str::to_owned),
-        })
-    }
-
-    /// The query pairs that carry these choices to other pages and exports.
-    pub fn sticky(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(cols) = &self.cols {
-            out.push(("cols", cols.join(",")));
-        }
-        for (key, names) in [("fmt", &self.fmt), ("samples", &self.samples)] {
-            if !names.is_empty() {
-                out.push((key, names.join(",")));
-            }
-        }
-        if let Some(text) = &self.where_text {
-            out.push(("where", text.clone()));
-        }
-        if let Some(text) = &self.sort_text {
-            out.push(("sort", text.clone()));
-        }
-        out
-    }
-
     /// The stream options that give these columns: INFO keys among `cols`
     /// (annotation columns are derived, not read), FORMAT keys, samples.
     pub fn format_options(&self, options: FormatOptions) -> FormatOptions {
@@ -164,7 +102,7 @@ impl Triage {
 
     /// Checks the choices against the stream's header and columns; every
     /// name the file lacks is a 400 naming what it has.
-    pub fn resolve(choices: &TriageChoices, stream: &dyn RecordStream) -> Result<Self, AppError> {
+    pub fn resolve(choices: &TriageChoices, stream: &dyn RecordStream) -> Result<Self, CoreError> {
         let header = stream.vcf_header().cloned();
         let annotations = header.as_ref().and_then(AnnotationSchema::from_header);
         let mut annotation_columns = Vec::new();
@@ -176,7 +114,7 @@ impl Triage {
                         .find(|c| c.eq_ignore_ascii_case(name))
                     {
                         if annotations.is_none() {
-                            return Err(AppError::invalid(
+                            return Err(CoreError::choice(
                                 "cols",
                                 name,
                                 "this file has no VEP (CSQ) or snpEff (ANN, EFF) annotations",
@@ -184,7 +122,7 @@ impl Triage {
                         }
                         annotation_columns.push(*column);
                     } else if header.info(name).is_none() {
-                        return Err(AppError::invalid(
+                        return Err(CoreError::choice(
                             "cols",
                             name,
                             format!(
@@ -199,7 +137,7 @@ impl Triage {
             }
             for name in &choices.fmt {
                 if header.format(name).is_none() {
-                    return Err(AppError::invalid(
+                    return Err(CoreError::choice(
                         "fmt",
                         name,
                         format!(
@@ -211,7 +149,7 @@ impl Triage {
             }
             for name in &choices.samples {
                 if header.sample_index(name).is_none() {
-                    return Err(AppError::invalid(
+                    return Err(CoreError::choice(
                         "samples",
                         name,
                         format!(
@@ -229,7 +167,7 @@ impl Triage {
                 ("samples", &choices.samples[..]),
             ] {
                 if let Some(name) = names.first() {
-                    return Err(AppError::invalid(
+                    return Err(CoreError::choice(
                         key,
                         name,
                         "only VCF files have INFO, FORMAT and sample columns to choose",
@@ -257,14 +195,14 @@ impl Triage {
             None => Vec::new(),
             Some(text) => fields
                 .conditions(text)
-                .map_err(|e| AppError::invalid("where", text, e))?,
+                .map_err(|e| CoreError::choice("where", text, e))?,
         };
         let sort = match &choices.sort_text {
             None => None,
             Some(text) => Some(
                 fields
                     .sort(text)
-                    .map_err(|e| AppError::invalid("sort", text, e))?,
+                    .map_err(|e| CoreError::choice("sort", text, e))?,
             ),
         };
         Ok(Self {
@@ -297,7 +235,7 @@ impl Triage {
             .map(|c| &c.field)
             .chain(self.sort.as_ref().map(|s| &s.field));
         for field in named {
-            if let crate::page::conditions::Field::Format {
+            if let Field::Format {
                 sample: Some(s), ..
             } = field
                 && !samples.contains(s)
@@ -316,14 +254,6 @@ impl Triage {
                 _ => Vec::new(),
             },
             _ => Vec::new(),
-        }
-    }
-
-    /// `filter` with this view's conditions (and annotation search) added.
-    pub fn row_filter(&self, filter: &RowFilter) -> RowFilter {
-        RowFilter {
-            predicate: self.predicate(filter.query.is_some()),
-            ..filter.clone()
         }
     }
 
@@ -387,54 +317,6 @@ impl Triage {
         });
         cells.splice(FIXED_VCF_COLUMNS..FIXED_VCF_COLUMNS, derived);
         cells
-    }
-
-    /// The column picker of a VCF page: every INFO field and annotation
-    /// column, ticked when shown; FORMAT keys and samples as text.
-    pub fn picker(&self, shown: &[String]) -> Option<crate::page::Picker> {
-        let header = self.header.as_ref()?;
-        let item = |name: &str, title: String| crate::page::PickItem {
-            input: format!("{PICKER_PREFIX}{name}"),
-            name: name.to_owned(),
-            checked: shown.iter().any(|c| c == name),
-            title,
-        };
-        let mut fields: Vec<crate::page::PickItem> = Vec::new();
-        if let Some(schema) = &self.annotations {
-            for column in ANNOTATION_COLUMNS {
-                fields.push(item(column, format!("From the {} annotations", schema.key)));
-            }
-        }
-        for info in &header.infos {
-            fields.push(item(&info.id, info.description.clone()));
-        }
-        Some(crate::page::Picker {
-            fields,
-            fmt: self.choices.fmt.join(","),
-            samples: self.choices.samples.join(","),
-            sample_count: header.samples.len(),
-            sample_hint: format!(
-                "FORMAT keys: {}. Samples ({}): {}{}",
-                if header.formats.is_empty() {
-                    "none".to_owned()
-                } else {
-                    header.format_ids()
-                },
-                header.samples.len(),
-                header
-                    .samples
-                    .iter()
-                    .take(12)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if header.samples.len() > 12 {
-                    ", …"
-                } else {
-                    ""
-                }
-            ),
-        })
     }
 
     /// Descriptions of the columns the stream shows (the header's, for VCF
@@ -595,12 +477,10 @@ chr1\t70\t.\tT\tC\t.\tPASS\tDB;CSQ=C|intron_variant|high|\tGT:DP\t0/1:7\n";
             &Default::default(),
         )
         .unwrap();
-        let query = Query::parse(&format!(
-            "where={}",
-            percent_encoding::utf8_percent_encode(where_text, percent_encoding::NON_ALPHANUMERIC)
-        ))
-        .unwrap();
-        let choices = TriageChoices::from_query(&query).unwrap();
+        let choices = TriageChoices {
+            where_text: Some(where_text.to_owned()),
+            ..TriageChoices::default()
+        };
         let triage = Triage::resolve(&choices, stream.as_ref()).unwrap();
         let predicate = triage.predicate(false).expect("a condition");
         if hinted {
@@ -661,21 +541,16 @@ chr1\t70\t.\tT\tC\t.\tPASS\tDB;CSQ=C|intron_variant|high|\tGT:DP\t0/1:7\n";
             "Gene!=TP53",
             "Gene=CAFé",
         ] {
-            let query = Query::parse(&format!(
-                "where={}",
-                percent_encoding::utf8_percent_encode(
-                    condition,
-                    percent_encoding::NON_ALPHANUMERIC
-                )
-            ))
-            .unwrap();
             let stream = open(
                 FormatKind::Vcf,
                 Box::new(std::io::Cursor::new(VCF.to_vec())),
                 &Default::default(),
             )
             .unwrap();
-            let choices = TriageChoices::from_query(&query).unwrap();
+            let choices = TriageChoices {
+                where_text: Some(condition.to_owned()),
+                ..TriageChoices::default()
+            };
             let triage = Triage::resolve(&choices, stream.as_ref()).unwrap();
             let predicate = triage.predicate(false).expect("a condition");
             assert_eq!(predicate.line_hint(), None, "{condition}");

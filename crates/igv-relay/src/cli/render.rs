@@ -8,21 +8,19 @@ use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use askama::Template;
+use igv_relay_core::domain::genome::Genome;
+use igv_relay_core::domain::igv::{IgvPort, IgvTarget};
+use igv_relay_core::domain::loci::LociRules;
+use igv_relay_core::formats::{self, FormatKind, FormatOptions};
+use igv_relay_core::genomes::GenomeRegistry;
+use igv_relay_core::links::ServiceUrls;
+use igv_relay_core::sinks::page::{PageModel, PageRows};
+use igv_relay_core::sinks::static_page::{PageFiles, StaticPages};
+use igv_relay_core::view::{FileView, GenomeWish, Purpose, Source, ViewContext, ViewSpec};
 use url::Url;
 
-use crate::domain::genome::Genome;
-use crate::domain::igv::{IgvPort, IgvTarget};
-use crate::domain::loci::LociRules;
-use crate::formats::{self, FormatKind, FormatOptions};
-use crate::genomes::GenomeRegistry;
-use crate::linkpage::RowFilter;
-use crate::links::ServiceUrls;
-use crate::page::html::StaticPage;
-use crate::page::{FileView, PageContext, PageModel, PageRow, Source};
 use crate::sources::galaxy::{ColumnMetadata, for_extension};
 
-const CSS: &str = include_str!("../../../static/igv-relay.css");
 /// Files larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_FROM_BYTES: u64 = 16 << 20;
 
@@ -65,8 +63,6 @@ pub enum RenderError {
     Input(String),
     #[error("{path}: {error}")]
     Io { path: String, error: io::Error },
-    #[error("cannot write the page: {0}")]
-    Template(#[from] askama::Error),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> RenderError + '_ {
@@ -226,7 +222,34 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Writes the page(s): the page model's rows, a file of them at a time.
+/// Where the pages go: `-o` and the files beside it, or standard output.
+struct Outputs {
+    output: Option<PathBuf>,
+    written: Vec<PathBuf>,
+}
+
+impl PageFiles for Outputs {
+    fn link(&self, n: usize) -> String {
+        self.output
+            .as_deref()
+            .map(|o| file_name(&page_path(o, n)))
+            .unwrap_or_default()
+    }
+
+    fn create(&mut self, n: usize) -> io::Result<Box<dyn Write + '_>> {
+        let Some(output) = &self.output else {
+            self.written.push(PathBuf::from("-"));
+            return Ok(Box::new(io::stdout().lock()));
+        };
+        let target = page_path(output, n);
+        let file = File::create(&target)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", target.display())))?;
+        self.written.push(target);
+        Ok(Box::new(io::BufWriter::new(file)))
+    }
+}
+
+/// Writes the page(s): the view's rows, a file of them at a time.
 pub fn render(
     options: &RenderOptions,
     registry: &GenomeRegistry,
@@ -257,116 +280,68 @@ pub fn render(
     let igv_web = crate::configuration::ViewerSettings::default()
         .igv_web_url()
         .map_err(|e| RenderError::Input(e.to_string()))?;
-    let ctx = PageContext {
+    let ctx = ViewContext {
         genomes: registry,
         urls: &urls,
         igv: &igv,
         loci_rules: rules,
-        default_flank: options.flank,
         decompression: FormatOptions::default().decompression,
         igv_web: &igv_web,
+    };
+    let spec = ViewSpec {
+        genome: GenomeWish {
+            explicit: genome.map(|g| g.id().clone()),
+            default: None,
+        },
+        flank: options.flank,
+        ..ViewSpec::default()
     };
     let source = Source {
         name: options.name.clone().unwrap_or_else(|| file_name(path)),
         notices: notes,
+        options: format_options,
         ..Source::default()
     };
-    let view = FileView::new(
-        ctx,
-        kind,
-        genome,
-        options.flank,
-        RowFilter::default(),
-        format_options,
-        source,
+    let input_error = |e: igv_relay_core::error::CoreError| {
+        RenderError::Input(format!("{}: {e}", path.display()))
+    };
+    let mut view = FileView::new(ctx, kind, spec, source).map_err(input_error)?;
+    let input = view.decide(Box::new(reader)).map_err(input_error)?;
+    let open = view
+        .open(Purpose::Page, false, input)
+        .map_err(input_error)?;
+    let (mut rows, triage) = (open.reader, open.triage);
+    let mut model = PageModel::of(&view);
+    model.describe(&rows, &triage);
+    let outputs = Outputs {
+        output: options.output.clone(),
+        written: Vec::new(),
+    };
+    let mut pages = StaticPages::new(
+        model,
+        PageRows::new(&view, &triage),
+        options.relay_url.to_string(),
+        options.per_file,
+        options.max_rows,
+        outputs,
     );
-    let mut stream = view
-        .open(Box::new(reader))
-        .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
-    let triage = view
-        .triage(stream.as_ref())
-        .map_err(|e| RenderError::Input(format!("{}: {e}", path.display())))?;
-    let mut rows = view.rows(stream.as_mut(), &triage);
-    let mut model = view.model();
-    rows.describe(&mut model);
-
-    let per_file = options.per_file.filter(|n| *n > 0);
-    let cap = options.max_rows.unwrap_or(u64::MAX);
-    let mut summary = RenderSummary {
-        records: 0,
-        shown: 0,
-        files: Vec::new(),
-    };
-    let mut page_rows: Vec<PageRow> = Vec::new();
-    let mut page_no = 1;
-    let relay = options.relay_url.to_string();
-    let write_page = |model: &mut PageModel,
-                      rows: Vec<PageRow>,
-                      page: usize,
-                      has_next: bool|
-     -> Result<PathBuf, RenderError> {
-        let link = |n: usize| {
-            options
-                .output
-                .as_deref()
-                .map(|o| file_name(&page_path(o, n)))
-                .unwrap_or_default()
-        };
-        model.rows = rows;
-        model.page = page as u64;
-        model.prev_url = (per_file.is_some() && page > 1).then(|| link(page - 1));
-        model.next_url = (per_file.is_some() && has_next).then(|| link(page + 1));
-        let html = StaticPage {
-            css: CSS,
-            relay: &relay,
-            version: env!("CARGO_PKG_VERSION"),
-            model,
-        }
-        .render()?;
-        let (target, mut out): (PathBuf, Box<dyn Write>) = match &options.output {
-            Some(output) => {
-                let target = page_path(output, page);
-                let file = File::create(&target).map_err(io_error(&target))?;
-                (target, Box::new(io::BufWriter::new(file)))
-            }
-            None => (PathBuf::from("-"), Box::new(io::stdout().lock())),
-        };
-        out.write_all(html.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(io_error(&target))?;
-        Ok(target)
-    };
-    while let Some(row) = rows.next_row().map_err(io_error(path))? {
-        summary.records += 1;
-        if summary.shown >= cap {
-            continue; // counted for the note, not shown
-        }
-        if let Some(n) = per_file
-            && page_rows.len() == n
-        {
-            let target = write_page(&mut model, std::mem::take(&mut page_rows), page_no, true)?;
-            summary.files.push(target);
-            page_no += 1;
-        }
-        summary.shown += 1;
-        page_rows.push(row);
-    }
+    rows.read_all(None, &mut pages).map_err(io_error(path))?;
     if show {
         eprintln!();
     }
-    if summary.records > summary.shown {
-        model.notices.insert(
-            0,
-            format!(
-                "This page lists the first {} of the file's {} records (--max-rows); open the \
-                 file in igv-relay or IGV to see the rest.",
-                summary.shown, summary.records
-            ),
-        );
-    }
-    let target = write_page(&mut model, page_rows, page_no, false)?;
-    summary.files.push(target);
-    Ok(summary)
+    let (records, shown) = (pages.records, pages.shown);
+    let outputs = pages.finish().map_err(|error| RenderError::Io {
+        path: options
+            .output
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), |o| o.display().to_string()),
+        error,
+    })?;
+    Ok(RenderSummary {
+        records,
+        shown,
+        files: outputs.written,
+    })
 }
 
 #[cfg(test)]

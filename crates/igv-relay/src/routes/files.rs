@@ -10,15 +10,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use url::Url;
 
+use igv_relay_core::error::CoreError;
+use igv_relay_core::formats::FormatKind;
+use igv_relay_core::view::{ReadsSource, Source};
+
 use crate::error::{AppError, Rejection};
-use crate::formats::{FormatKind, FormatOptions};
-use crate::page::{
-    ExportFormat, FileView, Outcome, Paging, ReadsSource, Source, html::ServedPage,
-    supported_formats_list,
-};
 use crate::sources::local::{self, LocalPath, PathError};
 use crate::state::AppState;
-use crate::web::{QueryParams, html, render, respond};
+use crate::web::link_page::{self, FileRequest};
+use crate::web::{Outcome, QueryParams, html, render, respond};
 
 /// The URL of a file or directory in a data root under `route` (`files/` or
 /// `raw/`), one percent-encoded segment per path component: result file names
@@ -141,22 +141,15 @@ fn file_outcome(
     }
     let params = QueryParams::parse(query)?;
     let kind = sniff(&local)?;
-    let export = ExportFormat::from_query(params.query())?;
-    let view = file_view(state, &local, kind, &params)?;
-    match export {
-        None => {
-            let model = view.page(
-                Paging::from_query(params.query())?,
-                Box::new(|| open_local(&local.absolute)),
-            )?;
-            render(ServedPage {
-                base: state.urls.base().as_str(),
-                model: &model,
-            })
-            .map(Outcome::Html)
-        }
-        Some(format) => view.export(state.clone(), open_local(&local.absolute)?, format),
-    }
+    let file = file_request(state, &local, kind, &params)?;
+    link_page::answer(
+        state,
+        &state.caches,
+        state.settings.data.default_flank,
+        file,
+        &params,
+        Box::new(|| open_local(&local.absolute)),
+    )
 }
 
 /// Index files are listed beside their data file (`x.bam` and `x.bam.bai`,
@@ -244,10 +237,7 @@ fn sniff(local: &LocalPath<'_>) -> Result<FormatKind, AppError> {
 }
 
 fn unsupported(name: &str) -> AppError {
-    AppError::UnsupportedFormat {
-        message: format!("{name}: this file's format is not recognised"),
-        supported: supported_formats_list(),
-    }
+    AppError::unsupported_format(format!("{name}: this file's format is not recognised"))
 }
 
 /// A data-root file's page: its URLs under `files/` and `raw/`, an index
@@ -313,12 +303,15 @@ fn reads_source(
     }))
 }
 
-fn file_view<'a>(
-    state: &'a AppState,
-    local: &LocalPath<'_>,
+/// A data-root file as a link page's file: its URLs under `files/` and
+/// `raw/`, an index found next to it, paired reads, and the root's genome
+/// unless `?genome=` says otherwise.
+fn file_request<'l>(
+    state: &AppState,
+    local: &'l LocalPath<'_>,
     kind: FormatKind,
     params: &QueryParams,
-) -> Result<FileView<'a>, AppError> {
+) -> Result<FileRequest<'l>, AppError> {
     let (raw_url, index_url) = raw_and_index(state, local, kind);
     let reads = reads_source(state, local, params)?;
     let source = Source {
@@ -328,30 +321,26 @@ fn file_view<'a>(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        page_url: Some(local_url(state, "files/", local)),
-        fixed_query: Vec::new(),
         download_url: Some(raw_url.clone()),
         load_file_url: Some(raw_url),
         index_url,
         igv_format: kind.igv_format(),
-        notices: Vec::new(),
         local_path: Some(local.absolute.clone()),
-        default_is_dbkey: false,
-        remote: None,
+        reads,
+        ..Source::default()
     };
-    Ok(FileView::from_query(
-        state.page_context(),
+    Ok(FileRequest {
         kind,
-        params.query(),
-        local.root.genome.as_deref(),
-        FormatOptions::default(),
         source,
-    )?
-    .with_reads(reads))
+        page_url: local_url(state, "files/", local),
+        fixed: Vec::new(),
+        default_genome: local.root.genome.as_deref(),
+        default_is_dbkey: false,
+    })
 }
 
-fn open_local(path: &std::path::Path) -> Result<Box<dyn BufRead + Send>, AppError> {
-    let file = File::open(path).map_err(|e| AppError::NotFound(e.to_string()))?;
+fn open_local(path: &std::path::Path) -> Result<Box<dyn BufRead + Send>, CoreError> {
+    let file = File::open(path).map_err(|e| CoreError::NotFound(e.to_string()))?;
     Ok(Box::new(BufReader::with_capacity(64 * 1024, file)))
 }
 

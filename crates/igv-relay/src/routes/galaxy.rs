@@ -19,15 +19,18 @@ use askama::Template;
 use serde::Serialize;
 use url::Url;
 
+use igv_relay_core::formats::FormatKind;
+use igv_relay_core::view::Source;
+
 use crate::error::{AppError, Rejection, wants_json};
-use crate::formats::FormatKind;
-use crate::page::{ExportFormat, FileView, Outcome, Paging, Source, html::ServedPage};
 use crate::sources::galaxy::{
     ColumnMetadata, Dataset, DatasetBody, DatasetId, GalaxyClient, GalaxyError, GalaxyFormat,
     Readiness, SUPPORTED_DATATYPES, for_extension,
 };
 use crate::state::AppState;
-use crate::web::{QueryParams, render, respond};
+use crate::web::link_page::{self, FileRequest};
+use crate::web::view::export_format;
+use crate::web::{Outcome, QueryParams, render, respond};
 
 /// Seconds between reloads of the page for a dataset Galaxy is still making.
 const REFRESH_SECS: u32 = 5;
@@ -92,7 +95,9 @@ struct Plan {
     format: GalaxyFormat,
     default_genome: Option<String>,
     source: Source,
-    export: Option<ExportFormat>,
+    page_url: Url,
+    /// The query pairs that name the dataset, on every link of its page.
+    fixed: Vec<(&'static str, String)>,
 }
 
 /// Renders the page (or streams an export) off the async workers, and
@@ -113,31 +118,33 @@ async fn finish(
             format,
             default_genome,
             source,
-            export,
+            page_url,
+            fixed,
         } = plan;
-        let view = FileView::from_query(
-            state.page_context(),
-            format.kind,
-            params.query(),
-            default_genome.as_deref(),
-            format.options,
-            source,
-        )?;
-        let input = move || -> Result<Box<dyn std::io::BufRead + Send>, AppError> {
-            body.map(DatasetBody::into_reader)
-                .ok_or_else(|| AppError::Internal("no dataset contents were opened".into()))
+        let file = FileRequest {
+            kind: format.kind,
+            source: Source {
+                options: format.options,
+                ..source
+            },
+            page_url,
+            fixed,
+            default_genome: default_genome.as_deref(),
+            default_is_dbkey: true,
         };
-        match export {
-            None => {
-                let model = view.page(Paging::from_query(params.query())?, Box::new(input))?;
-                render(ServedPage {
-                    base: state.urls.base().as_str(),
-                    model: &model,
-                })
-                .map(Outcome::Html)
-            }
-            Some(format) => view.export(state.clone(), input()?, format),
-        }
+        let input = move || {
+            body.map(DatasetBody::into_reader).ok_or_else(|| {
+                igv_relay_core::error::CoreError::NotFound("no dataset contents were opened".into())
+            })
+        };
+        link_page::answer(
+            &state,
+            &state.caches,
+            state.settings.data.default_flank,
+            file,
+            &params,
+            Box::new(input),
+        )
     })
     .await;
     if let Some(check) = check {
@@ -176,7 +183,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         .ok_or(AppError::MissingParameter("ext"))?
         .trim();
     let format = for_extension(ext, &ColumnMetadata::default()).ok_or_else(|| unsupported(ext))?;
-    let export = ExportFormat::from_query(params.query())?;
+    let export = export_format(params.query())?;
     let dbkey = params.non_empty("dbkey").unwrap_or("?").trim();
     let name = params
         .non_empty("name")
@@ -205,8 +212,6 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
     let source = Source {
         export_name: name.clone(),
         name,
-        page_url: Some(state.urls.url("galaxy/display", &[])),
-        fixed_query,
         download_url: Some(data_url.to_string()),
         load_file_url: format.igv_format.map(|_| data_url.to_string()),
         index_url: format
@@ -214,9 +219,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
             .map(|suffix| format!("{data_url}{suffix}")),
         igv_format: format.igv_format,
         notices,
-        local_path: None,
-        default_is_dbkey: true,
-        remote: None,
+        ..Source::default()
     };
     if export.is_some() && !format.kind.has_rows() {
         return Err(no_rows(format.kind));
@@ -234,7 +237,8 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         format,
         default_genome,
         source,
-        export,
+        page_url: state.urls.url("galaxy/display", &[]),
+        fixed: fixed_query,
     };
     finish(req, state.clone(), plan, body).await
 }
@@ -290,7 +294,7 @@ async fn dataset_page(
     }
     let id = DatasetId::parse(id_text).map_err(|e| AppError::invalid("id", id_text, e))?;
     let params = QueryParams::parse(req.query_string())?;
-    let export = ExportFormat::from_query(params.query())?;
+    let export = export_format(params.query())?;
     let meta = galaxy.dataset(&id).await.map_err(upstream)?;
     let page_url = state.urls.url(&format!("galaxy/datasets/{id}"), &[]);
     match meta.readiness() {
@@ -359,8 +363,6 @@ async fn dataset_page(
     let source = Source {
         export_name: name.clone(),
         name,
-        page_url: Some(page_url),
-        fixed_query: Vec::new(),
         download_url: Some(
             data_url
                 .as_ref()
@@ -374,9 +376,7 @@ async fn dataset_page(
             .map(|(url, suffix)| format!("{url}{suffix}")),
         igv_format: format.igv_format,
         notices,
-        local_path: None,
-        default_is_dbkey: true,
-        remote: None,
+        ..Source::default()
     };
     let body = if format.kind.has_rows() {
         Some(
@@ -396,7 +396,8 @@ async fn dataset_page(
         format,
         default_genome,
         source,
-        export,
+        page_url,
+        fixed: Vec::new(),
     };
     finish(req, state.clone(), plan, body).await
 }

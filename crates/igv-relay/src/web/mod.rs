@@ -1,16 +1,21 @@
-//! HTTP helpers the routes share: strict query parsing, HTML and streamed
-//! responses, the headers policy, the port cookie. Nothing here is a route,
-//! and nothing here knows the application state.
+//! HTTP helpers the routes share: strict query parsing, a request's view of
+//! a file, link pages and streamed exports, HTML responses, the headers
+//! policy, the port cookie. Nothing here is a route, and nothing here knows
+//! the application state.
 
+pub mod export;
+pub mod link_page;
+pub mod page;
+pub mod pager;
 pub mod policy;
 pub mod query;
+pub mod view;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
 use askama::Template;
 
 use crate::error::AppError;
-use crate::page::Outcome;
 
 pub use query::QueryParams;
 
@@ -31,6 +36,20 @@ fn html_response(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body)
+}
+
+/// What a link page request produced: a page, or an export streaming from
+/// a writer thread (chunks arrive as the file is read).
+pub enum Outcome {
+    Html(String),
+    /// Somewhere else answers this (303 See Other).
+    Redirect(String),
+    Export {
+        chunks: export::ExportChunks,
+        content_type: &'static str,
+        /// What the browser saves it as.
+        file_name: String,
+    },
 }
 
 /// A link page or an export as a response: exports stream their chunks as

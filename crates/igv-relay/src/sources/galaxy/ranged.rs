@@ -44,7 +44,7 @@ const FIRST_WINDOW: u64 = 64 * 1024;
 /// Windows double up to this size.
 const MAX_WINDOW: u64 = 4 * 1024 * 1024;
 /// The first window: as much as a page reads before its rows to decide the
-/// genome (`page::EVIDENCE_PREFIX_BYTES`, checked by tests/galaxy_range.rs),
+/// genome (`igv_relay_core::view::EVIDENCE_PREFIX_BYTES`, checked by tests/galaxy_range.rs),
 /// so that a page's genome detection costs no second request.
 pub const HEAD_WINDOW: u64 = 2 << 20;
 /// First windows kept in memory, for as many datasets...
