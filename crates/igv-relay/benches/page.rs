@@ -13,9 +13,9 @@ use std::io::Write;
 use actix_web::{App, test, web};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use igv_relay::configuration::{DataRootSettings, Settings};
-use igv_relay::domain::loci::LociRules;
-use igv_relay::formats::{self, FormatKind, FormatOptions};
 use igv_relay::startup::{AppState, configure_routes};
+use igv_relay_core::domain::loci::LociRules;
+use igv_relay_core::formats::{self, FormatKind, FormatOptions};
 use igv_relay_core::rows::{
     Checkpoints, Filters, IndexedFile, ReadRules, Row, RowReader, RowsKey, SeekableFile,
 };

@@ -53,7 +53,7 @@ pub struct PasteSettings {
 impl Default for PasteSettings {
     fn default() -> Self {
         Self {
-            max_lines: crate::domain::paste::DEFAULT_MAX_LINES,
+            max_lines: igv_relay_core::domain::paste::DEFAULT_MAX_LINES,
         }
     }
 }
@@ -349,9 +349,9 @@ impl Default for LimitSettings {
 }
 
 impl LimitSettings {
-    /// What [`crate::formats::FormatOptions::decompression`] should be.
-    pub fn decompression(&self) -> crate::formats::DecompressionLimits {
-        crate::formats::DecompressionLimits {
+    /// What [`igv_relay_core::formats::FormatOptions::decompression`] should be.
+    pub fn decompression(&self) -> igv_relay_core::formats::DecompressionLimits {
+        igv_relay_core::formats::DecompressionLimits {
             max_bytes: self.max_decompressed_bytes,
             max_ratio: self.max_compression_ratio,
         }
@@ -722,7 +722,7 @@ mod tests {
         assert_eq!(s.limits.relay_requests_per_minute, 0);
         assert_eq!(
             s.limits.decompression(),
-            crate::formats::FormatOptions::default().decompression,
+            igv_relay_core::formats::FormatOptions::default().decompression,
             "config/default.yaml and FormatOptions::default() agree"
         );
         let env = BTreeMap::from([

@@ -1,10 +1,8 @@
 //! igv-relay: "View in IGV" link pages for genomics result files, and a relay
 //! that turns validated IGV commands into browser redirects to the user's own
-//! IGV desktop.
-
-// The core library's modules under their old paths, while the server's
-// modules move over to it (issue 23).
-pub use igv_relay_core::{domain, formats, genomes, links};
+//! IGV desktop. The service and CLI over the core library
+//! (`igv_relay_core`): start-up, state, configuration, routes, web helpers,
+//! sources of result files, telemetry and metrics.
 
 pub mod cli;
 pub mod configuration;

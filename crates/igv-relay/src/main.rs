@@ -124,8 +124,8 @@ fn main() -> ExitCode {
 
 fn render(settings: &Settings, args: RenderArgs) -> ExitCode {
     use igv_relay::cli::render::{RenderOptions, render};
-    use igv_relay::domain::loci::LociRules;
     use igv_relay::sources::galaxy::ColumnMetadata;
+    use igv_relay_core::domain::loci::LociRules;
 
     let fail = |message: String| {
         eprintln!("igv-relay render: {message}");

@@ -158,7 +158,7 @@ impl Application {
     fn metrics_server(
         bind: &str,
         state: &web::Data<AppState>,
-        urls: &web::Data<crate::links::ServiceUrls>,
+        urls: &web::Data<igv_relay_core::links::ServiceUrls>,
     ) -> Result<(u16, Server), StartupError> {
         let listener = TcpListener::bind(bind)
             .map_err(|e| StartupError::Bind(format!("metrics.bind {bind}"), e))?;

@@ -5,16 +5,16 @@
 use url::Url;
 
 use crate::configuration::{ConfigError, Settings};
-use crate::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
-use crate::domain::loci::LociRules;
-use crate::genomes::{GenomeRegistry, RegistryError};
-use crate::links::ServiceUrls;
 use crate::metrics::Metrics;
 use crate::sources::download;
 use crate::sources::galaxy::GalaxyClient;
 use crate::sources::local::{DataRoots, RootsError};
 use crate::web::policy::WebPolicy;
 use igv_relay_core::caches::ViewCaches;
+use igv_relay_core::domain::igv::{AllowedHosts, IgvPort, IgvTarget};
+use igv_relay_core::domain::loci::LociRules;
+use igv_relay_core::genomes::{GenomeRegistry, RegistryError};
+use igv_relay_core::links::ServiceUrls;
 use igv_relay_core::view::{ContextOwner, ViewContext};
 
 /// Everything a request handler may read; built once at start-up.

@@ -968,8 +968,8 @@ fn alignment_track_tags(xml: &str) -> (String, String) {
 
 #[actix_web::test]
 async fn every_view_command_keeps_igv_listening_and_has_its_effect() {
-    use igv_relay::domain::locus::Locus;
-    use igv_relay::domain::view::{BasePosition, DisplayMode, SamTag, SortBy, ViewCommand};
+    use igv_relay_core::domain::locus::Locus;
+    use igv_relay_core::domain::view::{BasePosition, DisplayMode, SamTag, SortBy, ViewCommand};
 
     let Some(rig) = Rig::start(|_, _| {}).await else {
         return;

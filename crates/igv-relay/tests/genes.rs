@@ -17,7 +17,7 @@ use std::process::Command;
 
 use app::{TestApp, assert_redirects_to, spawn_app_with};
 use igv_relay::configuration::GenomeSettings;
-use igv_relay::domain::gene_index::{GeneIndex, Origin};
+use igv_relay_core::domain::gene_index::{GeneIndex, Origin};
 use serde_json::{Value, json};
 
 fn in_ci() -> bool {

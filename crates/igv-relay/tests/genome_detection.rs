@@ -8,14 +8,14 @@ mod corpus;
 use std::io::BufReader;
 use std::path::Path;
 
-use igv_relay::domain::assembly::{
+use igv_relay::sources::local;
+use igv_relay_core::domain::assembly::{
     DefaultKind, GenomeChoice, GenomeRequest, GenomeSource, choose, evidence_from_names,
 };
-use igv_relay::domain::genome::Genome;
-use igv_relay::domain::locus::Locus;
-use igv_relay::formats::{self, FormatOptions, Item};
-use igv_relay::genomes::GenomeRegistry;
-use igv_relay::sources::local;
+use igv_relay_core::domain::genome::Genome;
+use igv_relay_core::domain::locus::Locus;
+use igv_relay_core::formats::{self, FormatOptions, Item};
+use igv_relay_core::genomes::GenomeRegistry;
 
 fn registry() -> GenomeRegistry {
     GenomeRegistry::builtin().expect("built-in genomes")

@@ -1760,7 +1760,7 @@ async fn load_and_go_links_carry_each_rows_locus() {
 /// A VCF written against `genome`: its `##contig` lines are the genome's first
 /// 25 sequences (names and lengths from the built-in table), then `records`.
 fn vcf_against(genome: &str, records: &str) -> String {
-    let registry = igv_relay::genomes::GenomeRegistry::builtin().unwrap();
+    let registry = igv_relay_core::genomes::GenomeRegistry::builtin().unwrap();
     let mut text = String::from("##fileformat=VCFv4.2\n");
     for c in registry.get(genome).unwrap().chromosomes().iter().take(25) {
         text.push_str(&format!("##contig=<ID={},length={}>\n", c.name, c.length));

@@ -29,9 +29,9 @@ use std::process::Command;
 use app::spawn_app_with;
 use corpus::corpus;
 use igv_relay::configuration::DataRootSettings;
-use igv_relay::domain::genome::Genome;
-use igv_relay::genomes::GenomeRegistry;
 use igv_relay::sources::local;
+use igv_relay_core::domain::genome::Genome;
+use igv_relay_core::genomes::GenomeRegistry;
 
 struct Entry {
     package: String,

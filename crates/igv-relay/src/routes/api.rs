@@ -14,13 +14,13 @@ use utoipa::openapi::server::Server;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_actix_web::{AppExt, OpenApiFactory};
 
-use crate::domain::genome::Genome;
-use crate::domain::igv::IgvCommand;
-use crate::domain::loci::Loci;
-use crate::domain::paste::{self, Convention, PasteOptions, PastedLine};
 use crate::error::AppError;
 use crate::middleware::api_cors;
 use crate::state::AppState;
+use igv_relay_core::domain::genome::Genome;
+use igv_relay_core::domain::igv::IgvCommand;
+use igv_relay_core::domain::loci::Loci;
+use igv_relay_core::domain::paste::{self, Convention, PasteOptions, PastedLine};
 
 /// Most inputs one `POST /api/links` may carry.
 pub const MAX_LINK_INPUTS: usize = 1000;

@@ -7,11 +7,11 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::domain::loci::Loci;
-use crate::domain::paste::{self, Convention, PasteOptions};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::QueryParams;
+use igv_relay_core::domain::loci::Loci;
+use igv_relay_core::domain::paste::{self, Convention, PasteOptions};
 
 /// Most lines one embed page shows.
 pub const MAX_EMBED_LINES: usize = 100;

@@ -7,12 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::igv::IgvPort;
-use crate::domain::paste::{self, Convention, PasteOptions};
-use crate::domain::request::Query;
 use crate::error::{AppError, Rejection};
 use crate::state::AppState;
 use crate::web::{PORT_COOKIE, QueryParams, html};
+use igv_relay_core::domain::igv::IgvPort;
+use igv_relay_core::domain::paste::{self, Convention, PasteOptions};
+use igv_relay_core::domain::request::Query;
 
 pub struct LocusRow {
     pub number: usize,
@@ -138,7 +138,7 @@ fn start_page(params: &Query, state: &AppState) -> Result<HttpResponse, AppError
                     .gene_choices(genome)
                     .into_iter()
                     .map(|c| {
-                        let loci = crate::domain::loci::Loci::from_locus(c.locus);
+                        let loci = igv_relay_core::domain::loci::Loci::from_locus(c.locus);
                         (
                             c.label,
                             loci.to_display_string(),
@@ -164,7 +164,7 @@ fn start_page(params: &Query, state: &AppState) -> Result<HttpResponse, AppError
             convention: convention.label(),
             other: convention.other().label(),
             other_url: Some(state.urls.url("", &query).to_string())
-                .filter(|url| url.len() < crate::domain::request::MAX_QUERY_BYTES),
+                .filter(|url| url.len() < igv_relay_core::domain::request::MAX_QUERY_BYTES),
             other_param: convention.other().param(),
         }
     });

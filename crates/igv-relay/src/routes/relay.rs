@@ -17,12 +17,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::configuration::{LimitSettings, RateLimitKey};
-use crate::domain::genes;
-use crate::domain::igv::{CHECK_ANSWER, IgvCommand, IgvPort, IgvTarget};
-use crate::domain::request::{self, Query, RelayRules, RequestError};
 use crate::error::{AppError, Rejection};
 use crate::state::AppState;
 use crate::web::{PORT_COOKIE, QueryParams};
+use igv_relay_core::domain::genes;
+use igv_relay_core::domain::igv::{CHECK_ANSWER, IgvCommand, IgvPort, IgvTarget};
+use igv_relay_core::domain::request::{self, Query, RelayRules, RequestError};
 
 pub async fn goto(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
     relay(&req, &state, request::parse_goto).map_err(|e| e.for_request(&req))
@@ -38,7 +38,7 @@ pub async fn view(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// The connection check: 303 to one fixed request whose answer IGV shows in
-/// the tab ([`crate::domain::igv::CHECK_ANSWER`]), on the user's port.
+/// the tab ([`igv_relay_core::domain::igv::CHECK_ANSWER`]), on the user's port.
 pub async fn check(
     req: HttpRequest,
     state: web::Data<AppState>,

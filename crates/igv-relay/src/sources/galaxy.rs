@@ -256,6 +256,8 @@ pub struct GalaxyClient {
     display_app_prefix: String,
     /// Bytes of dataset contents received from Galaxy since start-up.
     fetched: Arc<AtomicU64>,
+    /// Datasets' first windows, kept between pages (`ranged`).
+    first_windows: Arc<ranged::FirstWindows>,
 }
 
 impl GalaxyClient {
@@ -288,7 +290,13 @@ impl GalaxyClient {
             max_metadata_bytes: settings.max_metadata_bytes,
             display_app_prefix: settings.display_app_prefix.clone(),
             fetched: Arc::default(),
+            first_windows: Arc::default(),
         }))
+    }
+
+    /// The datasets' first windows this client keeps between pages.
+    fn first_windows(&self) -> &ranged::FirstWindows {
+        &self.first_windows
     }
 
     /// Bytes of dataset contents received from Galaxy since start-up, shared

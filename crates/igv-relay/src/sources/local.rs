@@ -7,8 +7,8 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::configuration::{DataRootSettings, DataSettings};
-use crate::formats::{self, FormatKind};
 use crate::sources::demo;
+use igv_relay_core::formats::{self, FormatKind};
 
 #[derive(Debug, Clone)]
 pub struct DataRoot {

@@ -6,7 +6,7 @@ use actix_web::http::header::HeaderValue;
 use url::Url;
 
 use crate::configuration::{Settings, normalize_origin};
-use crate::genomes::GenomeRegistry;
+use igv_relay_core::genomes::GenomeRegistry;
 
 /// The policy of every HTML page: scripts and styles only from the service
 /// itself (no inline script), forms only to the service, never framed.

@@ -1,12 +1,12 @@
 //! Query strings parsed the strict way: a parameter given twice is an error,
 //! because IGV would silently take the last one while a reader of the link
 //! might trust the first. The parsing itself is pure and lives in
-//! [`crate::domain::request`]; this wrapper speaks [`AppError`].
+//! [`igv_relay_core::domain::request`]; this wrapper speaks [`AppError`].
 
-use crate::domain::request::Query;
 use crate::error::AppError;
+use igv_relay_core::domain::request::Query;
 
-pub use crate::domain::request::MAX_QUERY_BYTES;
+pub use igv_relay_core::domain::request::MAX_QUERY_BYTES;
 
 #[derive(Debug, Default)]
 pub struct QueryParams {

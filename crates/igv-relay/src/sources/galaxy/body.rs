@@ -87,7 +87,7 @@ impl BufRead for BodyReader {
 
 impl Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        crate::formats::read_from_buffer(self, buf)
+        igv_relay_core::formats::read_from_buffer(self, buf)
     }
 }
 

@@ -5,7 +5,7 @@
 //! the parsers in `formats` convert, so this table only picks the parser and,
 //! for `interval`/`tabular`, passes the column metadata on.
 
-use crate::formats::{CoordBase, FormatKind, FormatOptions};
+use igv_relay_core::formats::{CoordBase, FormatKind, FormatOptions};
 
 /// 1-based column numbers from `metadata_chromCol`, `metadata_startCol`, `metadata_endCol`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

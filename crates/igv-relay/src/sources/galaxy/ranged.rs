@@ -15,7 +15,8 @@
 //! deep page asks Galaxy for one window only: the one at the remembered
 //! offset. Kept per dataset and `update_time` (API) or per data URL (Galaxy
 //! never changes a finished dataset's bytes), checked against the size every
-//! later window reports; [`MAX_HEADS`] datasets and [`MAX_HEAD_BYTES`] at most.
+//! later window reports; [`MAX_HEADS`] datasets and [`MAX_HEAD_BYTES`] at most,
+//! kept by the Galaxy client ([`FirstWindows`]) in the service's state.
 //!
 //! Windows start small (the page's first rows and a VCF header are near the
 //! start) and double up to [`MAX_WINDOW`], so reading a whole dataset costs a
@@ -27,7 +28,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 
@@ -37,7 +38,7 @@ use url::Url;
 
 use super::body::{BodyReader, Failure};
 use super::{GalaxyClient, GalaxyError};
-use crate::formats::{DecompressionLimits, RemoteFile, Reopen};
+use igv_relay_core::formats::{DecompressionLimits, RemoteFile, Reopen};
 
 /// The first window: a VCF header and the first page fit in it.
 const FIRST_WINDOW: u64 = 64 * 1024;
@@ -63,47 +64,64 @@ struct Head {
 }
 
 /// First windows by dataset identity (see the module comment).
-static HEADS: LazyLock<Mutex<(HashMap<String, Head>, u64)>> =
-    LazyLock::new(|| Mutex::new((HashMap::new(), 0)));
-
-/// The kept first window of `source`, if it is still the same version.
-fn kept_head(source: &Source) -> Option<Head> {
-    let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
-    heads.1 += 1;
-    let clock = heads.1;
-    let head = heads.0.get_mut(&source.identity)?;
-    if source.version.as_ref().is_some_and(|v| *v != head.version) {
-        return None;
-    }
-    head.used = clock;
-    Some(head.clone())
+#[derive(Debug, Default)]
+pub struct FirstWindows {
+    heads: Mutex<(HashMap<String, Head>, u64)>,
 }
 
-fn keep_head(identity: &str, mut head: Head) {
-    let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
-    heads.1 += 1;
-    head.used = heads.1;
-    heads.0.remove(identity);
-    while !heads.0.is_empty()
-        && (heads.0.len() >= MAX_HEADS
-            || heads.0.values().map(|h| h.bytes.len()).sum::<usize>() + head.bytes.len()
-                > MAX_HEAD_BYTES)
-    {
-        let oldest = heads
-            .0
-            .iter()
-            .min_by_key(|(_, h)| h.used)
-            .map(|(k, _)| k.clone());
-        if let Some(oldest) = oldest {
-            heads.0.remove(&oldest);
+impl std::fmt::Debug for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Head")
+            .field("version", &self.version)
+            .field("total", &self.total)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl FirstWindows {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<String, Head>, u64)> {
+        self.heads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kept first window of `source`, if it is still the same version.
+    fn kept(&self, source: &Source) -> Option<Head> {
+        let mut heads = self.lock();
+        heads.1 += 1;
+        let clock = heads.1;
+        let head = heads.0.get_mut(&source.identity)?;
+        if source.version.as_ref().is_some_and(|v| *v != head.version) {
+            return None;
         }
+        head.used = clock;
+        Some(head.clone())
     }
-    heads.0.insert(identity.to_owned(), head);
-}
 
-fn forget_head(identity: &str) {
-    let mut heads = HEADS.lock().unwrap_or_else(PoisonError::into_inner);
-    heads.0.remove(identity);
+    fn keep(&self, identity: &str, mut head: Head) {
+        let mut heads = self.lock();
+        heads.1 += 1;
+        head.used = heads.1;
+        heads.0.remove(identity);
+        while !heads.0.is_empty()
+            && (heads.0.len() >= MAX_HEADS
+                || heads.0.values().map(|h| h.bytes.len()).sum::<usize>() + head.bytes.len()
+                    > MAX_HEAD_BYTES)
+        {
+            let oldest = heads
+                .0
+                .iter()
+                .min_by_key(|(_, h)| h.used)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                heads.0.remove(&oldest);
+            }
+        }
+        heads.0.insert(identity.to_owned(), head);
+    }
+
+    fn forget(&self, identity: &str) {
+        self.lock().0.remove(identity);
+    }
 }
 
 /// Which dataset to read, and how to tell its versions apart.
@@ -162,7 +180,7 @@ pub(super) async fn open(
 ) -> Result<DatasetBody, GalaxyError> {
     let failure = Failure::default();
     let mut check = None;
-    let head = match kept_head(&source) {
+    let head = match client.first_windows().kept(&source) {
         Some(head) => {
             check = Some(tokio::spawn(still_readable(
                 client.clone(),
@@ -173,7 +191,7 @@ pub(super) async fn open(
         }
         None => match fetch_head(client, &source, &failure).await? {
             Ok(head) => {
-                keep_head(&source.identity, head.clone());
+                client.first_windows().keep(&source.identity, head.clone());
                 head
             }
             Err(body) => {
@@ -256,7 +274,7 @@ async fn still_readable(
     }
     .await;
     if result.is_err() {
-        forget_head(&source.identity);
+        client.first_windows().forget(&source.identity);
     }
     result
 }
@@ -431,7 +449,7 @@ impl RangedDataset {
         if total == self.total {
             return Ok(());
         }
-        forget_head(&self.source.identity);
+        self.client.first_windows().forget(&self.source.identity);
         let error = GalaxyError::Unexpected {
             what: self.source.what.clone(),
             detail: format!(
@@ -594,7 +612,7 @@ impl BufRead for Windows {
 
 impl Read for Windows {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        crate::formats::read_from_buffer(self, buf)
+        igv_relay_core::formats::read_from_buffer(self, buf)
     }
 }
 
