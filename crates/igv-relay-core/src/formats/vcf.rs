@@ -234,7 +234,7 @@ fn header_fields(header: &vcf::Header) -> VcfHeaderFields {
             .map(|(id, info)| FieldDef {
                 id: id.clone(),
                 number: info_number(info.number()),
-                kind: format!("{:?}", info.ty()),
+                kind: info.ty().to_string(),
                 description: info.description().to_owned(),
             })
             .collect(),
@@ -244,7 +244,7 @@ fn header_fields(header: &vcf::Header) -> VcfHeaderFields {
             .map(|(id, format)| FieldDef {
                 id: id.clone(),
                 number: format_number(format.number()),
-                kind: format!("{:?}", format.ty()),
+                kind: format.ty().to_string(),
                 description: format.description().to_owned(),
             })
             .collect(),

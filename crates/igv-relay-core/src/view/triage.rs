@@ -105,76 +105,13 @@ impl Triage {
     pub fn resolve(choices: &TriageChoices, stream: &dyn RecordStream) -> Result<Self, CoreError> {
         let header = stream.vcf_header().cloned();
         let annotations = header.as_ref().and_then(AnnotationSchema::from_header);
-        let mut annotation_columns = Vec::new();
-        if let Some(header) = &header {
-            if let Some(cols) = &choices.cols {
-                for name in cols {
-                    if let Some(column) = ANNOTATION_COLUMNS
-                        .iter()
-                        .find(|c| c.eq_ignore_ascii_case(name))
-                    {
-                        if annotations.is_none() {
-                            return Err(CoreError::choice(
-                                "cols",
-                                name,
-                                "this file has no VEP (CSQ) or snpEff (ANN, EFF) annotations",
-                            ));
-                        }
-                        annotation_columns.push(*column);
-                    } else if header.info(name).is_none() {
-                        return Err(CoreError::choice(
-                            "cols",
-                            name,
-                            format!(
-                                "not an INFO field of this file; it has {}",
-                                none_if_empty(header.info_ids())
-                            ),
-                        ));
-                    }
-                }
-            } else if annotations.is_some() {
-                annotation_columns = ANNOTATION_COLUMNS.to_vec();
+        let annotation_columns = match &header {
+            Some(header) => checked_columns(choices, header, annotations.as_ref())?,
+            None => {
+                no_columns_to_choose(choices)?;
+                Vec::new()
             }
-            for name in &choices.fmt {
-                if header.format(name).is_none() {
-                    return Err(CoreError::choice(
-                        "fmt",
-                        name,
-                        format!(
-                            "not a FORMAT field of this file; it has {}",
-                            none_if_empty(header.format_ids())
-                        ),
-                    ));
-                }
-            }
-            for name in &choices.samples {
-                if header.sample_index(name).is_none() {
-                    return Err(CoreError::choice(
-                        "samples",
-                        name,
-                        format!(
-                            "not a sample of this file ({} samples, e.g. {})",
-                            header.samples.len(),
-                            names(header.samples.iter().take(5).map(String::as_str))
-                        ),
-                    ));
-                }
-            }
-        } else {
-            for (key, names) in [
-                ("cols", choices.cols.as_deref().unwrap_or(&[])),
-                ("fmt", &choices.fmt[..]),
-                ("samples", &choices.samples[..]),
-            ] {
-                if let Some(name) = names.first() {
-                    return Err(CoreError::choice(
-                        key,
-                        name,
-                        "only VCF files have INFO, FORMAT and sample columns to choose",
-                    ));
-                }
-            }
-        }
+        };
         let shown_samples = header
             .as_ref()
             .map(|h| {
@@ -350,6 +287,88 @@ impl Triage {
             _ => String::new(),
         }
     }
+}
+
+/// The annotation columns shown, once the choices' INFO keys, annotation
+/// columns, FORMAT keys and samples are checked against the file's header.
+fn checked_columns(
+    choices: &TriageChoices,
+    header: &VcfHeaderFields,
+    annotations: Option<&AnnotationSchema>,
+) -> Result<Vec<&'static str>, CoreError> {
+    let mut annotation_columns = Vec::new();
+    if let Some(cols) = &choices.cols {
+        for name in cols {
+            if let Some(column) = ANNOTATION_COLUMNS
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(name))
+            {
+                if annotations.is_none() {
+                    return Err(CoreError::choice(
+                        "cols",
+                        name,
+                        "this file has no VEP (CSQ) or snpEff (ANN, EFF) annotations",
+                    ));
+                }
+                annotation_columns.push(*column);
+            } else if header.info(name).is_none() {
+                return Err(CoreError::choice(
+                    "cols",
+                    name,
+                    format!(
+                        "not an INFO field of this file; it has {}",
+                        none_if_empty(header.info_ids())
+                    ),
+                ));
+            }
+        }
+    } else if annotations.is_some() {
+        annotation_columns = ANNOTATION_COLUMNS.to_vec();
+    }
+    for name in &choices.fmt {
+        if header.format(name).is_none() {
+            return Err(CoreError::choice(
+                "fmt",
+                name,
+                format!(
+                    "not a FORMAT field of this file; it has {}",
+                    none_if_empty(header.format_ids())
+                ),
+            ));
+        }
+    }
+    for name in &choices.samples {
+        if header.sample_index(name).is_none() {
+            return Err(CoreError::choice(
+                "samples",
+                name,
+                format!(
+                    "not a sample of this file ({} samples, e.g. {})",
+                    header.samples.len(),
+                    names(header.samples.iter().take(5).map(String::as_str))
+                ),
+            ));
+        }
+    }
+    Ok(annotation_columns)
+}
+
+/// Files without a VCF header have no columns to choose.
+fn no_columns_to_choose(choices: &TriageChoices) -> Result<(), CoreError> {
+    for (key, names) in [
+        ("cols", choices.cols.as_deref().unwrap_or(&[])),
+        ("fmt", &choices.fmt[..]),
+        ("samples", &choices.samples[..]),
+    ] {
+        if let Some(name) = names.first() {
+            return Err(CoreError::choice(
+                key,
+                name,
+                "only VCF files have INFO, FORMAT and sample columns to choose",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn none_if_empty(list: String) -> String {
