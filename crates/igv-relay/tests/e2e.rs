@@ -6,13 +6,13 @@
 //! (`TestIgv::shared`) for its whole duration. Without IGV or a browser these
 //! tests skip with a printed reason, except under `CI=true`, where they fail.
 
-#[path = "support/app.rs"]
+#[path = "http/support/app.rs"]
 mod app;
-#[path = "support/browser.rs"]
+#[path = "http/support/browser.rs"]
 mod browser;
-#[path = "support/igv.rs"]
+#[path = "http/support/igv.rs"]
 mod igv;
-#[path = "support/procs.rs"]
+#[path = "http/support/procs.rs"]
 mod procs;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,4 @@
-//! Self-test of the end-to-end harness (tests/support): real IGV under Xvfb, real headless
+//! Self-test of the end-to-end harness (tests/http/support): real IGV under Xvfb, real headless
 //! Chromium, a tiny redirect server inside the test. Run serially:
 //! `cargo test --test e2e_harness -- --test-threads=1` (the IGV tests serialise themselves on
 //! the shared IGV anyway).
@@ -6,6 +6,7 @@
 //! Without IGV/Chromium installed the tests print "skipping: ..." and pass, except with
 //! `CI=true`, where they fail.
 
+#[path = "http/support/mod.rs"]
 mod support;
 
 use std::io::Write;

@@ -7,11 +7,11 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-#[path = "support/app.rs"]
+#[path = "http/support/app.rs"]
 mod app;
-#[path = "support/browser.rs"]
+#[path = "http/support/browser.rs"]
 mod browser;
-#[path = "support/procs.rs"]
+#[path = "http/support/procs.rs"]
 mod procs;
 
 use app::spawn_app_with;

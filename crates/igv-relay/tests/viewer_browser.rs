@@ -8,11 +8,11 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-#[path = "support/app.rs"]
+#[path = "http/support/app.rs"]
 mod app;
-#[path = "support/browser.rs"]
+#[path = "http/support/browser.rs"]
 mod browser;
-#[path = "support/procs.rs"]
+#[path = "http/support/procs.rs"]
 mod procs;
 
 use std::net::TcpListener;

@@ -3,16 +3,13 @@
 //! for what wiremock cannot do (a body cut short, a body that stalls, a huge
 //! body whose reading is measured). Each failure must be a clear 502/504 page.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

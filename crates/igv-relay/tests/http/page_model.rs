@@ -1,13 +1,11 @@
 //! One page model, two writers: the same file served as a link page and
 //! written by `igv-relay render` shows the same rows, loci, links and columns.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::app::spawn_app_with;
 use igv_relay::configuration::DataRootSettings;
-use support::app::spawn_app_with;
 
 /// What a link page's record table says: its header, and per row the line
 /// number, the locus shown, the locus IGV is sent, the relay link, any error,

@@ -8,23 +8,18 @@
 //! configuration and temp directories). Without it the test says
 //! "skipping: ..." and passes, unless `CI=true`.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::{BTreeSet, VecDeque};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::spawn_app_with;
+use crate::support::app::spawn_app_with;
+use crate::support::html::unescape;
+use crate::support::in_ci;
 use url::Url;
 
 const PREFIX: &str = "/igv/";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| matches!(v.trim(), "true" | "1"))
-}
 
 fn find_nginx() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -120,42 +115,6 @@ impl Drop for Nginx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `&amp;`, `&#38;`, `&#x26;` ... back to characters (askama escapes attributes).
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';') else { break };
-        let entity = &rest[1..end];
-        let ch = match entity {
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match ch {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// What a page points at: `(kind, url)` for every `href`, `src`, form

@@ -1,10 +1,7 @@
 //! Black-box tests of `/api/*` (links, genomes, OpenAPI, CORS), `/embed`
 //! (frame-ancestors) and the headers every page gets.
 
-#[path = "support/app.rs"]
-mod app;
-
-use app::{TestApp, assert_redirects_to, spawn_app, spawn_app_with};
+use crate::support::app::{TestApp, assert_redirects_to, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
 const INTRANET: &str = "http://intranet.example:8080";

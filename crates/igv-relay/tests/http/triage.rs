@@ -4,15 +4,10 @@
 //! Every expectation is computed here from the file's own lines, not from
 //! igv-relay's parsers.
 
-#[path = "support/app.rs"]
-mod app;
-#[path = "support/corpus.rs"]
-mod corpus;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
 use igv_relay::configuration::DataRootSettings;
 
 const CYVCF2: &str = "python3-cyvcf2/usr/lib/python3/dist-packages/cyvcf2/tests";
@@ -65,7 +60,7 @@ fn info<'a>(columns: &'a [String], key: &str) -> Option<&'a str> {
 /// A service over a copy of the cyvcf2 test files, or `None` (skipped) when
 /// the corpus cannot be had outside CI.
 async fn app() -> Option<(TestApp, PathBuf, tempfile::TempDir)> {
-    let corpus = corpus::corpus()?;
+    let corpus = crate::support::corpus::corpus()?;
     let source = corpus.join(CYVCF2);
     let dir = tempfile::tempdir().unwrap();
     for name in [
@@ -462,7 +457,7 @@ async fn an_empty_filtered_page_names_its_filters() {
 #[test]
 fn the_vep_file_is_what_the_tests_think_it_is() {
     // Guards the expectations above against a silently different corpus file.
-    if let Some(corpus) = corpus::corpus() {
+    if let Some(corpus) = crate::support::corpus::corpus() {
         let text = text_of(&corpus.join(CYVCF2).join("test-haploidX.vcf"));
         assert!(text.contains("##INFO=<ID=CSQ"));
         assert!(records(&corpus.join(CYVCF2).join("test-haploidX.vcf")).len() > 500);
@@ -471,7 +466,7 @@ fn the_vep_file_is_what_the_tests_think_it_is() {
 
 #[actix_web::test]
 async fn index_files_are_listed_beside_their_data_and_open_as_bytes() {
-    let app = app::spawn_app().await;
+    let app = crate::support::app::spawn_app().await;
     let listing = html(&app, "/files/demo/").await;
     assert!(listing.contains("braf-reads.bam</a>"), "{listing}");
     assert!(
@@ -495,7 +490,7 @@ async fn index_files_are_listed_beside_their_data_and_open_as_bytes() {
 
 #[actix_web::test]
 async fn reads_sorted_here_loads_the_paired_bam_at_each_rows_first_base() {
-    let app = app::spawn_app().await;
+    let app = crate::support::app::spawn_app().await;
     let body = html(&app, "/files/demo/variants.vcf?reads=braf-reads.bam").await;
     let link = body
         .split("<a class=\"igv-reads\" href=\"")

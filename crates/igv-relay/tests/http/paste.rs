@@ -2,27 +2,9 @@
 //! shape people paste, checked against the locus IGV should show (1-based,
 //! inclusive, as IGV's locus box writes it).
 
-#[path = "support/app.rs"]
-mod app;
-
-use app::{TestApp, assert_redirects_to, spawn_app, spawn_app_with};
+use crate::support::app::{TestApp, assert_redirects_to, spawn_app, spawn_app_with};
+use crate::support::html::{loci, unescape};
 use serde_json::{Value, json};
-
-/// `data-locus` of each link on a page: exactly what IGV receives, grouped.
-fn loci(html: &str) -> Vec<String> {
-    html.split("data-locus=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#38;", "&")
-        .replace("&amp;", "&")
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-}
 
 async fn start_page(app: &TestApp, paste: &str, extra: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&app.url("/")).unwrap();

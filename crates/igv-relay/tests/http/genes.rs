@@ -7,22 +7,17 @@
 //! Without the files (no PyPI) the tests print `skipping: …` and pass, except
 //! with `CI=true`, where they fail.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use app::{TestApp, assert_redirects_to, spawn_app_with};
+use crate::support::app::{TestApp, assert_redirects_to, spawn_app_with};
+use crate::support::html::loci;
+use crate::support::in_ci;
 use igv_relay::configuration::GenomeSettings;
 use igv_relay_core::domain::gene_index::{GeneIndex, Origin};
 use serde_json::{Value, json};
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
 
 /// The annotation files, or why there are none.
 fn annotations() -> Option<HashMap<String, PathBuf>> {
@@ -253,7 +248,7 @@ async fn a_name_found_twice_is_a_400_page_with_both_genes_as_links() {
 
     // The start page and the API offer the same two genes.
     let page = app.get("/?genome=dm3&loci=slp").await.text().await.unwrap();
-    let mut offered: Vec<String> = loci_of(&page)
+    let mut offered: Vec<String> = loci(&page)
         .into_iter()
         .map(|l| l.replace(',', ""))
         .collect();
@@ -339,14 +334,6 @@ async fn unknown_names_offer_the_closest_and_odd_characters_are_refused() {
     let body: Value = r.json().await.unwrap();
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("genomes.<id>.genes"), "{message}");
-}
-
-fn loci_of(html: &str) -> Vec<String> {
-    html.split("data-locus=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
 }
 
 fn group(n: u64) -> String {
@@ -458,7 +445,7 @@ fn an_unreadable_annotation_stops_start_up_naming_file_and_line() {
     text = lines.join("\n");
     let path = dir.path().join("broken.gff3");
     std::fs::write(&path, text).unwrap();
-    let mut settings = app::test_settings();
+    let mut settings = crate::support::app::test_settings();
     settings.genes.cache_dir = "none".into();
     settings.genomes.insert(
         "dm3".into(),

@@ -61,6 +61,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // The service closes idle connections after `limits.keep_alive_secs`
+        // (5 s): a connection idle longer is not reused, or a test that
+        // waits between requests (all areas share the cores) would send on
+        // a connection the server is closing.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("a reqwest client");
     TestApp {

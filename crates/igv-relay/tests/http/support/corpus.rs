@@ -1,14 +1,12 @@
 #![allow(dead_code)]
-//! The real-file corpus (`tests/real_files/corpus.tsv`): fetched and cached by
+//! The real-file corpus (`tests/http/real_files/corpus.tsv`): fetched and cached by
 //! `scripts/fetch-real-files.sh`, skipped with a message locally when it cannot be,
 //! a failure under `CI=true`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| matches!(v.trim(), "true" | "1"))
-}
+use super::in_ci;
 
 /// `None` after saying why on stderr, or a panic under CI.
 fn skip(reason: &str) -> Option<PathBuf> {

@@ -4,14 +4,11 @@
 //! route added without documentation, or documentation of a route that is
 //! gone, fails here.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-const STARTUP: &str = include_str!("../src/startup.rs");
+const STARTUP: &str = include_str!("../../src/startup.rs");
 
 /// The paths registered in `configure_routes`, as OpenAPI writes them
 /// (`{tail:.+}` → `{tail}`), without the `/api` scope (utoipa documents it
@@ -47,7 +44,7 @@ fn registered_paths() -> BTreeSet<String> {
 #[actix_web::test]
 async fn the_openapi_document_has_every_registered_route_and_no_other() {
     // With a token, `/metrics` is on the public port (401 without it).
-    let app = app::spawn_app_with(|s| {
+    let app = crate::support::app::spawn_app_with(|s| {
         s.metrics.token = igv_relay::configuration::ApiKey::new("openapi-test-token");
     })
     .await;
@@ -106,7 +103,7 @@ async fn the_openapi_document_has_every_registered_route_and_no_other() {
 
 #[actix_web::test]
 async fn the_relay_and_paste_parameters_are_described() {
-    let app = app::spawn_app().await;
+    let app = crate::support::app::spawn_app().await;
     let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
     let goto = &doc["paths"]["/igv/goto"]["get"];
     let names: Vec<&str> = goto["parameters"]

@@ -8,14 +8,13 @@
 //! honour Range. Bytes are counted by the relay's own
 //! `igv_relay_galaxy_fetched_bytes_total` on its metrics port.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::HashMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::html::loci;
+use crate::support::in_ci;
 use serde_json::{Value, json};
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -36,18 +35,6 @@ fn vcf(n: u64) -> String {
         ));
     }
     text
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn loci(html: &str) -> Vec<String> {
-    html.split("data-locus=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The loci page `page` (100 rows) of `vcf(n)` shows.

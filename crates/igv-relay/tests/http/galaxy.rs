@@ -14,14 +14,13 @@
 //! one already running. Without Galaxy the test prints "skipping: ..." and
 //! passes, except with `CI=true`, where it fails.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::html::{loci, unescape};
+use crate::support::in_ci;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -37,10 +36,6 @@ const VCF_LOCI: &[&str] = &["1:12345", "2:5000-5003"];
 const INTERVAL: &str =
     "#name\tscore\tchrom\tstart\tend\ng1\t5\tchr3\t10\t20\ng2\t7\tchr4\t99\t100\n";
 const INTERVAL_LOCI: &[&str] = &["chr3:11-20", "chr4:100"];
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
 
 struct Galaxy {
     url: Url,
@@ -287,21 +282,6 @@ fn wait_for_free_port(port: u16) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(500));
     }
     Ok(())
-}
-
-fn loci(html: &str) -> Vec<String> {
-    html.split("data-locus=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#38;", "&")
-        .replace("&amp;", "&")
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
 }
 
 fn link_with_class(html: &str, class: &str) -> Option<String> {
@@ -596,8 +576,8 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
     eprintln!("galaxy: all checks passed after {:?}", started.elapsed());
 }
 
-const GFF3: &str = include_str!("../../../demo/genes.gff3");
-const BAM: &[u8] = include_bytes!("../../../demo/braf-reads.bam");
+const GFF3: &str = include_str!("../../../../demo/genes.gff3");
+const BAM: &[u8] = include_bytes!("../../../../demo/braf-reads.bam");
 
 /// `chr:start-end` of each GFF3 feature line, as written (1-based).
 fn gff3_loci(text: &str) -> Vec<String> {

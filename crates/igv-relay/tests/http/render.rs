@@ -1,6 +1,7 @@
 //! `igv-relay render`: static link pages for one result file, as a Galaxy
 //! workflow step writes them (tests/galaxy.rs runs the Galaxy tool for real).
 
+use crate::support::html::{hrefs, loci};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,22 +20,6 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).expect("write a test file");
     path
-}
-
-fn loci(html: &str) -> Vec<String> {
-    html.split("data-locus=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn hrefs(html: &str) -> Vec<String> {
-    html.split("href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(|h| h.replace("&#38;", "&"))
-        .collect()
 }
 
 fn render_to_string(args: &[&str]) -> String {

@@ -2,9 +2,6 @@
 //! the header is read with `formats::read_evidence` and matched with
 //! `domain::assembly::choose` against the built-in genomes, as a page does.
 
-#[path = "support/corpus.rs"]
-mod corpus;
-
 use std::io::BufReader;
 use std::path::Path;
 
@@ -74,7 +71,7 @@ fn unlinked(path: &Path, genome: &Genome) -> Vec<String> {
 
 #[test]
 fn real_headers_say_their_genome() {
-    let Some(corpus) = corpus::corpus() else {
+    let Some(corpus) = crate::support::corpus::corpus() else {
         return;
     };
     let registry = registry();

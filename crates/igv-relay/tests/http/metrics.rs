@@ -1,15 +1,12 @@
 //! Observability: `/metrics` counters move with relay traffic, and every log
 //! line of a request carries the id sent back in `x-request-id`.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use app::{TestApp, spawn_app, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app, spawn_app_with};
 
 /// One sample of the Prometheus text format: name, labels, value.
 #[derive(Debug)]

@@ -4,12 +4,9 @@
 //! `.xml` ending IGV needs), and "Open all in IGV" relaying the session.
 //! The browser side is tests/viewer_browser.rs; real IGV is tests/e2e.rs.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::path::Path;
 
-use app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, IgvJsGenomeSettings, Settings};
 use serde_json::Value;
 

@@ -2,14 +2,12 @@
 //! real service on a random port, real files under `tests/fixtures/pages` or in a
 //! temporary directory, and every link followed through the relay.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use app::{TestApp, assert_redirects_to, spawn_app_with};
+use crate::support::app::{TestApp, assert_redirects_to, spawn_app_with};
+use crate::support::html::{tags, unescape};
 use igv_relay::configuration::DataRootSettings;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
@@ -98,126 +96,6 @@ async fn page(app: &TestApp, path: &str) -> String {
 // Reading the HTML: a small tag scanner, strict enough to notice an attribute
 // that broke out of its quotes
 // ---------------------------------------------------------------------------
-
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..end];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[derive(Debug, Clone)]
-struct Tag {
-    name: String,
-    /// In document order, values unescaped; `None` for a bare attribute.
-    attrs: Vec<(String, Option<String>)>,
-}
-
-impl Tag {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_deref())
-    }
-
-    fn has_class(&self, class: &str) -> bool {
-        self.attr("class")
-            .is_some_and(|c| c.split_whitespace().any(|c| c == class))
-    }
-}
-
-/// Every start tag in `html`, in order.
-fn tags(html: &str) -> Vec<Tag> {
-    let bytes = html.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'<' || !bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
-            i += 1;
-            continue;
-        }
-        i += 1;
-        let start = i;
-        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !b">/".contains(&bytes[i]) {
-            i += 1;
-        }
-        let name = html[start..i].to_ascii_lowercase();
-        let mut attrs = Vec::new();
-        loop {
-            while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
-                i += 1;
-            }
-            if i >= bytes.len() || bytes[i] == b'>' {
-                i += 1;
-                break;
-            }
-            let start = i;
-            while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !b"=>".contains(&bytes[i]) {
-                i += 1;
-            }
-            let attr = html[start..i].to_ascii_lowercase();
-            let value = if bytes.get(i) == Some(&b'=') {
-                i += 1;
-                match bytes.get(i) {
-                    Some(&q @ (b'"' | b'\'')) => {
-                        let start = i + 1;
-                        let end = html[start..]
-                            .find(q as char)
-                            .map_or(bytes.len(), |e| start + e);
-                        i = end + 1;
-                        Some(unescape(&html[start..end]))
-                    }
-                    _ => {
-                        let start = i;
-                        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>'
-                        {
-                            i += 1;
-                        }
-                        Some(unescape(&html[start..i]))
-                    }
-                }
-            } else {
-                None
-            };
-            attrs.push((attr, value));
-        }
-        out.push(Tag { name, attrs });
-    }
-    out
-}
 
 /// The text of every element that opens with exactly `open` (up to the next tag).
 /// The column headers of a page's record table, whatever their attributes.

@@ -16,18 +16,13 @@
 //! Without the corpus or bcftools the test prints `skipping: …` and passes; with
 //! `CI=true` it fails.
 
-#[path = "support/app.rs"]
-mod app;
-#[path = "support/corpus.rs"]
-mod corpus;
-
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use app::spawn_app_with;
-use corpus::corpus;
+use crate::support::app::spawn_app_with;
+use crate::support::corpus::corpus;
 use igv_relay::configuration::DataRootSettings;
 use igv_relay::sources::local;
 use igv_relay_core::domain::genome::Genome;
@@ -41,7 +36,7 @@ struct Entry {
 
 fn manifest() -> Vec<Entry> {
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real_files/corpus.tsv"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/http/real_files/corpus.tsv"),
     )
     .expect("the corpus manifest");
     text.lines()

@@ -5,18 +5,15 @@
 //! (`tests/fixtures/golden/`, one file per case; `index.tsv` lists each
 //! case's request, status and content type).
 //!
-//! `GOLDEN_UPDATE=1 cargo test --test golden` writes the files anew; do that
+//! `GOLDEN_UPDATE=1 cargo test --test http golden` writes the files anew; do that
 //! only for a change users are meant to see, and say so in the commit.
-
-#[path = "support/app.rs"]
-mod app;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app_with};
 use igv_relay::configuration::{ApiKey, DataRootSettings};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -16,15 +16,13 @@
 //! Complements tests/relay.rs (relay 400 cases) and tests/pages.rs (file page
 //! escaping and traversal), which are not repeated here.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use app::{TestApp, spawn_app, spawn_app_with};
+use crate::support::app::{TestApp, spawn_app, spawn_app_with};
+use crate::support::html::{Tag, tags};
 use igv_relay::configuration::{DataRootSettings, RateLimitKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -117,115 +115,6 @@ async fn assert_still_serving(app: &TestApp, after: &str) {
     assert_eq!(r.status().as_u16(), 200, "not serving after {after}");
 }
 
-fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..end];
-        let decoded = match entity {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[derive(Debug)]
-struct Tag {
-    name: String,
-    attrs: Vec<(String, String)>,
-}
-
-impl Tag {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Every start tag as a browser would tokenize it (quotes respected).
-fn tags(html: &str) -> Vec<Tag> {
-    let b = html.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'<' || !b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
-            i += 1;
-            continue;
-        }
-        i += 1;
-        let start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() && !b"/>".contains(&b[i]) {
-            i += 1;
-        }
-        let name = html[start..i].to_ascii_lowercase();
-        let mut attrs = Vec::new();
-        loop {
-            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-                i += 1;
-            }
-            if i >= b.len() || b[i] == b'>' {
-                i += 1;
-                break;
-            }
-            let start = i;
-            while i < b.len() && !b[i].is_ascii_whitespace() && !b"=>".contains(&b[i]) {
-                i += 1;
-            }
-            let attr = html[start..i].to_ascii_lowercase();
-            let mut value = String::new();
-            if b.get(i) == Some(&b'=') {
-                i += 1;
-                match b.get(i) {
-                    Some(&q) if q == b'"' || q == b'\'' => {
-                        let end = html[i + 1..].find(q as char).map_or(b.len(), |e| i + 1 + e);
-                        value = html[i + 1..end].to_owned();
-                        i = end + 1;
-                    }
-                    _ => {
-                        let start = i;
-                        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
-                            i += 1;
-                        }
-                        value = html[start..i].to_owned();
-                    }
-                }
-            }
-            attrs.push((attr, decode_entities(&value)));
-        }
-        out.push(Tag { name, attrs });
-    }
-    out
-}
-
 /// Tag names the service's own templates use: anything else is injected.
 fn template_tags() -> BTreeSet<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates");
@@ -256,6 +145,7 @@ fn markup_problems(html: &str, base: &str, allowed: &BTreeSet<String>) -> Vec<St
             problems.push(format!("a script that is not the service's own: {tag:?}"));
         }
         for (name, value) in &tag.attrs {
+            let value = value.as_deref().unwrap_or("");
             if name.starts_with("on") || name.contains(['"', '\'', '<']) {
                 problems.push(format!("an attribute broke out of its quotes: {tag:?}"));
             }

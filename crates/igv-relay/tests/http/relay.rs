@@ -1,11 +1,8 @@
 //! Black-box tests of the relay: the real service on a random port.
 
-#[path = "support/app.rs"]
-mod app;
-
 use std::collections::BTreeMap;
 
-use app::{assert_redirects_to, spawn_app, spawn_app_with};
+use crate::support::app::{assert_redirects_to, spawn_app, spawn_app_with};
 use igv_relay::configuration::GenomeSettings;
 
 fn enc(value: &str) -> String {
