@@ -16,8 +16,8 @@ if [ -f scripts/install-test-deps.sh ]; then
 fi
 
 cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
-# A real Galaxy for tests/galaxy.rs: the first run installs it from PyPI into
+cargo clippy --locked --workspace --all-targets -- -D warnings
+# A real Galaxy for the Galaxy tests (tests/http/galaxy.rs): the first run installs it from PyPI into
 # ${IGV_RELAY_CACHE:-$HOME/.cache/igv-relay}/galaxy; later runs only start it.
 # Under set -e a Galaxy that cannot start fails the run.
 scripts/galaxy.sh start
@@ -25,7 +25,7 @@ trap 'scripts/galaxy.sh stop' EXIT
 eval "$(scripts/galaxy.sh env)"
 
 rm -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" "${CARGO_TARGET_DIR:-target}/tmp/e2e-view-commands"
-cargo test --locked --all-targets
+cargo test --locked --workspace --all-targets
 if [ -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" ]; then
   echo "test.sh: end-to-end: $(cat "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips") browser -> relay -> IGV round trips checked against the locus IGV shows"
 elif [ "${CI:-}" = true ]; then
