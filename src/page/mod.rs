@@ -89,6 +89,10 @@ pub struct Source {
     /// What IGV is told to load (`None`: no "Load in IGV" links).
     pub load_file_url: Option<String>,
     pub index_url: Option<String>,
+    /// Whether row links load the file with the jump, so the first click
+    /// shows the record in its track (`links::FirstClick`, decided by the
+    /// route, which knows the file's size).
+    pub rows_load_file: bool,
     /// IGV's `format=` for the load links.
     pub igv_format: Option<&'static str>,
     /// Lines shown above the table (where the data comes from, genome notes).
@@ -635,8 +639,8 @@ impl<'a> FileView<'a> {
         PageRows {
             view: self,
             triage,
-            relay: self.ctx.urls.row_link(self.genome_id()),
-            plain_relay: self.ctx.urls.row_link(None),
+            relay: self.row_relay(self.genome_id()),
+            plain_relay: self.row_relay(None),
             checks_chromosomes: checks,
             hidden_columns,
             columns,
@@ -671,23 +675,39 @@ impl<'a> FileView<'a> {
     }
 
     fn load_link_with(&self, locus: Option<&str>, genome: Option<&str>) -> Option<String> {
+        let track = self.track(genome)?;
+        Some(self.ctx.urls.load(&LoadLink { locus, ..track }).to_string())
+    }
+
+    /// The file as IGV loads it, under `genome`, when IGV can show it as a track.
+    fn track<'s>(&'s self, genome: Option<&'s str>) -> Option<LoadLink<'s>> {
         let file = self.source.load_file_url.as_deref()?;
         let format = self
             .source
             .igv_format
             .filter(|f| TRACK_FORMATS.contains(f))?;
-        let mut url = self.ctx.urls.load(&LoadLink {
+        Some(LoadLink {
             file,
             index: self.source.index_url.as_deref(),
             genome,
-            locus,
+            locus: None,
             name: Some(&self.source.name),
             format: Some(format),
-        });
-        // Like the goto links: IGV answers 204, which would leave the
-        // "igv-relay" tab blank or still showing the previous command.
-        url.query_pairs_mut().append_pair("landing", "1");
-        Some(url.to_string())
+        })
+    }
+
+    /// Whether row links load the file with the jump ([`Source::rows_load_file`]).
+    fn rows_load(&self) -> bool {
+        self.source.rows_load_file && self.track(None).is_some()
+    }
+
+    /// The relay link of rows (and overview bars) under `genome`: the jump,
+    /// or the idempotent load and jump when [`Self::rows_load`].
+    fn row_relay(&self, genome: Option<&str>) -> RowLink {
+        match self.track(genome).filter(|_| self.rows_load()) {
+            Some(track) => self.ctx.urls.row_load_link(&track),
+            None => self.ctx.urls.row_link(genome),
+        }
     }
 
     /// How igv.js loads the view's genome, with absolute URLs (`None`: no
@@ -937,12 +957,13 @@ impl<'a> FileView<'a> {
                 model.links.igv_session = export_link(ExportFormat::IgvSession);
                 model.links.igvjs_session = export_link(ExportFormat::IgvJsSession);
                 model.links.open_all = model.links.igv_session.as_deref().map(|session| {
-                    let mut url = self.ctx.urls.load(&LoadLink {
-                        file: session,
-                        ..LoadLink::default()
-                    });
-                    url.query_pairs_mut().append_pair("landing", "1");
-                    url.to_string()
+                    self.ctx
+                        .urls
+                        .load(&LoadLink {
+                            file: session,
+                            ..LoadLink::default()
+                        })
+                        .to_string()
                 });
             }
             model.form = Some(FilterForm {
@@ -1438,7 +1459,10 @@ fn to_page_row(
                 raw: row.raw,
                 locus_display,
                 relay_url: Some(relay.to(&locus)),
-                load_go_url: if own {
+                // A row link that loads the file already is "load + go".
+                load_go_url: if view.rows_load() {
+                    None
+                } else if own {
                     view.load_link_with(Some(&locus), None)
                 } else {
                     view.load_link(Some(&locus))
@@ -1591,9 +1615,7 @@ fn parse_region(text: &str) -> Result<Interval, AppError> {
 
 impl OverviewLinks for FileView<'_> {
     fn relay(&self, chrom: &str, start: u64, end: u64) -> String {
-        self.ctx
-            .urls
-            .row_link(self.genome_id())
+        self.row_relay(self.genome_id())
             .to(&format!("{chrom}:{start}-{end}"))
     }
 
@@ -1937,7 +1959,6 @@ mod reads_tests {
                 ("locus", locus),
                 ("name", "tumour.bam"),
                 ("sort", "base"),
-                ("landing", "1"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec()
