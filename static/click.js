@@ -92,7 +92,11 @@
       document.body.appendChild(sign);
     }
     sign.textContent = "sent to IGV · " + what;
+    sign.classList.remove("igv-relay-sign-top");
     sign.hidden = false;
+    // At the foot of the window, unless the row it is about is there.
+    var r = marked.getBoundingClientRect(), b = sign.getBoundingClientRect();
+    if (r.bottom > b.top && r.top < b.bottom) { sign.classList.add("igv-relay-sign-top"); }
     window.clearTimeout(timer);
     timer = window.setTimeout(function () {
       sign.hidden = true;
@@ -220,8 +224,13 @@
 
     var links = document.querySelectorAll("a[href]");
     for (var i = 0; i < links.length; i++) {
-      if (links[i].href === left.href && links[i].closest("tr, li")) {
-        links[i].closest("tr, li").classList.add("igv-failed");
+      var row = links[i].href === left.href ? links[i].closest("tr, li") : null;
+      if (row && !box.contains(row)) {
+        row.classList.add("igv-failed");
+        // The notice sits at the foot of the window; where that would hide
+        // the row it is about, it goes to the top instead.
+        var r = row.getBoundingClientRect(), b = box.getBoundingClientRect();
+        if (r.bottom > b.top && r.top < b.bottom) { box.classList.add("igv-notice-top"); }
         break;
       }
     }

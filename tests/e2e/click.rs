@@ -261,7 +261,17 @@ async fn five_clicks_land_in_place(engine: Engine) {
         );
         assert_eq!(sign["row"], row_locus(i).as_str(), "{engine:?}: {sign}");
     }
+    // README, "When IGV is not running": the sign after a click.
+    screenshot(&rig.browser, &format!("click-sign-{engine:?}-1400.png")).await;
     rig.finish().await;
+}
+
+/// Saves what the browser shows as `target/tmp/e2e-artifacts/<name>`.
+async fn screenshot(browser: &Browser, name: &str) {
+    let png = browser.client().screenshot().await.expect("a screenshot");
+    let path = procs::artifacts_dir().join(name.to_lowercase());
+    std::fs::write(&path, png).expect("save the screenshot");
+    eprintln!("screenshot: {}", path.display());
 }
 
 #[actix_web::test]
@@ -435,6 +445,8 @@ async fn with_igv_stopped_back_explains_and_send_again_lands(engine: Engine) {
         .await
         .expect("read the failed row");
     assert_eq!(failed, "chr2:5000-6000", "{engine:?}");
+    // README, "When IGV is not running": the list after Back.
+    screenshot(&browser, &format!("click-igv-stopped-{engine:?}-1400.png")).await;
     // Back never sends again by itself.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(browser.current_url().await.expect("url"), list);
