@@ -25,21 +25,12 @@ fn row_locus(i: usize) -> String {
     format!("chr1:{}-{}", start + 1, start + 100)
 }
 
-/// Row `i`'s locus as IGV's locus box, and the page's sign, write it.
+/// Row `i`'s locus as IGV's locus box, and the page's sign, write it
+/// (`chr1:10,601-10,700`).
 fn row_locus_for_people(i: usize) -> String {
-    let group = |n: u64| {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (k, c) in digits.chars().enumerate() {
-            if k > 0 && (digits.len() - k).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
-    let start = row_start(i);
-    format!("chr1:{}-{}", group(start + 1), group(start + 100))
+    igv_relay::domain::locus::Locus::parse(&row_locus(i))
+        .expect("a locus")
+        .to_display_string()
 }
 
 /// Writes the long list into the rig's data root and returns its page URL.
@@ -91,7 +82,29 @@ fetch(url, { mode: "no-cors", signal: stop.signal }).then(
   function (e) { clearTimeout(timer); done("refused " + e); });
 "#;
 
+/// The text of the notice the list shows after Back, waiting up to 10 s.
+async fn notice_text(browser: &Browser) -> Option<String> {
+    procs_poll_async(Duration::from_secs(10), || async {
+        let found = browser
+            .client()
+            .find(Locator::Css("aside.igv-notice"))
+            .await
+            .ok()?;
+        found.text().await.ok()
+    })
+    .await
+}
+
 impl Rig {
+    /// The "View in IGV" links of the list's rows.
+    async fn row_links(&self) -> Vec<fantoccini::elements::Element> {
+        self.browser
+            .client()
+            .find_all(Locator::Css("table.records tbody tr a.igv-link"))
+            .await
+            .expect("the rows' links")
+    }
+
     async fn view_state(&self) -> Value {
         self.browser
             .client()
@@ -113,12 +126,7 @@ impl Rig {
     /// shows its locus; returns the time from the click to the locus read
     /// back (which includes one read-back).
     async fn click_row(&self, i: usize) -> Duration {
-        let links = self
-            .browser
-            .client()
-            .find_all(Locator::Css("table.records tbody tr a.igv-link"))
-            .await
-            .expect("find the rows' links");
+        let links = self.row_links().await;
         let expected = row_locus(i);
         // IGV is read back while the click is on its way: a WebDriver click
         // may return only after the browser is done with the navigation.
@@ -411,12 +419,7 @@ async fn with_igv_stopped_back_explains_and_send_again_lands(engine: Engine) {
     );
     client.back().await.expect("Back");
     wait_for_url(&browser, "the list", |u| u == list).await;
-    let notice = procs_poll_async(Duration::from_secs(10), || async {
-        let found = client.find(Locator::Css("aside.igv-notice")).await.ok()?;
-        found.text().await.ok()
-    })
-    .await;
-    let Some(notice) = notice else {
+    let Some(notice) = notice_text(&browser).await else {
         panic!(
             "{engine:?}: no notice after Back: {}",
             body_text(&browser).await
@@ -537,13 +540,10 @@ async fn back_from_the_relays_refusal_says_the_relay_refused_it() {
     let list = write_long_list(&rig);
     rig.browser.goto(&list).await.expect("open the list");
     rig.click_row(1).await;
-    let links = rig
-        .browser
-        .client()
-        .find_all(Locator::Css("table.records tbody tr a.igv-link"))
+    rig.row_links().await[2]
+        .click()
         .await
-        .expect("the rows' links");
-    links[2].click().await.expect("click a second row");
+        .expect("click a second row");
     let relay = rig.app.url("/igv/");
     wait_for_url(&rig.browser, "the relay's error page", |u| {
         u.starts_with(&relay)
@@ -553,17 +553,9 @@ async fn back_from_the_relays_refusal_says_the_relay_refused_it() {
     assert!(page.contains("too many IGV links"), "{page}");
     rig.browser.client().back().await.expect("Back");
     wait_for_url(&rig.browser, "the list", |u| u == list).await;
-    let notice = procs_poll_async(Duration::from_secs(10), || async {
-        let found = rig
-            .browser
-            .client()
-            .find(Locator::Css("aside.igv-notice"))
-            .await
-            .ok()?;
-        found.text().await.ok()
-    })
-    .await
-    .expect("a notice after Back");
+    let notice = notice_text(&rig.browser)
+        .await
+        .expect("a notice after Back");
     assert!(
         notice.contains(&format!(
             "The relay refused the last link ({}): too many IGV links",
@@ -742,19 +734,45 @@ document.addEventListener("click", function () {
 return 1;
 "#;
 
-/// Clicks `links[i]` and returns the time until IGV answered it, from the
+async fn note_clicks(browser: &Browser) {
+    browser
+        .client()
+        .execute(NOTE_CLICKS, vec![])
+        .await
+        .expect("note clicks");
+}
+
+/// Clicks each of `links` (the one for row `first_row`, the next row's, ...),
+/// a person's pace apart, and returns the times of [`timed_click`].
+async fn time_clicks(
+    rig: &Rig,
+    watch: &Stopwatch,
+    links: &[fantoccini::elements::Element],
+    first_row: usize,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut from_call, mut from_event) = (Vec::new(), Vec::new());
+    for (k, link) in links.iter().enumerate() {
+        let (call, event) = timed_click(rig, watch, link, &row_locus(first_row + k)).await;
+        from_call.push(call);
+        from_event.push(event);
+        // A person's clicks are seconds apart; IGV repaints in between.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    (from_call, from_event)
+}
+
+/// Clicks `link` and returns the time until IGV answered it, from the
 /// WebDriver click and from the click event in the page; then checks with a
 /// read-back that IGV shows `expected`.
 async fn timed_click(
     rig: &Rig,
     watch: &Stopwatch,
-    links: &[fantoccini::elements::Element],
-    i: usize,
+    link: &fantoccini::elements::Element,
     expected: &str,
 ) -> (Duration, Duration) {
     let before = watch.count();
     let started = Instant::now();
-    let (clicked, answered) = tokio::join!(links[i].click(), watch.answer_after(before));
+    let (clicked, answered) = tokio::join!(link.click(), watch.answer_after(before));
     clicked.expect("click");
     let answered =
         answered.unwrap_or_else(|| panic!("IGV never answered the click for {expected}"));
@@ -808,26 +826,10 @@ async fn bench_click(engine: Engine) {
     assert_eq!(rig.igv.batch("new").await.expect("new session"), "OK");
     let list = write_long_list(&rig);
     rig.browser.goto(&list).await.expect("open the list");
-    let links = rig
-        .browser
-        .client()
-        .find_all(Locator::Css("table.records tbody tr a.igv-link"))
-        .await
-        .expect("the rows' links");
-    rig.browser
-        .client()
-        .execute(NOTE_CLICKS, vec![])
-        .await
-        .expect("note clicks");
-    let (first, _) = timed_click(&rig, watch, &links, 0, &row_locus(0)).await;
-    let (mut relay, mut relay_event) = (Vec::new(), Vec::new());
-    for i in 1..=20 {
-        let (call, event) = timed_click(&rig, watch, &links, i, &row_locus(i)).await;
-        relay.push(call);
-        relay_event.push(event);
-        // A person's clicks are seconds apart; IGV repaints in between.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let links = rig.row_links().await;
+    note_clicks(&rig.browser).await;
+    let (first, _) = timed_click(&rig, watch, &links[0], &row_locus(0)).await;
+    let (relay, relay_event) = time_clicks(&rig, watch, &links[1..=20], 1).await;
 
     // The floor: links straight to the very IGV URLs the relay redirects to
     // (one hop, no relay), on a loopback page, clicked the same way. (The
@@ -852,25 +854,15 @@ async fn bench_click(engine: Engine) {
         .goto(&page)
         .await
         .expect("open the direct links");
-    rig.browser
-        .client()
-        .execute(NOTE_CLICKS, vec![])
-        .await
-        .expect("note clicks");
-    let direct_els = rig
+    note_clicks(&rig.browser).await;
+    let direct_links = rig
         .browser
         .client()
         .find_all(Locator::Css("a.direct"))
         .await
         .expect("the direct links");
     rig.igv.goto(igv::HOME_LOCUS).await;
-    let (mut direct, mut direct_event) = (Vec::new(), Vec::new());
-    for (k, i) in (1..=20).enumerate() {
-        let (call, event) = timed_click(&rig, watch, &direct_els, k, &row_locus(i)).await;
-        direct.push(call);
-        direct_event.push(event);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let (direct, direct_event) = time_clicks(&rig, watch, &direct_links, 1).await;
     let mut readback = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();

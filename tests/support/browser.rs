@@ -75,6 +75,16 @@ fn geckodriver() -> Option<std::path::PathBuf> {
     })
 }
 
+/// A browser instance's work directory (in the run directory, removed with
+/// it), its marker id and a free port for its WebDriver server.
+fn instance(kind: &str) -> (tempfile::TempDir, String, u16) {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("{kind}-"))
+        .tempdir_in(procs::run_root())
+        .expect("create the browser's work directory");
+    (tmp, procs::new_instance_id(kind), procs::free_port())
+}
+
 /// The major version `firefox-esr --version` reports ("Mozilla Firefox 153.8.0esr").
 fn firefox_major(binary: &Path) -> Option<u32> {
     let out = Command::new(binary)
@@ -116,12 +126,7 @@ impl Browser {
                 "geckodriver not found on PATH nor in ~/.cache/igv-relay/tools/bin",
             );
         };
-        let tmp = tempfile::Builder::new()
-            .prefix("firefox-")
-            .tempdir_in(procs::run_root())
-            .expect("create the browser's work directory");
-        let id = procs::new_instance_id("firefox");
-        let port = procs::free_port();
+        let (tmp, id, port) = instance("firefox");
         let log = tmp.path().join("geckodriver.log");
         let log_file = fs::File::create(&log).expect("create geckodriver.log");
         let mut cmd = Command::new(geckodriver);
@@ -204,12 +209,7 @@ impl Browser {
             );
         }
         let chromium = procs::which("chromium")?;
-        let tmp = tempfile::Builder::new()
-            .prefix("browser-")
-            .tempdir_in(procs::run_root())
-            .expect("create the browser's work directory");
-        let id = procs::new_instance_id("browser");
-        let port = procs::free_port();
+        let (tmp, id, port) = instance("browser");
         let log = tmp.path().join("chromedriver.log");
         let mut cmd = Command::new("chromedriver");
         cmd.arg(format!("--port={port}"))
