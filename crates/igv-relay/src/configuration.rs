@@ -224,6 +224,32 @@ pub struct DataSettings {
     pub demo: Option<bool>,
     /// Bases added on each side of every record's locus unless `?flank=` says otherwise.
     pub default_flank: u64,
+    /// Row links of a file IGV can load also load it (IGV skips a file it
+    /// has), so the first click shows the record in its track (issue 22).
+    #[serde(default = "default_true")]
+    pub load_on_click: bool,
+    /// ... but a file without an index only up to this size, since IGV
+    /// reads it whole.
+    #[serde(default = "default_load_on_click_max_bytes")]
+    pub load_on_click_max_bytes: u64,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_load_on_click_max_bytes() -> u64 {
+    16 << 20
+}
+
+impl DataSettings {
+    /// What [`Self::load_on_click`] and its size limit mean for links.
+    pub fn first_click(&self) -> igv_relay_core::links::FirstClick {
+        igv_relay_core::links::FirstClick {
+            enabled: self.load_on_click,
+            max_unindexed_bytes: self.load_on_click_max_bytes,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -860,8 +860,9 @@ fn workspace_rust_files() -> Vec<PathBuf> {
 }
 
 /// The browser and end-to-end tests, still on their own `#[path]` harness.
-const BROWSER_TESTS: [&str; 6] = [
+const BROWSER_TESTS: [&str; 7] = [
     "e2e.rs",
+    "e2e/click.rs",
     "e2e_harness.rs",
     "embed_browser.rs",
     "viewer_browser.rs",
@@ -990,4 +991,96 @@ fn the_container_build_copies_every_file_the_binary_embeds() {
         missing.is_empty(),
         "the Dockerfile's build stage copies {copied:?} but the binaries embed files from {missing:?}"
     );
+}
+
+/// Issue 22: every relay link is a plain top-level link. A named target
+/// opens a second tab (with `noopener`, a new one on every click: a
+/// `noopener` navigation cannot find its earlier tab by name), so no link in
+/// a template may have one, `noopener` goes only with `_blank` (IGV-Web, not
+/// the relay), and no link goes through the landing page (`landing=1` is for
+/// links passed on elsewhere). The embed kit and the page scripts follow the
+/// same rules.
+#[test]
+fn no_template_or_script_opens_relay_links_in_a_named_tab_or_the_landing_page() {
+    const KEYWORDS: &[&str] = &["_top", "_blank", "_self", "_parent"];
+    let root = workspace();
+    let mut problems = Vec::new();
+    let mut links = 0;
+    let mut templates: Vec<PathBuf> = std::fs::read_dir(root.join("templates"))
+        .expect("templates/")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    templates.sort();
+    for path in &templates {
+        let text = std::fs::read_to_string(path).expect("a template");
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if text.contains("landing=1") {
+            problems.push(format!(
+                "{name}: a link through the landing page (landing=1)"
+            ));
+        }
+        for tag in text.split("<a ").skip(1) {
+            let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+            links += 1;
+            let attr = |key: &str| {
+                tag.split_once(&format!(" {key}=\""))
+                    .or_else(|| {
+                        tag.strip_prefix(&format!("{key}=\""))
+                            .map(|rest| ("", rest))
+                    })
+                    .and_then(|(_, rest)| rest.split('"').next())
+            };
+            let target = attr("target");
+            if let Some(t) = target.filter(|t| !KEYWORDS.contains(t)) {
+                problems.push(format!("{name}: a named target {t:?} in <a {tag}>"));
+            }
+            if attr("rel").is_some_and(|r| r.contains("noopener")) && target != Some("_blank") {
+                problems.push(format!("{name}: noopener without _blank in <a {tag}>"));
+            }
+        }
+    }
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(root.join("static"))
+        .expect("static/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "js"))
+        .collect();
+    scripts.sort();
+    assert!(
+        scripts.iter().any(|p| p.ends_with("igv-relay.js")),
+        "{scripts:?}"
+    );
+    let mut target_lines = 0;
+    for path in &scripts {
+        let text = std::fs::read_to_string(path).expect("a script");
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        for word in ["noopener", "landing"] {
+            if text.contains(word) {
+                problems.push(format!("{name}: mentions {word:?}"));
+            }
+        }
+        // Every string on a line that sets a link's target is a keyword or
+        // the name of the attribute it comes from.
+        for line in text
+            .lines()
+            .filter(|l| l.contains("target = ") && !l.trim_start().starts_with("//"))
+        {
+            target_lines += 1;
+            for literal in line.split('"').skip(1).step_by(2) {
+                if !(KEYWORDS.contains(&literal)
+                    || matches!(literal, "target" | "data-igv-target" | ""))
+                {
+                    problems.push(format!("{name}: target {literal:?} in {line:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        links > 20,
+        "the scan found only {links} links in templates/"
+    );
+    assert!(
+        target_lines >= 3,
+        "the scan found {target_lines} target lines in static/"
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -1,5 +1,5 @@
 //! Self-test of the end-to-end harness (tests/http/support): real IGV under Xvfb, real headless
-//! Chromium, a tiny redirect server inside the test. Run serially:
+//! Chromium and Firefox ESR, a tiny redirect server inside the test. Run serially:
 //! `cargo test --test e2e_harness -- --test-threads=1` (the IGV tests serialise themselves on
 //! the shared IGV anyway).
 //!
@@ -244,6 +244,36 @@ async fn batch_gotos_read_back_in_every_form_and_loaded_tracks_are_listed() {
         "one command per call"
     );
     igv.assert_no_dialogs();
+}
+
+/// Firefox ESR through geckodriver follows the same 303 to IGV and stays on the page; when
+/// the session ends, geckodriver and every Firefox process it started are gone.
+#[tokio::test]
+async fn firefox_follows_a_303_to_igv_and_its_processes_are_stopped() {
+    let Some(igv) = TestIgv::shared() else { return };
+    let site = LinkSite::serve(Ipv4Addr::LOCALHOST.into(), igv.base_url()).await;
+    let Some(browser) = Browser::start_firefox(serde_json::json!({}), &[]).await else {
+        return;
+    };
+    let id = browser.instance_id().to_owned();
+    let marked = procs::marked_pids(procs::ID_ENV, &id);
+    assert!(
+        marked.len() >= 2,
+        "geckodriver and Firefox carry the marker: {marked:?}"
+    );
+    browser
+        .goto(&site.url("/"))
+        .await
+        .expect("load the link page");
+    browser.click("#c3").await.expect("click the link");
+    assert_eq!(igv.wait_for_locus("chr3:101-200").await, "chr3:101-200");
+    assert_eq!(browser.current_url().await.unwrap(), site.url("/"));
+    igv.assert_no_dialogs();
+    browser.close().await;
+    let gone = procs::poll(Duration::from_secs(10), Duration::from_millis(100), || {
+        marked.iter().all(|&pid| !procs::alive(pid)).then_some(())
+    });
+    assert!(gone.is_some(), "{marked:?} survived the end of the session");
 }
 
 /// Dropping a private `TestIgv` stops its Xvfb and java.

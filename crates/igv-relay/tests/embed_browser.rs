@@ -78,24 +78,18 @@ fn serve_intranet(listener: TcpListener, html: String) {
 const READ_LINKS: &str = r#"
 return Array.from(document.querySelectorAll("a.igv-relay-link")).map(function (a) {
   var owner = a.closest("[id]");
-  return { owner: owner ? owner.id : "", text: a.textContent, href: a.href, target: a.target };
+  return { owner: owner ? owner.id : "", text: a.textContent, href: a.href, target: a.target, rel: a.rel };
 });
 "#;
 
-/// Where a link of the kit leads: it opens the relay's landing page
-/// (`landing=1`, like the relay's own link pages), whose refresh is the same
-/// link without `landing`; this follows that one.
+/// Where a link of the kit leads: straight to the relay (issue 22: no
+/// landing page in between), whose 303 goes to IGV.
 async fn igv_location(app: &TestApp, relay_url: &str) -> String {
-    let mut url = url::Url::parse(relay_url).unwrap();
-    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let url = url::Url::parse(relay_url).unwrap();
     assert!(
-        pairs.iter().any(|(k, v)| k == "landing" && v == "1"),
-        "{relay_url} does not open the landing page"
+        !url.query_pairs().any(|(k, _)| k == "landing"),
+        "{relay_url} goes through the landing page"
     );
-    url.query_pairs_mut()
-        .clear()
-        .extend_pairs(pairs.iter().filter(|(k, _)| k != "landing"));
-    let relay_url = url.as_str();
     let r = app.client.get(relay_url).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 303, "{relay_url}");
     r.headers()["location"].to_str().unwrap().to_owned()
@@ -126,7 +120,7 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
         .await
         .expect("read the links");
     let links = links.as_array().expect("an array").clone();
-    // `data-igv-check` becomes the relay's connection check, in the named tab.
+    // `data-igv-check` becomes the relay's connection check, a top-level link.
     let check: Value = browser
         .client()
         .execute(
@@ -141,7 +135,7 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
         format!("{}/igv/check", app.address),
         "{check}"
     );
-    assert_eq!(check["target"], "igv-relay");
+    assert_eq!(check["target"], "_top");
     assert_eq!(check["text"], "Is IGV there?");
     let find = |owner: &str, text: &str| -> Value {
         links
@@ -153,7 +147,14 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
 
     // Explicit elements: the content becomes the link text.
     let braf = find("braf", "BRAF V600E");
-    assert_eq!(braf["target"], "igv-relay");
+    // Top-level, out of any frame the page is in, with no named tab.
+    assert_eq!(braf["target"], "_top");
+    assert!(
+        links
+            .iter()
+            .all(|l| l["target"] == "_top" && l["rel"] == ""),
+        "{links:#?}"
+    );
     let href = braf["href"].as_str().unwrap();
     assert!(
         href.starts_with(&format!("{}/igv/goto?", app.address)),

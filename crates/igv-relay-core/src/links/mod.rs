@@ -47,12 +47,25 @@ impl ServiceUrls {
     }
 
     /// The relay link of `loci`, as the start page, `/embed` and the API
-    /// give it: through the landing page, like the rows of link pages, so a
-    /// click shows what is sent and, when IGV is not listening, the help.
+    /// give it: the instant one, the relay's 303 straight to IGV (issue 22).
+    /// IGV answers 204, which keeps the page the user clicked on; no landing
+    /// page waits in between.
     pub fn goto_loci(&self, loci: &Loci, genome: Option<&Genome>) -> String {
-        let mut url = self.goto(&loci.to_string(), genome.map(|g| g.id().as_str()));
-        url.query_pairs_mut().append_pair("landing", "1");
-        url.to_string()
+        self.goto(&loci.to_string(), genome.map(|g| g.id().as_str()))
+            .to_string()
+    }
+
+    /// The same link to give people elsewhere (an e-mail, a wiki): through
+    /// the landing page, which says what the link does and shows the help
+    /// before anything reaches IGV (`/api/links`' `share_url`).
+    pub fn share_loci(&self, loci: &Loci, genome: Option<&Genome>) -> String {
+        Self::shareable(self.goto(&loci.to_string(), genome.map(|g| g.id().as_str()))).to_string()
+    }
+
+    /// `relay` (one of this service's relay links) through the landing page.
+    pub fn shareable(mut relay: Url) -> Url {
+        relay.query_pairs_mut().append_pair(LANDING, "1");
+        relay
     }
 
     /// The connection check (`/igv/check`), on `port` when given (else the
@@ -64,21 +77,19 @@ impl ServiceUrls {
         }
     }
 
-    /// The relay link of a view command (`/igv/view?command=…`), through the
-    /// landing page.
+    /// The relay link of a view command (`/igv/view?command=…`).
     pub fn view(&self, command: &ViewCommand, genome: Option<&str>) -> Url {
         let query = command.relay_query();
         let mut pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         if let Some(g) = genome {
             pairs.push(("genome", g));
         }
-        pairs.push(("landing", "1"));
         self.url("igv/view", &pairs)
     }
 
     /// "reads sorted here": load the reads (`reads.file`, with its index)
     /// once, go to `at` and sort the alignments by base there, in one IGV
-    /// request: `/igv/load?file=…&index=…&locus=chr:pos&sort=base&landing=1`.
+    /// request: `/igv/load?file=…&index=…&locus=chr:pos&sort=base`.
     /// IGV skips files it has loaded already, so a second row only jumps and
     /// sorts. For BAM/CRAM pages and VCF rows paired with a BAM; `reads.locus`
     /// is replaced by `at`.
@@ -89,26 +100,57 @@ impl ServiceUrls {
             ..*reads
         };
         let mut url = self.load(&spec);
-        url.query_pairs_mut()
-            .append_pair("sort", "base")
-            .append_pair("landing", "1");
+        url.query_pairs_mut().append_pair("sort", "base");
         url
     }
 
     /// The relay link of each row of a page, an export or a rendered file
-    /// (see [`RowLink`]).
+    /// (see [`RowLink`]): `/igv/goto?locus=L[&genome=G]`, the instant link,
+    /// opened in the page's own tab (IGV's 204 keeps the page).
     pub fn row_link(&self, genome: Option<&str>) -> RowLink {
         let mut rest = url::form_urlencoded::Serializer::new(String::new());
         if let Some(g) = genome {
             rest.append_pair("genome", g);
         }
-        // Rows link to the landing page, which keeps saying what was sent
-        // (links open in the named tab "igv-relay", and IGV's 204 would
-        // leave it blank).
-        rest.append_pair("landing", "1");
+        let rest = rest.finish();
         RowLink {
             prefix: format!("{}?locus=", self.url("igv/goto", &[])),
-            suffix: format!("&{}", rest.finish()),
+            suffix: if rest.is_empty() {
+                rest
+            } else {
+                format!("&{rest}")
+            },
+        }
+    }
+
+    /// The relay link of rows whose click loads the page's file too
+    /// ([`FirstClick`]): `/igv/load?file=F[&index=I][&genome=G]&locus=L[&name=N][&format=X]`,
+    /// the same query [`Self::load`] writes. IGV skips a file it has loaded
+    /// already and a genome it shows already (igv-port-2.md §1.4), so the
+    /// first click of a page shows the record in its track and later clicks
+    /// only move.
+    pub fn row_load_link(&self, file: &LoadLink<'_>) -> RowLink {
+        let mut before = url::form_urlencoded::Serializer::new(String::new());
+        before.append_pair("file", file.file);
+        for (key, value) in [("index", file.index), ("genome", file.genome)] {
+            if let Some(v) = value {
+                before.append_pair(key, v);
+            }
+        }
+        let mut after = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [("name", file.name), ("format", file.format)] {
+            if let Some(v) = value {
+                after.append_pair(key, v);
+            }
+        }
+        let after = after.finish();
+        RowLink {
+            prefix: format!("{}?{}&locus=", self.url("igv/load", &[]), before.finish()),
+            suffix: if after.is_empty() {
+                after
+            } else {
+                format!("&{after}")
+            },
         }
     }
 
@@ -134,6 +176,28 @@ impl ServiceUrls {
     }
 }
 
+/// The query parameter that turns a relay link into its landing page.
+pub const LANDING: &str = "landing";
+
+/// Whether a page's row links load the page's file with the jump (issue 22,
+/// "the first click shows the data"), from `data.load_on_click` and
+/// `data.load_on_click_max_bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FirstClick {
+    pub enabled: bool,
+    /// Files without an index IGV reads whole; above this size their rows
+    /// only jump (a click must not start a long download).
+    pub max_unindexed_bytes: u64,
+}
+
+impl FirstClick {
+    /// Whether a click may load a file that has an index (`indexed`), or
+    /// else whose size is `size` (`None`: unknown, so not loaded).
+    pub fn loads(&self, indexed: bool, size: Option<u64>) -> bool {
+        self.enabled && (indexed || size.is_some_and(|s| s <= self.max_unindexed_bytes))
+    }
+}
+
 #[derive(Clone, Copy, Default)]
 pub struct LoadLink<'a> {
     pub file: &'a str,
@@ -144,7 +208,8 @@ pub struct LoadLink<'a> {
     pub format: Option<&'a str>,
 }
 
-/// The relay link of result rows, `…/igv/goto?locus=L[&genome=G]&landing=1`:
+/// The relay link of result rows, `…/igv/goto?locus=L[&genome=G]` (or its
+/// loading form, [`ServiceUrls::row_load_link`]):
 /// made once per page, export or rendered file, so a row only adds its loci.
 /// Rows are many, and building and parsing a URL per row was a seventh of an
 /// export's time.
@@ -197,12 +262,69 @@ mod row_link_tests {
             );
             let url = Url::parse(text).unwrap();
             let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-            let expected = [("locus", locus), ("genome", "hg38"), ("landing", "1")];
+            let expected = [("locus", locus), ("genome", "hg38")];
             assert_eq!(
                 pairs,
                 expected.map(|(k, v)| (k.to_owned(), v.to_owned())),
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn row_links_without_a_genome_end_with_the_locus() {
+        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
+        assert_eq!(
+            urls.row_link(None).to("chr1:1-2"),
+            "https://lab.example/igv/igv/goto?locus=chr1%3A1-2"
+        );
+    }
+
+    #[test]
+    fn loading_row_links_are_the_load_query_with_the_rows_locus() {
+        let urls = ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap());
+        let file = LoadLink {
+            file: "https://lab.example/igv/raw/run/a b.vcf.gz",
+            index: Some("https://lab.example/igv/raw/run/a b.vcf.gz.tbi"),
+            genome: Some("hg38"),
+            locus: None,
+            name: Some("a b.vcf.gz"),
+            format: Some("vcf"),
+        };
+        let row = urls.row_load_link(&file).to("chr7:140753336");
+        let whole = urls.load(&LoadLink {
+            locus: Some("chr7:140753336"),
+            ..file
+        });
+        assert_eq!(row, whole.to_string());
+        let bare = LoadLink {
+            file: "https://lab.example/igv/raw/run/a.bed",
+            ..LoadLink::default()
+        };
+        assert_eq!(
+            urls.row_load_link(&bare).to("chr1:5-6"),
+            urls.load(&LoadLink {
+                locus: Some("chr1:5-6"),
+                ..bare
+            })
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn a_click_loads_indexed_files_and_small_ones_only_when_enabled() {
+        let on = FirstClick {
+            enabled: true,
+            max_unindexed_bytes: 100,
+        };
+        assert!(on.loads(true, None));
+        assert!(on.loads(false, Some(100)));
+        assert!(!on.loads(false, Some(101)));
+        assert!(!on.loads(false, None), "an unknown size is not small");
+        let off = FirstClick {
+            enabled: false,
+            ..on
+        };
+        assert!(!off.loads(true, Some(1)));
     }
 }

@@ -332,7 +332,10 @@ impl<'v> PageRows<'v> {
             raw: row.raw,
             locus_display,
             relay_url: Some(relay.to(&locus)),
-            load_go_url: if own {
+            // A row link that loads the file already is "load + go".
+            load_go_url: if view.rows_load() {
+                None
+            } else if own {
                 view.load_link_with(Some(&locus), None)
             } else {
                 view.load_link(Some(&locus))
@@ -532,7 +535,6 @@ mod tests {
                 ("locus", locus),
                 ("name", "tumour.bam"),
                 ("sort", "base"),
-                ("landing", "1"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .to_vec()

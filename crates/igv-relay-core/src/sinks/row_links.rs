@@ -26,7 +26,7 @@ pub struct RowLinks<'v> {
 
 impl<'v> RowLinks<'v> {
     pub fn new(view: &'v FileView<'_>) -> Self {
-        let (with_genome, without_genome) = view.row_links();
+        let (with_genome, without_genome) = view.export_row_links();
         Self {
             with_genome,
             without_genome,

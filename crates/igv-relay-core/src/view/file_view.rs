@@ -322,13 +322,35 @@ impl<'a> FileView<'a> {
 
 /// The links every output of a view shares.
 impl FileView<'_> {
-    /// The relay link of each row: with the view's genome, and without one
-    /// for rows on a sequence only the file lists.
+    /// The relay link of each row of a page (and of each overview bar):
+    /// with the view's genome, and without one for rows on a sequence only
+    /// the file lists; the jump, or the idempotent load and jump when
+    /// [`Self::rows_load`].
     pub fn row_links(&self) -> (RowLink, RowLink) {
+        (self.row_relay(self.genome_id()), self.row_relay(None))
+    }
+
+    /// The relay link of each row of an export: the jump alone, with the
+    /// view's genome, and without one for rows on a sequence only the file
+    /// lists.
+    pub fn export_row_links(&self) -> (RowLink, RowLink) {
         (
             self.ctx.urls.row_link(self.genome_id()),
             self.ctx.urls.row_link(None),
         )
+    }
+
+    /// The relay link of rows under `genome`.
+    fn row_relay(&self, genome: Option<&str>) -> RowLink {
+        match self.track(genome).filter(|_| self.rows_load()) {
+            Some(track) => self.ctx.urls.row_load_link(&track),
+            None => self.ctx.urls.row_link(genome),
+        }
+    }
+
+    /// Whether row links load the file with the jump ([`Source::rows_load_file`]).
+    pub fn rows_load(&self) -> bool {
+        self.source.rows_load_file && self.track(None).is_some()
     }
 
     /// The genome without the file's own sequences, when the view added
@@ -356,23 +378,25 @@ impl FileView<'_> {
     }
 
     pub fn load_link_with(&self, locus: Option<&str>, genome: Option<&str>) -> Option<String> {
+        let track = self.track(genome)?;
+        Some(self.ctx.urls.load(&LoadLink { locus, ..track }).to_string())
+    }
+
+    /// The file as IGV loads it, under `genome`, when IGV can show it as a track.
+    fn track<'s>(&'s self, genome: Option<&'s str>) -> Option<LoadLink<'s>> {
         let file = self.source.load_file_url.as_deref()?;
         let format = self
             .source
             .igv_format
             .filter(|f| TRACK_FORMATS.contains(f))?;
-        let mut url = self.ctx.urls.load(&LoadLink {
+        Some(LoadLink {
             file,
             index: self.source.index_url.as_deref(),
             genome,
-            locus,
+            locus: None,
             name: Some(&self.source.name),
             format: Some(format),
-        });
-        // Like the goto links: IGV answers 204, which would leave the
-        // "igv-relay" tab blank or still showing the previous command.
-        url.query_pairs_mut().append_pair("landing", "1");
-        Some(url.to_string())
+        })
     }
 
     /// The relay link that loads the paired reads, goes to the first base of

@@ -121,6 +121,10 @@ pub struct Source {
     /// What IGV is told to load (`None`: no "Load in IGV" links).
     pub load_file_url: Option<String>,
     pub index_url: Option<String>,
+    /// Whether row links load the file with the jump, so the first click
+    /// shows the record in its track (`links::FirstClick`, decided by the
+    /// route, which knows the file's size).
+    pub rows_load_file: bool,
     /// IGV's `format=` for the load links.
     pub igv_format: Option<&'static str>,
     /// Lines shown above the table (where the data comes from, genome notes).

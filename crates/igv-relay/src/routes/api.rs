@@ -149,11 +149,17 @@ pub struct LinkResult {
     /// The locus IGV is sent to (canonical: no commas, genome's chromosome names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locus: Option<String>,
-    /// The link to give users: it opens the relay's landing page (which
-    /// shows help when IGV is not listening); the relay validates it again
-    /// and redirects to their IGV.
+    /// The link for a page: a click on it (a plain top-level link, without
+    /// `target` or with `target="_top"` in a frame) makes the relay validate
+    /// it again and redirect to the user's IGV, which answers 204, so the
+    /// page stays as it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_url: Option<String>,
+    /// The same link to pass on (an e-mail, a wiki): it opens the relay's
+    /// landing page, which says what it sends, shows the help for when IGV
+    /// is not listening and sends on a click.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_url: Option<String>,
     /// The IGV command URL itself, for the configured default IGV port: with a
     /// genome, `/load?genome=…&file=&locus=…`, so IGV shows that genome.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -343,6 +349,7 @@ fn result_for(
         label: reading.label().map(str::to_owned),
         locus: None,
         relay_url: None,
+        share_url: None,
         igv_url: None,
         error: None,
         choices: Vec::new(),
@@ -352,6 +359,7 @@ fn result_for(
             result.read_as = Some(checked.how);
             result.locus = Some(checked.loci.to_string());
             result.relay_url = Some(state.urls.goto_loci(&checked.loci, genome));
+            result.share_url = Some(state.urls.share_loci(&checked.loci, genome));
             result.igv_url = Some(IgvCommand::jump(checked.loci, genome).to_url(&state.igv));
         }
         Err(why) if skipped => result.read_as = Some(why),

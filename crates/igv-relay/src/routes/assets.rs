@@ -16,6 +16,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../../static/pages.js"),
     ),
+    // The sign of a click on a relay link and the notice after a failed one.
+    (
+        "click.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../static/click.js"),
+    ),
     (
         "viewer.js",
         "text/javascript; charset=utf-8",

@@ -323,6 +323,10 @@ fn file_request<'l>(
             .unwrap_or_default(),
         download_url: Some(raw_url.clone()),
         load_file_url: Some(raw_url),
+        rows_load_file: state.settings.data.first_click().loads(
+            index_url.is_some(),
+            std::fs::metadata(&local.absolute).ok().map(|m| m.len()),
+        ),
         index_url,
         igv_format: kind.igv_format(),
         local_path: Some(local.absolute.clone()),

@@ -229,8 +229,11 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
     } else {
         None
     };
+    let remote = body.as_ref().and_then(DatasetBody::remote);
+    let size = remote.as_ref().map(|r| r.len);
     let source = Source {
-        remote: body.as_ref().and_then(DatasetBody::remote),
+        rows_load_file: first_click_loads(&state, &source, size),
+        remote,
         ..source
     };
     let plan = Plan {
@@ -388,8 +391,12 @@ async fn dataset_page(
     } else {
         None
     };
+    let remote = body.as_ref().and_then(DatasetBody::remote);
+    // Galaxy's own size, else the one its Range answer gave.
+    let size = meta.file_size.or(remote.as_ref().map(|r| r.len));
     let source = Source {
-        remote: body.as_ref().and_then(DatasetBody::remote),
+        rows_load_file: first_click_loads(&state, &source, size),
+        remote,
         ..source
     };
     let plan = Plan {
@@ -400,6 +407,16 @@ async fn dataset_page(
         fixed: Vec::new(),
     };
     finish(req, state.clone(), plan, body).await
+}
+
+/// Whether the rows of a dataset's page load it with the jump (`links::FirstClick`).
+fn first_click_loads(state: &AppState, source: &Source, size: Option<u64>) -> bool {
+    source.load_file_url.is_some()
+        && state
+            .settings
+            .data
+            .first_click()
+            .loads(source.index_url.is_some(), size)
 }
 
 #[derive(Template)]

@@ -23,6 +23,7 @@ use crate::web::{PORT_COOKIE, QueryParams};
 use igv_relay_core::domain::genes;
 use igv_relay_core::domain::igv::{CHECK_ANSWER, IgvCommand, IgvPort, IgvTarget};
 use igv_relay_core::domain::request::{self, Query, RelayRules, RequestError};
+use igv_relay_core::links::LANDING;
 
 pub async fn goto(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
     relay(&req, &state, request::parse_goto).map_err(|e| e.for_request(&req))
@@ -96,7 +97,7 @@ fn relay(
     // The access line already records the request; this one is for debugging.
     tracing::debug!(command = command.kind(), "relayed to IGV");
     state.metrics.relayed(command.kind());
-    if params.flag("landing")?.unwrap_or(false) {
+    if params.flag(LANDING)?.unwrap_or(false) {
         return landing_page(req, state, &command, &target, &igv_url, &params);
     }
     // `Referrer-Policy: no-referrer` comes with every response
@@ -132,44 +133,19 @@ fn user_target(
 
 /// The same relay request without `landing`: it answers the 303 to IGV.
 ///
-/// The landing page navigates there, never straight to IGV. Chromium
-/// preconnects to the target of a meta refresh (and to link origins), and an
-/// idle preconnected socket occupies IGV's single-threaded listener until
-/// Chromium drops it, so every other request to IGV hangs meanwhile. Found by
-/// the end-to-end tests (igv-port.md §8 had left it open); a preconnect to
-/// the relay is harmless.
+/// The landing page links there, never straight to IGV. Chromium
+/// preconnects to link origins, and an idle preconnected socket occupies
+/// IGV's single-threaded listener until Chromium drops it, so every other
+/// request to IGV hangs meanwhile (found by the end-to-end tests; igv-port.md
+/// §8 had left it open); a preconnect to the relay is harmless.
 fn direct_relay_url(req: &HttpRequest, state: &AppState) -> String {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .filter(|(k, _)| k != "landing")
+        .filter(|(k, _)| k != LANDING)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let mut url = state.urls.url(req.path(), &[]);
     url.query_pairs_mut().extend_pairs(pairs);
     url.to_string()
-}
-
-/// How long the landing page shows before it sends the command. Chromium
-/// turns a refresh of at most 1 s into a *replacement* of the page, so when
-/// IGV is not listening its "refused to connect" page would take the landing
-/// page's place in history and Back could not return to our help; from 2 s
-/// on the error page is a new history entry (measured with Chromium 156;
-/// tests/e2e.rs `with_igv_stopped_back_shows_our_help_and_send_again_lands`).
-pub const LANDING_DELAY_SECS: u32 = 2;
-
-/// Whether the landing page is being shown again rather than opened by a
-/// click: Back, Forward or a reload. Browsers send `Sec-Fetch-User: ?1`
-/// only for navigations the user started (a click on a link), and not when
-/// they reload a page from history. Coming back from the browser's
-/// "refused to connect" page must not send the command again at once (the
-/// user would only see that error again), so such a visit shows the help
-/// and a "Send again" link instead. A browser that sends no `Sec-Fetch-*`
-/// headers at all always gets the sending page.
-fn is_revisit(req: &HttpRequest) -> bool {
-    let headers = req.headers();
-    headers
-        .get("sec-fetch-mode")
-        .is_some_and(|mode| mode == "navigate")
-        && !headers.contains_key("sec-fetch-user")
 }
 
 #[derive(Template)]
@@ -208,8 +184,8 @@ fn gene_choices(req: &HttpRequest, state: &AppState, params: &QueryParams) -> Op
                 ("locus", c.locus.to_string()),
                 ("genome", genome.id().to_string()),
             ];
-            if params.get("landing").is_some() {
-                query.push(("landing", "1".to_owned()));
+            if params.get(LANDING).is_some() {
+                query.push((LANDING, "1".to_owned()));
             }
             let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
             (
@@ -234,6 +210,12 @@ fn gene_choices(req: &HttpRequest, state: &AppState, params: &QueryParams) -> Op
     )
 }
 
+/// The landing page (`landing=1`): for a relay link people pass on (an
+/// e-mail, a wiki; `/api/links`' `share_url`), where the user first sees
+/// what the link does and the help, and sends it with one click. It never
+/// sends by itself: links the service puts on its own pages go to the relay
+/// directly (issue 22), and a page that sent after a wait did so again
+/// whenever it came back from history.
 #[derive(Template)]
 #[template(path = "landing.html")]
 struct LandingPage<'a> {
@@ -245,9 +227,6 @@ struct LandingPage<'a> {
     settings_url: String,
     check_url: String,
     check_answer: &'static str,
-    /// Send the command (meta refresh); false when the page is revisited.
-    send: bool,
-    delay: u32,
 }
 
 fn landing_page(
@@ -259,11 +238,7 @@ fn landing_page(
     params: &QueryParams,
 ) -> Result<HttpResponse, AppError> {
     // The check keeps the port the link named.
-    let port = request::port(params.query())?.map(|p| p.to_string());
-    let mut check_query = Vec::new();
-    if let Some(port) = &port {
-        check_query.push(("port", port.as_str()));
-    }
+    let port = request::port(params.query())?;
     let page = LandingPage {
         base: state.urls.base().as_str(),
         description: command.describe(),
@@ -271,10 +246,8 @@ fn landing_page(
         relay_url: direct_relay_url(req, state),
         port: target.port(),
         settings_url: state.urls.settings().to_string(),
-        check_url: state.urls.url("igv/check", &check_query).to_string(),
+        check_url: state.urls.check(port).to_string(),
         check_answer: CHECK_ANSWER,
-        send: !is_revisit(req),
-        delay: LANDING_DELAY_SECS,
     };
     let html = page
         .render()

@@ -103,12 +103,12 @@ impl PageLinks<'_> {
         model.links.igv_session = export_link(ExportFormat::IgvSession);
         model.links.igvjs_session = export_link(ExportFormat::IgvJsSession);
         model.links.open_all = model.links.igv_session.as_deref().map(|session| {
-            let mut url = self.urls.load(&LoadLink {
-                file: session,
-                ..LoadLink::default()
-            });
-            url.query_pairs_mut().append_pair("landing", "1");
-            url.to_string()
+            self.urls
+                .load(&LoadLink {
+                    file: session,
+                    ..LoadLink::default()
+                })
+                .to_string()
         });
     }
 

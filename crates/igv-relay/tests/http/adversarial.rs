@@ -333,7 +333,7 @@ async fn json_errors_are_json_with_nosniff_whatever_the_value() {
 }
 
 #[actix_web::test]
-async fn the_landing_page_refreshes_only_to_the_relay_whatever_the_link_carries() {
+async fn the_landing_page_sends_only_to_the_relay_whatever_the_link_carries() {
     let app = spawn_app().await;
     let base = format!("{}/", app.address);
     let allowed = template_tags();
@@ -370,17 +370,26 @@ async fn the_landing_page_refreshes_only_to_the_relay_whatever_the_link_carries(
         let body = r.text().await.unwrap();
         let problems = markup_problems(&body, &base, &allowed);
         assert!(problems.is_empty(), "{target}: {problems:#?}");
-        let refreshes: Vec<Tag> = tags(&body)
-            .into_iter()
-            .filter(|t| t.name == "meta" && t.attr("http-equiv").is_some())
+        // It never sends by itself (issue 22): no refresh; its send links
+        // go to this relay, without `landing`, and nowhere else.
+        let all = tags(&body);
+        assert!(
+            !all.iter()
+                .any(|t| t.name == "meta" && t.attr("http-equiv").is_some()),
+            "{target}"
+        );
+        let sends: Vec<&Tag> = all
+            .iter()
+            .filter(|t| t.name == "a" && t.attr("class").is_some_and(|c| c.contains("igv-send")))
             .collect();
-        assert_eq!(refreshes.len(), 1, "{target}");
-        let content = refreshes[0].attr("content").unwrap();
-        let url = Url::parse(content.strip_prefix("2; url=").unwrap()).unwrap();
-        assert_eq!(url.host_str(), Some("127.0.0.1"), "{target}");
-        assert_eq!(url.port(), Some(app.port), "{target}");
-        assert!(url.path() == "/igv/goto" || url.path() == "/igv/load");
-        assert!(!url.query_pairs().any(|(k, _)| k == "landing"), "{target}");
+        assert_eq!(sends.len(), 2, "{target}");
+        for send in sends {
+            let url = Url::parse(send.attr("href").unwrap()).unwrap();
+            assert_eq!(url.host_str(), Some("127.0.0.1"), "{target}");
+            assert_eq!(url.port(), Some(app.port), "{target}");
+            assert!(url.path() == "/igv/goto" || url.path() == "/igv/load");
+            assert!(!url.query_pairs().any(|(k, _)| k == "landing"), "{target}");
+        }
     }
 }
 

@@ -70,13 +70,16 @@ async fn links_gives_one_result_per_input_with_errors_for_the_invalid_ones() {
     let relay_url = first["relay_url"].as_str().unwrap();
     assert!(relay_url.starts_with(&app.address), "{relay_url}");
     assert!(relay_url.contains("genome=hg38"), "{relay_url}");
-    // It goes through the landing page, like the links of link pages; the
-    // landing page's refresh is the same link without `landing`.
-    let direct = relay_url
-        .strip_suffix("&landing=1")
-        .unwrap_or_else(|| panic!("{relay_url} does not end in &landing=1"));
-    let followed = app.client.get(direct).send().await.unwrap();
+    // The instant link (issue 22): straight to the relay's 303, like the
+    // links of link pages; `share_url` is the same through the landing page,
+    // for links passed on.
+    assert!(!relay_url.contains("landing"), "{relay_url}");
+    let followed = app.client.get(relay_url).send().await.unwrap();
     assert_redirects_to(&followed, first["igv_url"].as_str().unwrap());
+    assert_eq!(
+        first["share_url"].as_str(),
+        Some(format!("{relay_url}&landing=1").as_str())
+    );
 }
 
 #[actix_web::test]

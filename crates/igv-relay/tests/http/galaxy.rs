@@ -428,7 +428,7 @@ async fn galaxy_display_links_and_api_route_list_exact_loci() {
             assert!(link_with_class(&html, "igv-load").is_none());
         } else {
             assert!(
-                html.contains(&format!("&#38;genome={genome}&#38;landing=1")),
+                html.contains(&format!("&#38;genome={genome}")),
                 "{genome}: {html}"
             );
         }
@@ -679,7 +679,7 @@ async fn follow_binary_and_gff_displays(
     followed.insert(name);
     let html = page(app, &link).await;
     assert_eq!(loci(&html), gff3_loci(GFF3), "{link}");
-    assert!(html.contains("&#38;genome=hg38&#38;landing=1"), "{html}");
+    assert!(html.contains("&#38;genome=hg38"), "{html}");
     let (file, _) = igv_load(app, &html).await;
     assert!(file.starts_with(&data_url), "{file}");
     let bytes = reqwest::get(&file).await.unwrap().text().await.unwrap();

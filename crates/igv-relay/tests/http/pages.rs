@@ -56,10 +56,14 @@ fn data_root(name: &str, path: &Path, genome: Option<&str>) -> DataRootSettings 
 }
 
 /// The fixtures twice: as `pages` without a genome (a VCF's `##contig` lines are
-/// the only check) and as `pages38` under hg38.
+/// the only check) and as `pages38` under hg38. Row links only jump here
+/// (`data.load_on_click: false`), so each checks its locus through IGV's
+/// `/goto`; the default, rows that load their file too, is tested in
+/// `row_links_load_their_file_with_the_jump_unless_turned_off`.
 async fn fixtures_app() -> TestApp {
     let dir = fixtures();
     spawn_app_with(|s| {
+        s.data.load_on_click = false;
         s.data.roots = vec![
             data_root("pages", &dir, None),
             data_root("pages38", &dir, Some("hg38")),
@@ -68,10 +72,14 @@ async fn fixtures_app() -> TestApp {
     .await
 }
 
-/// One data root `t` at `dir`.
+/// One data root `t` at `dir` (row links only jump, as in [`fixtures_app`]).
 async fn dir_app(dir: &Path, genome: Option<&str>) -> TestApp {
     let root = data_root("t", dir, genome);
-    spawn_app_with(|s| s.data.roots = vec![root]).await
+    spawn_app_with(|s| {
+        s.data.load_on_click = false;
+        s.data.roots = vec![root]
+    })
+    .await
 }
 
 async fn status_and_text(app: &TestApp, path: &str) -> (u16, String) {
@@ -128,7 +136,8 @@ struct IgvLink {
 }
 
 /// The "View in IGV" links of a page, each checked to be exactly
-/// `<a class="igv-link" data-locus="LOCUS" href="RELAY_URL" target="igv-relay" rel="noopener"`.
+/// `<a class="igv-link" data-locus="LOCUS" href="RELAY_URL" target="_top"`: a
+/// top-level link in the page's own tab (or out of its frame), issue 22.
 fn igv_links(html: &str) -> Vec<IgvLink> {
     tags(html)
         .into_iter()
@@ -136,13 +145,13 @@ fn igv_links(html: &str) -> Vec<IgvLink> {
         .map(|t| {
             let names: Vec<&str> = t.attrs.iter().map(|(n, _)| n.as_str()).collect();
             assert_eq!(
-                names[..5],
-                ["class", "data-locus", "href", "target", "rel"],
+                names[..4],
+                ["class", "data-locus", "href", "target"],
                 "{t:?}"
             );
             assert_eq!(t.attr("class"), Some("igv-link"));
-            assert_eq!(t.attr("target"), Some("igv-relay"));
-            assert_eq!(t.attr("rel"), Some("noopener"));
+            assert_eq!(t.attr("target"), Some("_top"));
+            assert_eq!(t.attr("rel"), None);
             IgvLink {
                 locus: t.attr("data-locus").unwrap().to_owned(),
                 href: t.attr("href").unwrap().to_owned(),
@@ -245,8 +254,8 @@ async fn get_url(app: &TestApp, url: &str) -> reqwest::Response {
     app.client.get(url).send().await.expect("a response")
 }
 
-/// A link's href is this service's relay, carries `landing=1` and the row's
-/// locus, and without `landing` answers 303 to IGV's `/goto` with that locus.
+/// A link's href is this service's relay with the row's locus and no
+/// `landing`, and answers 303 to IGV's `/goto` with that locus.
 async fn assert_link_reaches_igv(app: &TestApp, link: &IgvLink) {
     let relay = app.url("/igv/goto?");
     assert!(
@@ -258,8 +267,8 @@ async fn assert_link_reaches_igv(app: &TestApp, link: &IgvLink) {
         query_value(&link.href, "locus").as_deref(),
         Some(&*link.locus)
     );
-    assert_eq!(query_value(&link.href, "landing").as_deref(), Some("1"));
-    let r = get_url(app, &without_landing(&link.href)).await;
+    assert_eq!(query_value(&link.href, "landing"), None);
+    let r = get_url(app, &link.href).await;
     let expected = match query_value(&link.href, "genome") {
         Some(genome) => igv_goto_on(&genome, &link.locus),
         None => igv_goto(&link.locus),
@@ -533,24 +542,24 @@ async fn every_link_on_every_fixture_page_relays_to_igv_goto() {
     }
 }
 
-/// Follows a relay link as it is on the page (with `landing=1`): a 200 landing
-/// page whose meta refresh goes back to the relay without `landing` (never
-/// straight to IGV, see `relay::direct_relay_url`), which answers the 303 to
-/// `igv_url`. Returns the landing page.
-async fn assert_landing_refreshes_to(app: &TestApp, href: &str, igv_url: &str) -> String {
+/// Follows a relay link with `landing=1` (a link passed on): a 200 landing
+/// page that never sends by itself (no refresh) and whose "Send to IGV" goes
+/// back to the relay without `landing` (never straight to IGV, see
+/// `relay::direct_relay_url`), which answers the 303 to `igv_url`. Returns the
+/// landing page.
+async fn assert_landing_sends_to(app: &TestApp, href: &str, igv_url: &str) -> String {
     let r = get_url(app, href).await;
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.headers().get("location").is_none());
     let landing = r.text().await.unwrap();
-    let refresh = tags(&landing)
-        .into_iter()
-        .find(|t| t.name == "meta" && t.attr("http-equiv") == Some("refresh"))
-        .expect("a meta refresh");
-    let target = refresh
-        .attr("content")
-        .and_then(|c| c.strip_prefix("2; url="))
-        .expect("a refresh after 2 s (relay::LANDING_DELAY_SECS)")
-        .to_owned();
+    assert!(
+        !tags(&landing)
+            .iter()
+            .any(|t| t.name == "meta" && t.attr("http-equiv").is_some()),
+        "the landing page must not send by itself: {landing}"
+    );
+    assert!(!landing.contains("Sending"), "{landing}");
+    let target = link_with_class(&landing, "igv-send-main").expect("a Send to IGV link");
     let expected = Url::parse(&without_landing(href)).unwrap();
     let target_url = Url::parse(&target).unwrap();
     assert_eq!(target_url.path(), expected.path());
@@ -562,12 +571,14 @@ async fn assert_landing_refreshes_to(app: &TestApp, href: &str, igv_url: &str) -
 }
 
 #[actix_web::test]
-async fn page_links_open_the_landing_page_that_refreshes_to_igv() {
+async fn page_links_go_to_the_relay_and_their_landing_form_sends_on_a_click() {
     let app = fixtures_app().await;
     let body = page(&app, "/files/pages/variants.vcf").await;
     let link = &igv_links(&body)[0];
     assert_eq!(link.locus, "chr1:12345");
-    let landing = assert_landing_refreshes_to(&app, &link.href, &igv_goto("chr1:12345")).await;
+    assert_redirects_to(&get_url(&app, &link.href).await, &igv_goto("chr1:12345"));
+    let shared = format!("{}&landing=1", link.href);
+    let landing = assert_landing_sends_to(&app, &shared, &igv_goto("chr1:12345")).await;
     assert!(landing.contains("Go to chr1:12,345 in IGV"), "{landing}");
 }
 
@@ -576,6 +587,7 @@ async fn links_are_built_under_the_public_url_and_its_path_prefix() {
     let dir = fixtures();
     let app = spawn_app_with(|s| {
         s.server.public_url = "https://lab.example/tools/igv/".into();
+        s.data.load_on_click = false;
         s.data.roots = vec![data_root("pages", &dir, Some("hg38"))];
     })
     .await;
@@ -1580,7 +1592,7 @@ async fn load_link_relays_to_igv_load_with_the_raw_url() {
     assert!(load.starts_with(&app.url("/igv/load?")), "{load}");
     let raw = app.url("/raw/pages38/variants.vcf");
     let keys: Vec<String> = query_pairs(&load).into_iter().map(|(k, _)| k).collect();
-    assert_eq!(keys, ["file", "genome", "name", "format", "landing"]);
+    assert_eq!(keys, ["file", "genome", "name", "format"]);
     assert_eq!(query_value(&load, "file"), Some(raw.clone()));
     assert_eq!(query_value(&load, "genome").as_deref(), Some("hg38"));
     assert_eq!(query_value(&load, "name").as_deref(), Some("variants.vcf"));
@@ -1592,8 +1604,8 @@ async fn load_link_relays_to_igv_load_with_the_raw_url() {
     let r = get_url(&app, &without_landing(&load)).await;
     assert_redirects_to(&r, &expected);
 
-    // With landing=1, the page says what is sent and refreshes to the relay.
-    assert_landing_refreshes_to(&app, &load, &expected).await;
+    // With landing=1 (passed on), the page says what is sent and sends on a click.
+    assert_landing_sends_to(&app, &format!("{load}&landing=1"), &expected).await;
 
     // The raw URL IGV is told to load serves the file.
     let r = get_url(&app, &raw).await;
@@ -1629,6 +1641,109 @@ async fn load_and_go_links_carry_each_rows_locus() {
     let body = page(&app, "/files/pages38/hits.tsv").await;
     assert!(link_with_class(&body, "igv-load").is_none());
     assert_eq!(loci(&body).len(), 2);
+}
+
+/// Issue 22, "the first click shows the data": by default a row link of a
+/// file IGV can load is IGV's idempotent `/load` of the file with the row's
+/// locus (IGV skips a file it has), and so is an overview bar; the "load + go"
+/// link would say the same and is left out. Files without an index load only
+/// up to `data.load_on_click_max_bytes`; `data.load_on_click: false` turns it off.
+#[actix_web::test]
+async fn row_links_load_their_file_with_the_jump_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let bed = "chr1\t999\t2000\tfirst\nchr2\t4999\t6000\tsecond\n";
+    write(dir.path(), "small.bed", bed);
+    write(dir.path(), "large.bed", bed.repeat(8));
+    let vcf = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+               chr1\t12345\trs1\tA\tG\t50\tPASS\t.\n";
+    let calls = bgzip(vcf.as_bytes());
+    write(dir.path(), "calls.vcf.gz", &calls);
+    write(dir.path(), "calls.vcf.gz.tbi", b"TBI\x01");
+    // small.bed is under it, large.bed and calls.vcf.gz over it.
+    let limit = (bed.len() * 2) as u64;
+    assert!(calls.len() as u64 > limit);
+    let root = data_root("t", dir.path(), Some("hg38"));
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![root];
+        s.data.load_on_click_max_bytes = limit;
+    })
+    .await;
+    let enc = |u: &str| utf8_percent_encode(u, IGV_VALUE).to_string();
+
+    let body = page(&app, "/files/t/small.bed").await;
+    let links = igv_links(&body);
+    assert_eq!(links.len(), 2);
+    let raw = app.url("/raw/t/small.bed");
+    for link in &links {
+        assert!(
+            link.href.starts_with(&app.url("/igv/load?")),
+            "{}",
+            link.href
+        );
+        let keys: Vec<String> = query_pairs(&link.href)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["file", "genome", "locus", "name", "format"]);
+        assert_eq!(query_value(&link.href, "file"), Some(raw.clone()));
+        assert_eq!(query_value(&link.href, "locus"), Some(link.locus.clone()));
+    }
+    assert_redirects_to(
+        &get_url(&app, &links[1].href).await,
+        &format!(
+            "{IGV}/load?file={}&genome=hg38&locus=chr2:5000-6000&name=small.bed&format=bed",
+            enc(&raw)
+        ),
+    );
+    assert!(link_with_class(&body, "igv-load-go").is_none(), "{body}");
+    // An overview bar loads the file too.
+    let svg = &body[body.find("<svg").expect("an overview")..body.find("</svg>").unwrap()];
+    let bar = svg
+        .split("<a class=\"bar\" href=\"")
+        .nth(1)
+        .and_then(|b| b.split('"').next())
+        .map(unescape)
+        .expect("a bar");
+    assert!(bar.starts_with(&app.url("/igv/load?")), "{bar}");
+    assert_eq!(query_value(&bar, "file"), Some(raw.clone()));
+
+    // Over the limit without an index: rows jump, "load + go" loads.
+    let body = page(&app, "/files/t/large.bed").await;
+    for link in igv_links(&body) {
+        assert!(
+            link.href.starts_with(&app.url("/igv/goto?")),
+            "{}",
+            link.href
+        );
+    }
+    assert!(link_with_class(&body, "igv-load-go").is_some());
+
+    // With an index, whatever the size: the index goes along.
+    let body = page(&app, "/files/t/calls.vcf.gz?genome=hg38").await;
+    let link = &igv_links(&body)[0];
+    let raw = app.url("/raw/t/calls.vcf.gz");
+    assert_eq!(query_value(&link.href, "file"), Some(raw.clone()));
+    assert_eq!(query_value(&link.href, "index"), Some(format!("{raw}.tbi")));
+    assert_redirects_to(
+        &get_url(&app, &link.href).await,
+        &format!(
+            "{IGV}/load?file={}&index={}&genome=hg38&locus=chr1:12345&name=calls.vcf.gz&format=vcf",
+            enc(&raw),
+            enc(&format!("{raw}.tbi"))
+        ),
+    );
+
+    // Turned off: rows jump.
+    let off = dir_app(dir.path(), Some("hg38")).await;
+    let body = page(&off, "/files/t/small.bed").await;
+    for link in igv_links(&body) {
+        assert!(
+            link.href.starts_with(&off.url("/igv/goto?")),
+            "{}",
+            link.href
+        );
+    }
+    assert!(link_with_class(&body, "igv-load-go").is_some());
 }
 
 // ===========================================================================

@@ -162,19 +162,10 @@ async fn the_api_reads_text_line_by_line_and_says_how() {
     assert!(results[1].get("ambiguous").is_none(), "{body:#}");
     assert_eq!(results[2]["line"], 4);
     assert!(results[2]["error"].as_str().unwrap().contains("chrZZ"));
-    // The relay link opens the landing page; without `landing` it is the 303.
+    // The relay link is the 303 itself (issue 22: no landing page in between).
     let relay_url = results[1]["relay_url"].as_str().unwrap();
-    assert!(relay_url.contains("landing=1"), "{relay_url}");
-    let followed = app
-        .client
-        .get(
-            relay_url
-                .replace("&landing=1", "")
-                .replace("landing=1&", ""),
-        )
-        .send()
-        .await
-        .unwrap();
+    assert!(!relay_url.contains("landing"), "{relay_url}");
+    let followed = app.client.get(relay_url).send().await.unwrap();
     assert_redirects_to(&followed, results[1]["igv_url"].as_str().unwrap());
 
     // Entries of `loci` are single lines; `coords` picks the convention.

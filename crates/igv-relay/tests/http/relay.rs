@@ -318,7 +318,7 @@ async fn the_settings_page_stores_the_port_in_a_cookie() {
 }
 
 #[actix_web::test]
-async fn the_landing_page_says_what_is_sent_and_refreshes_to_igv() {
+async fn the_landing_page_says_what_is_sent_and_sends_only_on_a_click() {
     let app = spawn_app().await;
     let r = app
         .get(&format!(
@@ -330,13 +330,16 @@ async fn the_landing_page_says_what_is_sent_and_refreshes_to_igv() {
     assert!(r.headers().get("location").is_none());
     let body = r.text().await.unwrap();
     assert!(body.contains("Go to chr7:140,453,036-140,453,236 in IGV"));
-    // The page refreshes to the relay itself (which answers the 303), never
-    // straight to IGV: see relay::direct_relay_url.
-    let refresh = format!(
-        r#"<meta http-equiv="refresh" content="2; url={}">"#,
+    // Its "Send to IGV" goes to the relay itself (which answers the 303),
+    // never straight to IGV (see relay::direct_relay_url), as a top-level
+    // link; nothing is sent by itself (issue 22).
+    let send = format!(
+        r#"<a class="igv-send igv-send-main" href="{}" target="_top">Send to IGV</a>"#,
         app.url("/igv/goto?locus=chr7%3A140%2C453%2C036-140%2C453%2C236")
     );
-    assert!(body.contains(&refresh), "{body}");
+    assert!(body.contains(&send), "{body}");
+    assert!(!body.contains("http-equiv"), "{body}");
+    assert!(!body.contains("Sending"), "{body}");
     assert!(body.contains("http://127.0.0.1:60151/goto?locus=chr7:140453036-140453236"));
     assert!(!body.contains(r#"href="http://127.0.0.1:60151"#));
     assert!(body.contains("Enable port"));
@@ -545,48 +548,44 @@ async fn load_can_sort_the_reads_at_the_locus() {
 }
 
 #[actix_web::test]
-async fn the_landing_page_names_the_genome_and_does_not_resend_when_revisited() {
+async fn the_landing_page_names_the_genome_and_is_the_same_however_it_is_reached() {
     let app = spawn_app().await;
     let path = "/igv/goto?locus=chr7:140753336&genome=hg38&landing=1";
-    // A click (the browser says the user started it): the page sends after 2 s.
-    let clicked = app
-        .client
-        .get(app.url(path))
-        .header("Sec-Fetch-Mode", "navigate")
-        .header("Sec-Fetch-User", "?1")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        clicked.contains("Go to chr7:140,753,336 on hg38 in IGV"),
-        "{clicked}"
-    );
-    assert!(clicked.contains(r#"<meta http-equiv="refresh" content="2; url="#));
-    // It shows what IGV gets: the genome with the jump.
-    assert!(clicked.contains("/load?genome=hg38&"), "{clicked}");
-    assert!(clicked.contains("locus=chr7:140753336</code>"), "{clicked}");
-    // Back to it from the browser's error page: help, no refresh.
-    let revisited = app
-        .client
-        .get(app.url(path))
-        .header("Sec-Fetch-Mode", "navigate")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(!revisited.contains("http-equiv=\"refresh\""), "{revisited}");
-    for text in ["Nothing happened in IGV?", "Send it again", "igv/check"] {
-        assert!(revisited.contains(text), "{text}: {revisited}");
+    // Opened by a click, and again from history (no Sec-Fetch-User): the
+    // same page, which never sends by itself.
+    let mut seen = Vec::new();
+    for user in [Some("?1"), None] {
+        let mut request = app
+            .client
+            .get(app.url(path))
+            .header("Sec-Fetch-Mode", "navigate");
+        if let Some(user) = user {
+            request = request.header("Sec-Fetch-User", user);
+        }
+        let page = request.send().await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("Go to chr7:140,753,336 on hg38 in IGV"),
+            "{page}"
+        );
+        assert!(!page.contains("http-equiv"), "{page}");
+        // It shows what IGV gets: the genome with the jump.
+        assert!(page.contains("/load?genome=hg38&"), "{page}");
+        assert!(page.contains("locus=chr7:140753336</code>"), "{page}");
+        for text in [
+            "Nothing happened in IGV?",
+            "Send to IGV",
+            "send it again",
+            "igv/check",
+        ] {
+            assert!(page.contains(text), "{text}: {page}");
+        }
+        seen.push(page);
     }
+    assert_eq!(seen[0], seen[1]);
 }
 
 #[actix_web::test]
-async fn every_page_offers_the_connection_check_in_the_named_tab() {
+async fn every_page_offers_the_connection_check_as_a_top_level_link() {
     let app = spawn_app().await;
     let check = format!(r#"href="{}/igv/check""#, app.address);
     for path in [
@@ -601,10 +600,8 @@ async fn every_page_offers_the_connection_check_in_the_named_tab() {
             .split("<a ")
             .find(|a| a.contains(&check))
             .unwrap_or_else(|| panic!("{path}: no link to /igv/check"));
-        assert!(
-            link.contains(r#"target="igv-relay""#) || path.contains("landing"),
-            "{path}: {link}"
-        );
+        assert!(link.contains(r#"target="_top""#), "{path}: {link}");
+        assert!(!link.contains("rel="), "{path}: {link}");
         assert!(body.contains("Test connection to IGV"), "{path}");
     }
 }

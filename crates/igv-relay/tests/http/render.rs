@@ -56,15 +56,16 @@ fn a_bed_page_links_every_record_to_the_relay_without_script() {
     );
     assert!(
         html.contains(
-            "href=\"https://galaxy.lab.org/igv-relay/igv/goto?locus=chr1%3A101-200&#38;genome=hg38&#38;landing=1\" target=\"igv-relay\" rel=\"noopener\""
+            "href=\"https://galaxy.lab.org/igv-relay/igv/goto?locus=chr1%3A101-200&#38;genome=hg38\" target=\"_top\" title="
         ),
         "{html}"
     );
     assert!(!html.contains("<script"), "no script needed");
-    // The connection check opens in the same named tab as the links.
+    // Links are top-level, out of Galaxy's frame (issue 22); so is the
+    // connection check.
     assert!(
         html.contains(
-            "<a class=\"igv-check\" href=\"https://galaxy.lab.org/igv-relay/igv/check\" target=\"igv-relay\""
+            "<a class=\"igv-check\" href=\"https://galaxy.lab.org/igv-relay/igv/check\" target=\"_top\""
         ),
         "{html}"
     );

@@ -39,7 +39,7 @@ pub struct ServiceRoutes;
         ("locus" = String, Query, description = "`chr`, `chr:pos` or `chr:start-end` (1-based, thousands commas allowed), or a gene name/id with `genome`; several separated by spaces open side by side", example = "chr7:140,753,336-140,753,436"),
         ("genome" = Option<String>, Query, description = "Genome id (`GET /api/genomes`): chromosomes are checked, renamed and clamped, and names resolved"),
         ("port" = Option<u16>, Query, description = "The user's IGV port (else the `igv_port` cookie, else the configured one)"),
-        ("landing" = Option<bool>, Query, description = "Answer a page that says what is sent and sends it, instead of the redirect"),
+        ("landing" = Option<bool>, Query, description = "Answer a page that says what is sent, with the help, and a link that sends it (for links passed on by e-mail or a wiki), instead of the redirect"),
     ),
     responses(
         (status = 303, description = "To the user's IGV; `Location` is the IGV command URL"),
@@ -65,7 +65,7 @@ fn goto() {}
         ("format" = Option<String>, Query, description = "Track format (`vcf`, `bed`, `bam`, …)"),
         ("merge" = Option<bool>, Query, description = "Add to the session instead of replacing it"),
         ("port" = Option<u16>, Query, description = "The user's IGV port"),
-        ("landing" = Option<bool>, Query, description = "Answer a landing page instead of the redirect"),
+        ("landing" = Option<bool>, Query, description = "Answer a landing page (what is sent, the help, a link that sends it) instead of the redirect"),
     ),
     responses(
         (status = 303, description = "To the user's IGV `/load`"),
