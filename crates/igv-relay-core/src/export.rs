@@ -146,7 +146,7 @@ struct Rows<'v> {
 }
 
 impl<'v> Rows<'v> {
-    fn read(&self, reader: &mut RowReader<'_>, sink: &mut dyn RowSink) -> io::Result<()> {
+    fn read<S: RowSink>(&self, reader: &mut RowReader<'_>, sink: &mut S) -> io::Result<()> {
         match self.order {
             // A sorted export collects its rows first (bounded, see `ExportPlan::new`).
             Some(order) => reader.read_selected(order, sink),

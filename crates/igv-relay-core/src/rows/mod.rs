@@ -42,8 +42,9 @@ pub struct Row {
     /// any genome check: what totals and the overview count.
     pub interval: Option<Interval>,
     /// VCF: the record's columns as written, when the read asked for them
-    /// ([`ReadRules::values`]).
-    pub values: Option<VcfValues>,
+    /// ([`ReadRules::values`]). Boxed: rows are moved from the reader to a
+    /// sink one by one, and most reads carry no values.
+    pub values: Option<Box<VcfValues>>,
     /// VCF: FILTER is neither PASS nor `.`.
     pub filter_failed: bool,
 }

@@ -108,7 +108,7 @@ impl<W: ExportOut> RowSink for JsonSink<'_, W> {
             Some(columns) if row.raw.is_none() => {
                 let cells = self
                     .triage
-                    .cells(std::mem::take(&mut row.cells), row.values.as_ref());
+                    .cells(std::mem::take(&mut row.cells), row.values.as_deref());
                 Some(
                     columns
                         .iter()

@@ -294,7 +294,7 @@ impl<'v> PageRows<'v> {
 
     pub fn page_row(&self, mut row: Row) -> PageRow {
         if row.raw.is_none() {
-            row.cells = self.triage.cells(row.cells, row.values.as_ref());
+            row.cells = self.triage.cells(row.cells, row.values.as_deref());
         }
         let loci = match row.loci {
             Ok(loci) => loci,

@@ -120,7 +120,7 @@ impl RowSink for TsvRows<'_> {
         if self.columns.is_some() && row.raw.is_none() {
             row.cells = self
                 .triage
-                .cells(std::mem::take(&mut row.cells), row.values.as_ref());
+                .cells(std::mem::take(&mut row.cells), row.values.as_deref());
         }
         let linked = self.links.set(&row.loci);
         let buf = &mut self.buf;

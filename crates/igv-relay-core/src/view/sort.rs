@@ -95,11 +95,11 @@ impl FileView<'_> {
                 too_many = true;
                 return Err(io::Error::other("too many rows to sort"));
             }
-            let annotations = triage.annotations_of(row.values.as_ref());
+            let annotations = triage.annotations_of(row.values.as_deref());
             let fields = RecordFields {
                 chrom: row.interval.as_ref().map_or("", |i| i.chrom.as_str()),
                 pos: row.interval.as_ref().map_or(0, |i| i.start),
-                values: row.values.as_ref(),
+                values: row.values.as_deref(),
                 annotations: &annotations,
                 cells: &row.cells,
             };
