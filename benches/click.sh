@@ -2,7 +2,7 @@
 # Click -> IGV shows the locus (issue 22), on the real IGV 2.16 of the test
 # harness, in real headless Chromium and Firefox ESR with Local Network Access
 # on as for a public server: the #[ignore]d tests
-# `click::bench_click_to_locus_in_{chromium,firefox}` of tests/e2e.rs.
+# `click::bench_click_to_locus_in_{chromium,firefox}` of tests/http/e2e/.
 #
 # Each clicks "View in IGV" on a link page once (that click loads the file's
 # track), then 20 times on other rows (IGV skips the file it has and only
@@ -27,11 +27,11 @@ target_dir=${CARGO_TARGET_DIR:-$BENCH_ROOT/target}
 
 cd "$BENCH_ROOT"
 log "building the e2e test binary"
-cargo test --test e2e --no-run >&2
+cargo test --test http --no-run >&2
 for browser in $BROWSERS; do
     rm -f "$target_dir/tmp/click-bench-$browser.json"
     log "$browser: 1 + 20 clicks through the relay, 20 straight to IGV"
-    cargo test --test e2e -- --ignored --exact "click::bench_click_to_locus_in_$browser" \
+    cargo test --test http -- --ignored --exact "e2e::click::bench_click_to_locus_in_$browser" \
         --test-threads=1 >&2
     python3 - "$target_dir/tmp/click-bench-$browser.json" "$browser" <<'EOF'
 import json, sys

@@ -5,7 +5,7 @@
 #   xdotool          the dialog watchdog clicks IGV's modal dialogs away with it
 #   x11-apps netpbm  xwd + xwdtopnm/pnmtopng: screenshots of the X display
 #   chromium chromium-driver  the headless browser and its WebDriver server
-#   firefox-esr      the second browser of the click tests (tests/e2e/click.rs); it must be
+#   firefox-esr      the second browser of the click tests (tests/http/e2e/click.rs); it must be
 #                    144 or later (Local Network Access). Bookworm's stale package lists
 #                    offer 140, so when the candidate is older this runs `apt-get update`.
 #   geckodriver      Firefox's WebDriver server: not a Debian package, so it is built from

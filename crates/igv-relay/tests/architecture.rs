@@ -835,8 +835,7 @@ fn no_function_of_the_rows_views_and_writers_is_over_a_hundred_lines() {
     );
 }
 
-/// Every Rust file of the workspace but the browser and end-to-end tests,
-/// whose `#[path]` harness is folded into the test binaries later.
+/// Every Rust file of the workspace (its crates, their tests, the fuzz crate).
 fn workspace_rust_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![workspace().join("crates"), workspace().join("fuzz")];
@@ -859,24 +858,10 @@ fn workspace_rust_files() -> Vec<PathBuf> {
     files
 }
 
-/// The browser and end-to-end tests, still on their own `#[path]` harness.
-const BROWSER_TESTS: [&str; 7] = [
-    "e2e.rs",
-    "e2e/click.rs",
-    "e2e_harness.rs",
-    "embed_browser.rs",
-    "viewer_browser.rs",
-    "triage_browser.rs",
-    "support/mod.rs",
-];
-
 #[test]
 fn no_file_is_included_by_path() {
     let mut found = Vec::new();
     for file in workspace_rust_files() {
-        if BROWSER_TESTS.iter().any(|b| file.ends_with(b)) {
-            continue;
-        }
         let code = code_only(&std::fs::read_to_string(&file).unwrap());
         if code.contains("#[path") {
             found.push(file.display().to_string());

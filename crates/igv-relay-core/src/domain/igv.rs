@@ -363,7 +363,7 @@ pub enum IgvCommand {
     /// goes there. The empty `file` is what makes IGV apply `locus`: without
     /// a file parameter `/load` ignores it, and an empty list loads nothing
     /// (`StringUtils.breakQuotedString("")` is empty, 2.16 to 3.0). Verified
-    /// with IGV 2.16 (tests/e2e.rs).
+    /// with IGV 2.16 (tests/http/e2e/).
     GotoOnGenome {
         genome: GenomeRef,
         loci: Loci,

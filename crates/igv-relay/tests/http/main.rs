@@ -5,6 +5,7 @@
 mod support;
 
 mod adversarial;
+mod e2e;
 mod api;
 mod cli;
 mod galaxy;

@@ -2,7 +2,7 @@
 //! service: the panel's markup and CSP, the reason a genome without igv.js
 //! data gives, CORS on `/raw`, the IGV and igv.js sessions (escaping, the
 //! `.xml` ending IGV needs), and "Open all in IGV" relaying the session.
-//! The browser side is tests/viewer_browser.rs; real IGV is tests/e2e.rs.
+//! The browser side is tests/http/e2e/viewer.rs; real IGV is tests/http/e2e/.
 
 use std::path::Path;
 

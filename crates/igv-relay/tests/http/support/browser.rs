@@ -7,9 +7,6 @@
 //! follows a 303 to `http://127.0.0.1:<igv port>/goto?...`, IGV answers 204, and the
 //! navigation is aborted (`net::ERR_ABORTED`), leaving the page the user came from on screen
 //! (e2e §4, port §2.5).
-// Test binaries include this file in different ways (`mod support;` or `#[path]`) and use
-// different parts of it.
-#![allow(dead_code)]
 
 use std::fs;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};

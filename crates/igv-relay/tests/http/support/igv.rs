@@ -11,9 +11,6 @@
 //! The IGV methods that talk to the port are `async`: they run the blocking socket exchange
 //! on tokio's blocking pool, so a test's own servers (which IGV may have to fetch from, e.g.
 //! for `load http://...`) keep running on the test's runtime meanwhile.
-// Test binaries include this file in different ways (`mod support;` or `#[path]`) and use
-// different parts of it.
-#![allow(dead_code)]
 
 use std::collections::HashSet;
 use std::fs;
@@ -31,7 +28,7 @@ use super::procs;
 
 /// The generated genome: name and length of each chromosome. The last one is named
 /// like an hg38 alt contig (hg38's is 4,795,265 bp), so a page checked against
-/// igv-relay's hg38 table can send it to this IGV (tests/e2e.rs).
+/// igv-relay's hg38 table can send it to this IGV (tests/http/e2e/).
 pub const TINY_GENOME: &[(&str, u64)] = &[
     ("chr1", 50_000),
     ("chr2", 20_000),

@@ -24,9 +24,6 @@
 //! 4. A sweep when the first harness instance of a binary starts: marked processes and
 //!    temporary directories whose owner pid is dead are removed (leftovers of a reaper that
 //!    was itself killed).
-// Test binaries include this file in different ways (`mod support;` or `#[path]`) and use
-// different parts of it.
-#![allow(dead_code)]
 
 use std::collections::HashSet;
 use std::fs;

@@ -8,18 +8,15 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-#[path = "http/support/app.rs"]
-mod app;
-#[path = "http/support/browser.rs"]
-mod browser;
-#[path = "http/support/procs.rs"]
-mod procs;
+use crate::support::app;
+use crate::support::browser;
+use crate::support::procs;
 
 use std::net::TcpListener;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use app::{TestApp, spawn_app_with};
-use browser::Browser;
+use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::browser::Browser;
 use serde_json::Value;
 
 /// The intranet page: plain HTML the relay knows nothing about.

@@ -6,20 +6,18 @@
 //! (`TestIgv::shared`) for its whole duration. Without IGV or a browser these
 //! tests skip with a printed reason, except under `CI=true`, where they fail.
 
-#[path = "http/support/app.rs"]
-mod app;
-#[path = "http/support/browser.rs"]
-mod browser;
-#[path = "http/support/igv.rs"]
-mod igv;
-#[path = "http/support/procs.rs"]
-mod procs;
+mod click;
+mod embed;
+mod harness;
+mod triage;
+mod viewer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use app::{TestApp, spawn_app_with};
-use browser::Browser;
+use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::{browser, igv, procs};
+use crate::support::browser::Browser;
 use fantoccini::Locator;
 use igv::IgvLease;
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, Settings};
@@ -231,8 +229,6 @@ impl Engine {
     }
 }
 
-#[path = "e2e/click.rs"]
-mod click;
 
 /// libtest hides a passing test's output, so the count also goes to a file
 /// that `scripts/test.sh` prints: CI's log shows how many clicks were checked.

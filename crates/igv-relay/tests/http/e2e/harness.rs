@@ -1,13 +1,11 @@
 //! Self-test of the end-to-end harness (tests/http/support): real IGV under Xvfb, real headless
 //! Chromium and Firefox ESR, a tiny redirect server inside the test. Run serially:
-//! `cargo test --test e2e_harness -- --test-threads=1` (the IGV tests serialise themselves on
+//! `cargo test --test http -- e2e::harness --test-threads=1` (the IGV tests serialise themselves on
 //! the shared IGV anyway).
 //!
 //! Without IGV/Chromium installed the tests print "skipping: ..." and pass, except with
 //! `CI=true`, where they fail.
 
-#[path = "http/support/mod.rs"]
-mod support;
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -16,9 +14,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::browser::Browser;
-use support::igv::{self, TestIgv};
-use support::procs;
+use crate::support::browser::Browser;
+use crate::support::igv::{self, TestIgv};
+use crate::support::procs;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -340,7 +338,7 @@ fn run_helper(exit: &str) -> (String, Vec<i32>) {
     let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "helper_holds_the_shared_igv",
+            "e2e::harness::helper_holds_the_shared_igv",
             "--ignored",
             "--nocapture",
         ])

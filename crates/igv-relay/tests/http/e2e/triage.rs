@@ -7,15 +7,12 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-#[path = "http/support/app.rs"]
-mod app;
-#[path = "http/support/browser.rs"]
-mod browser;
-#[path = "http/support/procs.rs"]
-mod procs;
+use crate::support::app;
+use crate::support::browser;
+use crate::support::procs;
 
-use app::spawn_app_with;
-use browser::Browser;
+use crate::support::app::spawn_app_with;
+use crate::support::browser::Browser;
 use fantoccini::{Client, Locator};
 use igv_relay::configuration::DataRootSettings;
 use serde_json::Value;
