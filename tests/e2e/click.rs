@@ -596,6 +596,204 @@ async fn with_igv_stopped_in_firefox_back_explains_and_send_again_lands() {
     with_igv_stopped_back_explains_and_send_again_lands(Engine::Firefox).await;
 }
 
+/// IGV not running, `/embed` framed by another site: the click leaves the
+/// frame, so the browser's error page replaces the framing page; Back brings
+/// the framing page back, and the frame says the link did not reach IGV, with
+/// what to check; once IGV runs, "Send it again" in the frame lands and the
+/// framing page stays. Firefox loses what the frame writes to its
+/// sessionStorage in pagehide here (static/click.js, at the top, says how it
+/// copes); and as storage is partitioned, the frame cannot tell this from
+/// the relay refusing the link
+/// ([`back_to_a_framed_embed_after_the_relays_refusal_claims_neither`]).
+async fn with_igv_stopped_back_to_a_framed_embed_explains_and_send_again_lands(engine: Engine) {
+    let port = procs::free_port();
+    let framer = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the framing page's server");
+    let framer_port = framer.local_addr().expect("address").port();
+    let framer_origin = format!("http://localhost:{framer_port}");
+    let allowed = framer_origin.clone();
+    let app = spawn_app_with(move |s| {
+        s.igv.port = port;
+        s.embed.allowed_origins = vec![allowed];
+    })
+    .await;
+    let Some(browser) = engine.public(&[app.port, framer_port]).start().await else {
+        return;
+    };
+    let embed = app.url("/embed?loci=chr2%3A1001-2000%0Achr3%3A2001-3000");
+    serve_html(
+        framer,
+        &format!(
+            r#"<h1>Lab portal</h1><iframe id="relay" src="{embed}" width="700" height="300"></iframe>"#
+        ),
+    );
+    let portal = format!("{framer_origin}/");
+    browser.goto(&portal).await.expect("open the portal");
+    let client = browser.client();
+    client.enter_frame(0).await.expect("enter /embed");
+    let links = client
+        .find_all(Locator::Css("a.igv-link"))
+        .await
+        .expect("the embed page's links");
+    let _ = links[1].click().await;
+    let igv_origin = format!("http://127.0.0.1:{port}/");
+    wait_for_url(&browser, "the browser's error page", |u| {
+        u.starts_with(&igv_origin)
+    })
+    .await;
+    client.back().await.expect("Back");
+    wait_for_url(&browser, "the portal", |u| u == portal).await;
+    client.enter_frame(0).await.expect("enter /embed again");
+    let Some(notice) = notice_text(&browser).await else {
+        panic!(
+            "{engine:?}: no notice in the frame after Back: {}",
+            body_text(&browser).await
+        );
+    };
+    for expected in [
+        "The last link did not reach IGV (chr3:2,001-3,000)",
+        "IGV desktop is running",
+        "View › Preferences › Advanced › Enable port",
+        "Test the connection",
+        "Send it again",
+    ] {
+        assert!(
+            notice.contains(expected),
+            "{engine:?}: {expected:?} not in the notice: {notice}"
+        );
+    }
+    // Back never sends again by itself.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    client
+        .enter_parent_frame()
+        .await
+        .expect("back to the portal");
+    assert_eq!(browser.current_url().await.expect("url"), portal);
+
+    let Some(igv) = igv::TestIgv::start_on(port) else {
+        return;
+    };
+    assert_eq!(igv.current_locus().await, igv::HOME_LOCUS, "{engine:?}");
+    client.enter_frame(0).await.expect("enter /embed again");
+    let send = client
+        .find(Locator::Css("aside.igv-notice a.igv-send"))
+        .await
+        .expect("Send it again");
+    assert_eq!(
+        send.attr("target").await.expect("target").as_deref(),
+        Some("_top"),
+        "{engine:?}: Send it again leaves the frame like the link it repeats"
+    );
+    let _ = send.click().await;
+    let shown = igv.wait_for_locus("chr3:2001-3000").await;
+    assert_eq!(shown, "chr3:2001-3000", "{engine:?}");
+    CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client
+        .enter_parent_frame()
+        .await
+        .expect("back to the portal");
+    assert_eq!(
+        browser.current_url().await.expect("url"),
+        portal,
+        "{engine:?}: IGV's 204 keeps the framing page"
+    );
+    assert_eq!(client.windows().await.expect("windows").len(), 1);
+    igv.assert_no_dialogs();
+    assert!(igv.http_alive().await);
+    record_round_trips(CHECKED.load(std::sync::atomic::Ordering::Relaxed));
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn with_igv_stopped_in_chromium_back_to_a_framed_embed_explains_and_send_again_lands() {
+    with_igv_stopped_back_to_a_framed_embed_explains_and_send_again_lands(Engine::Chromium).await;
+}
+
+#[actix_web::test]
+async fn with_igv_stopped_in_firefox_back_to_a_framed_embed_explains_and_send_again_lands() {
+    with_igv_stopped_back_to_a_framed_embed_explains_and_send_again_lands(Engine::Firefox).await;
+}
+
+/// The relay refuses a link clicked in `/embed` framed by another site (here
+/// its rate limit: one relay request a minute). Its error page is a
+/// top-level page, whose sessionStorage the frame cannot read (storage is
+/// partitioned by the top site, in Chromium and Firefox), so after Back the
+/// frame cannot know why the link failed: it says the link did not reach
+/// IGV, names both causes, and does not claim that IGV did not answer.
+async fn back_to_a_framed_embed_after_the_relays_refusal_claims_neither(engine: Engine) {
+    let framer = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the framing page's server");
+    let framer_port = framer.local_addr().expect("address").port();
+    let framer_origin = format!("http://localhost:{framer_port}");
+    let allowed = framer_origin.clone();
+    let Some(rig) = Rig::start_lna_with(engine, &[framer_port], move |s, _| {
+        s.embed.allowed_origins = vec![allowed];
+        s.limits.relay_requests_per_minute = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let embed = rig
+        .app
+        .url("/embed?loci=chr2%3A1001-2000%0Achr3%3A2001-3000&genome=tiny");
+    serve_html(
+        framer,
+        &format!(r#"<iframe id="relay" src="{embed}" width="700" height="300"></iframe>"#),
+    );
+    let portal = format!("{framer_origin}/");
+    rig.browser.goto(&portal).await.expect("open the portal");
+    let client = rig.browser.client();
+    client.enter_frame(0).await.expect("enter /embed");
+    let links = client
+        .find_all(Locator::Css("a.igv-link"))
+        .await
+        .expect("the embed page's links");
+    let _ = links[0].click().await;
+    rig.expect_locus("chr2:1001-2000").await;
+    let _ = links[1].click().await;
+    let relay = rig.app.url("/igv/");
+    wait_for_url(&rig.browser, "the relay's error page", |u| {
+        u.starts_with(&relay)
+    })
+    .await;
+    // WebDriver's context is still the frame, gone with its page.
+    let tab = client.window().await.expect("the tab");
+    client.switch_to_window(tab).await.expect("the top page");
+    let page = body_text(&rig.browser).await;
+    assert!(page.contains("too many IGV links"), "{engine:?}: {page}");
+    client.back().await.expect("Back");
+    wait_for_url(&rig.browser, "the portal", |u| u == portal).await;
+    client.enter_frame(0).await.expect("enter /embed again");
+    let notice = notice_text(&rig.browser)
+        .await
+        .unwrap_or_else(|| panic!("{engine:?}: no notice in the frame after Back"));
+    assert!(
+        notice.contains("The last link did not reach IGV (chr3:2,001-3,000)")
+            && notice.contains("or the relay refused the link"),
+        "{engine:?}: {notice}"
+    );
+    assert!(
+        !notice.contains("IGV did not answer"),
+        "{engine:?}: {notice}"
+    );
+    assert_eq!(rig.igv.current_locus().await, "chr2:1001-2000");
+    rig.finish().await;
+}
+
+#[actix_web::test]
+async fn back_to_a_framed_embed_in_chromium_after_the_relays_refusal_claims_neither() {
+    back_to_a_framed_embed_after_the_relays_refusal_claims_neither(Engine::Chromium).await;
+}
+
+#[actix_web::test]
+async fn back_to_a_framed_embed_in_firefox_after_the_relays_refusal_claims_neither() {
+    back_to_a_framed_embed_after_the_relays_refusal_claims_neither(Engine::Firefox).await;
+}
+
 /// The notice never claims a failure after a click that worked: another
 /// navigation started from the page right after it (the header's "Files")
 /// and Back leave the list without a notice.
