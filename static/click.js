@@ -17,6 +17,21 @@
 // offers "Send it again". When the relay itself refused the link (its 400
 // page, same origin, also runs this script and records why), the notice says
 // so instead.
+//
+// In a cross-site frame (/embed in a portal, Galaxy's centre panel), when a
+// click there replaces the top page at once (IGV not listening), Firefox
+// (153 ESR) loses what the frame writes to its sessionStorage in pagehide:
+// pagehide runs (its localStorage and cookie writes are kept), but after Back
+// only the click, written when it happened, is there. So a click is also
+// settled while the page stays: once HOP_MS have passed with the page still
+// here (a timer, or the page hidden or clicked later), it is forgotten. A
+// click still remembered when the page comes back was never settled: the page
+// was left within HOP_MS of it, as pagehide would have noted.
+//
+// Also in a cross-site frame, storage is partitioned by the top site: the
+// relay's own error page, a top-level page, records its refusal where the
+// frame cannot read it. There, the notice cannot tell a refusal from IGV not
+// answering, and says so rather than claim either.
 (function () {
   "use strict";
   var SIGN_MS = 4000;
@@ -111,7 +126,16 @@
     if (failed) { failed.classList.remove("igv-failed"); }
   }
 
+  // Forgets a click the page outlived by HOP_MS: it did not leave the page.
+  var settleTimer = 0;
+  function settle() {
+    var click = read(CLICK);
+    if (click && click.page === here() && Date.now() - click.at >= HOP_MS) { write(CLICK, null); }
+  }
+  document.addEventListener("visibilitychange", settle);
+
   document.addEventListener("click", function (e) {
+    settle();
     var a = e.target && e.target.closest ? e.target.closest("a[href]") : null;
     if (!a || e.defaultPrevented) { return; }
     var plain = e.button === 0 && !(e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) && sameTab(a);
@@ -123,6 +147,8 @@
       write(CLICK, plain ? {
         href: a.href, what: what, target: a.getAttribute("target") || "", page: here(), at: Date.now()
       } : null);
+      window.clearTimeout(settleTimer);
+      settleTimer = window.setTimeout(settle, HOP_MS + 100);
     } else if (plain) {
       // Any other navigation started here (the connection test too, whose
       // answer always replaces the page) is not a failed relay click.
@@ -161,6 +187,12 @@
 
   window.addEventListener("pageshow", function (e) {
     var left = read(LEFT);
+    var click = read(CLICK);
+    // pagehide's note lost (see the top): the click it would have moved.
+    if (!left && click && click.page === here()) {
+      left = click;
+      write(CLICK, null);
+    }
     if (!left || left.page !== here()) { return; }
     write(LEFT, null);
     if (!cameBack(e.persisted)) { return; }
@@ -174,6 +206,12 @@
     if (!refused && from === left.href) { refused = { message: "" }; }
     explain(left, refused);
   });
+
+  // Inside a frame of another site, whose storage is not the top page's.
+  function framed() {
+    try { return window.top !== window.self && window.top.location.origin !== location.origin; }
+    catch (e) { return true; }
+  }
 
   function explain(left, refused) {
     closeNotice();
@@ -196,9 +234,16 @@
         (refused.message ? ": " + refused.message : "") + ". Nothing was sent to IGV."));
       box.appendChild(head);
     } else {
-      head.appendChild(node("strong", null, "IGV did not answer the last link"));
-      head.appendChild(document.createTextNode(" (" + left.what + "): your browser could not reach " +
-        "IGV desktop on this computer and showed its own error page. Check:"));
+      if (framed()) {
+        head.appendChild(node("strong", null, "The last link did not reach IGV"));
+        head.appendChild(document.createTextNode(" (" + left.what + "): your browser could not reach " +
+          "IGV desktop on this computer and showed its own error page, or the relay refused the link " +
+          "and its page said why (inside a frame this page cannot tell which). Check:"));
+      } else {
+        head.appendChild(node("strong", null, "IGV did not answer the last link"));
+        head.appendChild(document.createTextNode(" (" + left.what + "): your browser could not reach " +
+          "IGV desktop on this computer and showed its own error page. Check:"));
+      }
       box.appendChild(head);
       var list = node("ul");
       list.appendChild(node("li", null, "IGV desktop is running;"));

@@ -71,20 +71,33 @@ return [window.scrollY, box.scrollTop];
 "#;
 
 /// A page script's `fetch` (no-cors, as a page would ping IGV): `ok <type>`,
-/// `refused <error>`, or `timeout` after 5 s (then aborted, which closes the
-/// socket: IGV's listener serves one connection at a time).
+/// `refused <error>`, `csp <directive> <url>` when the page's own
+/// Content-Security-Policy refused it (which says nothing about LNA), or
+/// `timeout` after 5 s (then aborted, which closes the socket: IGV's listener
+/// serves one connection at a time).
 const FETCH: &str = r#"
 var url = arguments[0], done = arguments[arguments.length - 1];
 var stop = new AbortController();
 var timer = setTimeout(function () { stop.abort(); done("timeout"); }, 5000);
+var csp = null;
+document.addEventListener("securitypolicyviolation", function (e) {
+  csp = e.effectiveDirective + " " + e.blockedURI;
+});
 fetch(url, { mode: "no-cors", signal: stop.signal }).then(
   function (r) { clearTimeout(timer); done("ok " + r.type); },
-  function (e) { clearTimeout(timer); done("refused " + e); });
+  function (e) {
+    clearTimeout(timer);
+    setTimeout(function () { done(csp ? "csp " + csp : "refused " + e); }, 200);
+  });
 "#;
 
 /// The text of the notice the list shows after Back, waiting up to 10 s.
 async fn notice_text(browser: &Browser) -> Option<String> {
-    procs_poll_async(Duration::from_secs(10), || async {
+    notice_text_within(browser, Duration::from_secs(10)).await
+}
+
+async fn notice_text_within(browser: &Browser, limit: Duration) -> Option<String> {
+    procs_poll_async(limit, || async {
         let found = browser
             .client()
             .find(Locator::Css("aside.igv-notice"))
@@ -147,41 +160,37 @@ impl Rig {
     }
 
     /// Local Network Access is on for the service: a script's `fetch` from
-    /// its page to IGV's port is refused and never reaches IGV, while the
+    /// its page to a loopback port is refused and never reaches it, while the
     /// same fetch from a loopback page (another port of 127.0.0.1, which the
     /// override leaves loopback) does reach it: the control that shows the
-    /// refusal is LNA's, not a dead port.
+    /// refusal is LNA's, not a dead port. The port is the rig's [`Canary`],
+    /// not IGV's (see there), and the page's CSP allows the fetch
+    /// ([`Rig::start_lna_with`]): a refusal by the CSP fails the check.
     async fn assert_lna_is_on(&self) {
         let client = self.browser.client();
         let kind = self.browser.kind();
+        let canary = self.canary.as_ref().expect("a rig started with LNA on");
         let control = serve_once_html("<p>a loopback page</p>").await;
         self.browser
             .goto(&control)
             .await
             .expect("open the loopback page");
-        let igv = self.igv.base_url();
         let allowed = client
-            .execute_async(
-                FETCH,
-                vec![format!("{igv}/goto?locus=chr3:1001-2000").into()],
-            )
+            .execute_async(FETCH, vec![canary.url("from-a-loopback-page").into()])
             .await
             .expect("fetch from the loopback page");
         assert!(
             allowed.as_str().is_some_and(|r| r.starts_with("ok")),
-            "{kind:?}: a loopback page's fetch should reach IGV: {allowed}"
+            "{kind:?}: a loopback page's fetch should reach a loopback port: {allowed}"
         );
-        self.expect_locus("chr3:1001-2000").await;
+        assert_eq!(canary.requests(), ["GET /from-a-loopback-page"], "{kind:?}");
 
         self.browser
             .goto(&self.app.url("/settings"))
             .await
             .expect("open a page of the service");
         let refused = client
-            .execute_async(
-                FETCH,
-                vec![format!("{igv}/goto?locus=chr2:1001-2000").into()],
-            )
+            .execute_async(FETCH, vec![canary.url("from-the-service").into()])
             .await
             .expect("fetch from the service's page");
         assert!(
@@ -190,11 +199,11 @@ impl Rig {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(
-            self.igv.current_locus().await,
-            "chr3:1001-2000",
-            "{kind:?}: the refused fetch reached IGV"
+            canary.requests(),
+            ["GET /from-a-loopback-page"],
+            "{kind:?}: the refused fetch reached the loopback port"
         );
-        eprintln!("e2e: {kind:?}: LNA on: the service's fetch to IGV was {refused}");
+        eprintln!("e2e: {kind:?}: LNA on: the service's fetch to a loopback port was {refused}");
     }
 }
 
@@ -293,26 +302,27 @@ async fn five_clicks_in_firefox_with_lna_land_in_place_without_a_new_tab() {
 }
 
 /// `/embed` framed by a page on another host name (`localhost`, as Galaxy or
-/// a portal on its own host): a click leaves the frame (`target="_top"`), so
-/// the hop stays top-level; IGV moves, the framing page stays with its state,
-/// and no tab opens.
-#[actix_web::test]
-async fn a_click_in_embed_framed_by_another_site_moves_igv_and_the_framing_page_stays() {
+/// a portal on its own host; both count as public web sites): a click leaves
+/// the frame (`target="_top"`), so the hop stays top-level; IGV moves, the
+/// framing page stays with its state, and no tab opens. Two clicks in a row,
+/// in the frame as the user left it. LNA is checked for the service's pages
+/// ([`Rig::assert_lna_is_on`]) and in the frame itself: the frame navigating
+/// itself to IGV (what a link without `_top` would do) never reaches IGV.
+async fn a_click_in_framed_embed_moves_igv_and_the_framing_page_stays(engine: Engine) {
     let framer = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind the framing page's server");
-    let framer_origin = format!(
-        "http://localhost:{}",
-        framer.local_addr().expect("address").port()
-    );
+    let framer_port = framer.local_addr().expect("address").port();
+    let framer_origin = format!("http://localhost:{framer_port}");
     let allowed = framer_origin.clone();
-    let Some(rig) = Rig::start_lna(Engine::Chromium, move |s, _| {
+    let Some(rig) = Rig::start_lna_with(engine, &[framer_port], move |s, _| {
         s.embed.allowed_origins = vec![allowed];
     })
     .await
     else {
         return;
     };
+    rig.assert_lna_is_on().await;
     let embed = rig
         .app
         .url("/embed?loci=chr2%3A1001-2000%0Achr3%3A2001-3000&genome=tiny");
@@ -322,9 +332,45 @@ async fn a_click_in_embed_framed_by_another_site_moves_igv_and_the_framing_page_
             r#"<h1>Lab portal</h1><iframe id="relay" src="{embed}" width="700" height="300"></iframe>"#
         ),
     );
+    // The LNA check leaves the frame on an error page; the clicks get a
+    // fresh portal, at another URL so that `goto` waits for it.
     let portal = format!("{framer_origin}/");
-    rig.browser.goto(&portal).await.expect("open the portal");
+    rig.browser
+        .goto(&format!("{portal}?lna"))
+        .await
+        .expect("open the portal");
     let client = rig.browser.client();
+
+    // LNA in the frame: its own navigation to a loopback port (the rig's
+    // canary, as IGV's) never reaches it.
+    client.enter_frame(0).await.expect("enter /embed");
+    let canary = rig.canary.as_ref().expect("a rig started with LNA on");
+    let seen = canary.requests();
+    client
+        .execute(
+            "location.href = arguments[0]; return 1;",
+            vec![canary.url("from-the-frame").into()],
+        )
+        .await
+        .expect("navigate the frame to a loopback port");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        canary.requests(),
+        seen,
+        "{engine:?}: the frame's own navigation reached a loopback port: LNA is off in the frame"
+    );
+    eprintln!(
+        "e2e: {engine:?}: LNA on in the frame: its navigation to a loopback port did not reach it"
+    );
+    client
+        .enter_parent_frame()
+        .await
+        .expect("back to the portal");
+
+    rig.browser
+        .goto(&portal)
+        .await
+        .expect("open the portal again");
     client
         .execute("window.portalState = 'kept'; return 1;", vec![])
         .await
@@ -334,11 +380,23 @@ async fn a_click_in_embed_framed_by_another_site_moves_igv_and_the_framing_page_
         (0, "chr2:1001-2000", "chr2:1,001-2,000"),
     ] {
         client.enter_frame(0).await.expect("enter /embed");
+        let loaded = procs_poll_async(Duration::from_secs(10), || async {
+            let state = client
+                .execute("return [location.href, document.readyState];", vec![])
+                .await
+                .ok()?;
+            (state[0] == embed.as_str() && state[1] == "complete").then_some(())
+        })
+        .await;
+        assert!(
+            loaded.is_some(),
+            "{engine:?}: the frame does not show /embed"
+        );
         let links = client
             .find_all(Locator::Css("a.igv-link"))
             .await
             .expect("the embed page's links");
-        assert_eq!(links.len(), 2, "the frame shows /embed");
+        assert_eq!(links.len(), 2, "{engine:?}: the frame shows /embed");
         assert_eq!(
             links[index]
                 .attr("target")
@@ -353,24 +411,68 @@ async fn a_click_in_embed_framed_by_another_site_moves_igv_and_the_framing_page_
         assert_eq!(
             sign["text"],
             format!("sent to IGV · {shown}").as_str(),
-            "{sign}"
+            "{engine:?}: {sign}"
         );
         client
             .enter_parent_frame()
             .await
             .expect("back to the portal");
-        assert_eq!(rig.browser.current_url().await.expect("url"), portal);
+        // A 204 leaves nothing to wait for: give a replacement of the
+        // framing page, were there one, time to show.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            rig.browser.current_url().await.expect("url"),
+            portal,
+            "{engine:?}"
+        );
         assert_eq!(
             client
                 .execute("return window.portalState;", vec![])
                 .await
                 .expect("the portal's state"),
             "kept",
-            "the framing page was replaced"
+            "{engine:?}: the framing page was replaced"
         );
-        assert_eq!(rig.window_count().await, 1, "a click opened a tab");
+        assert_eq!(
+            rig.window_count().await,
+            1,
+            "{engine:?}: a click opened a tab"
+        );
     }
+    // The clicks worked: once the framing page has outlived them by the 8 s
+    // static/click.js allows a failed hop, leaving it (the portal's own
+    // navigation) and coming Back shows no notice in the frame.
+    tokio::time::sleep(Duration::from_millis(8_500)).await;
+    // On the portal's host (another site than the frame's, as Galaxy's next
+    // page would be): the frame's process may go with it, which is when
+    // Firefox loses the frame's last sessionStorage writes.
+    let elsewhere = serve_once_html("<p>another page of the portal</p>")
+        .await
+        .replace("http://127.0.0.1:", "http://localhost:");
+    rig.browser
+        .goto(&elsewhere)
+        .await
+        .expect("leave the portal");
+    client.back().await.expect("Back");
+    wait_for_url(&rig.browser, "the portal", |u| u == portal).await;
+    client.enter_frame(0).await.expect("enter /embed again");
+    let notice = notice_text_within(&rig.browser, Duration::from_secs(2)).await;
+    assert_eq!(
+        notice, None,
+        "{engine:?}: a click that worked was reported as failed"
+    );
     rig.finish().await;
+}
+
+#[actix_web::test]
+async fn a_click_in_embed_framed_by_another_site_in_chromium_moves_igv_and_the_framing_page_stays()
+{
+    a_click_in_framed_embed_moves_igv_and_the_framing_page_stays(Engine::Chromium).await;
+}
+
+#[actix_web::test]
+async fn a_click_in_embed_framed_by_another_site_in_firefox_moves_igv_and_the_framing_page_stays() {
+    a_click_in_framed_embed_moves_igv_and_the_framing_page_stays(Engine::Firefox).await;
 }
 
 /// IGV not running: the click shows the browser's own error page; Back
@@ -391,7 +493,7 @@ async fn with_igv_stopped_back_explains_and_send_again_lands(engine: Engine) {
         }];
     })
     .await;
-    let Some(browser) = engine.public(app.port).start().await else {
+    let Some(browser) = engine.public(&[app.port]).start().await else {
         return;
     };
     let list = app.url("/files/e2e/regions.bed");
@@ -492,6 +594,204 @@ async fn with_igv_stopped_in_chromium_back_explains_and_send_again_lands() {
 #[actix_web::test]
 async fn with_igv_stopped_in_firefox_back_explains_and_send_again_lands() {
     with_igv_stopped_back_explains_and_send_again_lands(Engine::Firefox).await;
+}
+
+/// IGV not running, `/embed` framed by another site: the click leaves the
+/// frame, so the browser's error page replaces the framing page; Back brings
+/// the framing page back, and the frame says the link did not reach IGV, with
+/// what to check; once IGV runs, "Send it again" in the frame lands and the
+/// framing page stays. Firefox loses what the frame writes to its
+/// sessionStorage in pagehide here (static/click.js, at the top, says how it
+/// copes); and as storage is partitioned, the frame cannot tell this from
+/// the relay refusing the link
+/// ([`back_to_a_framed_embed_after_the_relays_refusal_claims_neither`]).
+async fn with_igv_stopped_back_to_a_framed_embed_explains_and_send_again_lands(engine: Engine) {
+    let port = procs::free_port();
+    let framer = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the framing page's server");
+    let framer_port = framer.local_addr().expect("address").port();
+    let framer_origin = format!("http://localhost:{framer_port}");
+    let allowed = framer_origin.clone();
+    let app = spawn_app_with(move |s| {
+        s.igv.port = port;
+        s.embed.allowed_origins = vec![allowed];
+    })
+    .await;
+    let Some(browser) = engine.public(&[app.port, framer_port]).start().await else {
+        return;
+    };
+    let embed = app.url("/embed?loci=chr2%3A1001-2000%0Achr3%3A2001-3000");
+    serve_html(
+        framer,
+        &format!(
+            r#"<h1>Lab portal</h1><iframe id="relay" src="{embed}" width="700" height="300"></iframe>"#
+        ),
+    );
+    let portal = format!("{framer_origin}/");
+    browser.goto(&portal).await.expect("open the portal");
+    let client = browser.client();
+    client.enter_frame(0).await.expect("enter /embed");
+    let links = client
+        .find_all(Locator::Css("a.igv-link"))
+        .await
+        .expect("the embed page's links");
+    let _ = links[1].click().await;
+    let igv_origin = format!("http://127.0.0.1:{port}/");
+    wait_for_url(&browser, "the browser's error page", |u| {
+        u.starts_with(&igv_origin)
+    })
+    .await;
+    client.back().await.expect("Back");
+    wait_for_url(&browser, "the portal", |u| u == portal).await;
+    client.enter_frame(0).await.expect("enter /embed again");
+    let Some(notice) = notice_text(&browser).await else {
+        panic!(
+            "{engine:?}: no notice in the frame after Back: {}",
+            body_text(&browser).await
+        );
+    };
+    for expected in [
+        "The last link did not reach IGV (chr3:2,001-3,000)",
+        "IGV desktop is running",
+        "View › Preferences › Advanced › Enable port",
+        "Test the connection",
+        "Send it again",
+    ] {
+        assert!(
+            notice.contains(expected),
+            "{engine:?}: {expected:?} not in the notice: {notice}"
+        );
+    }
+    // Back never sends again by itself.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    client
+        .enter_parent_frame()
+        .await
+        .expect("back to the portal");
+    assert_eq!(browser.current_url().await.expect("url"), portal);
+
+    let Some(igv) = igv::TestIgv::start_on(port) else {
+        return;
+    };
+    assert_eq!(igv.current_locus().await, igv::HOME_LOCUS, "{engine:?}");
+    client.enter_frame(0).await.expect("enter /embed again");
+    let send = client
+        .find(Locator::Css("aside.igv-notice a.igv-send"))
+        .await
+        .expect("Send it again");
+    assert_eq!(
+        send.attr("target").await.expect("target").as_deref(),
+        Some("_top"),
+        "{engine:?}: Send it again leaves the frame like the link it repeats"
+    );
+    let _ = send.click().await;
+    let shown = igv.wait_for_locus("chr3:2001-3000").await;
+    assert_eq!(shown, "chr3:2001-3000", "{engine:?}");
+    CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client
+        .enter_parent_frame()
+        .await
+        .expect("back to the portal");
+    assert_eq!(
+        browser.current_url().await.expect("url"),
+        portal,
+        "{engine:?}: IGV's 204 keeps the framing page"
+    );
+    assert_eq!(client.windows().await.expect("windows").len(), 1);
+    igv.assert_no_dialogs();
+    assert!(igv.http_alive().await);
+    record_round_trips(CHECKED.load(std::sync::atomic::Ordering::Relaxed));
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn with_igv_stopped_in_chromium_back_to_a_framed_embed_explains_and_send_again_lands() {
+    with_igv_stopped_back_to_a_framed_embed_explains_and_send_again_lands(Engine::Chromium).await;
+}
+
+#[actix_web::test]
+async fn with_igv_stopped_in_firefox_back_to_a_framed_embed_explains_and_send_again_lands() {
+    with_igv_stopped_back_to_a_framed_embed_explains_and_send_again_lands(Engine::Firefox).await;
+}
+
+/// The relay refuses a link clicked in `/embed` framed by another site (here
+/// its rate limit: one relay request a minute). Its error page is a
+/// top-level page, whose sessionStorage the frame cannot read (storage is
+/// partitioned by the top site, in Chromium and Firefox), so after Back the
+/// frame cannot know why the link failed: it says the link did not reach
+/// IGV, names both causes, and does not claim that IGV did not answer.
+async fn back_to_a_framed_embed_after_the_relays_refusal_claims_neither(engine: Engine) {
+    let framer = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the framing page's server");
+    let framer_port = framer.local_addr().expect("address").port();
+    let framer_origin = format!("http://localhost:{framer_port}");
+    let allowed = framer_origin.clone();
+    let Some(rig) = Rig::start_lna_with(engine, &[framer_port], move |s, _| {
+        s.embed.allowed_origins = vec![allowed];
+        s.limits.relay_requests_per_minute = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let embed = rig
+        .app
+        .url("/embed?loci=chr2%3A1001-2000%0Achr3%3A2001-3000&genome=tiny");
+    serve_html(
+        framer,
+        &format!(r#"<iframe id="relay" src="{embed}" width="700" height="300"></iframe>"#),
+    );
+    let portal = format!("{framer_origin}/");
+    rig.browser.goto(&portal).await.expect("open the portal");
+    let client = rig.browser.client();
+    client.enter_frame(0).await.expect("enter /embed");
+    let links = client
+        .find_all(Locator::Css("a.igv-link"))
+        .await
+        .expect("the embed page's links");
+    let _ = links[0].click().await;
+    rig.expect_locus("chr2:1001-2000").await;
+    let _ = links[1].click().await;
+    let relay = rig.app.url("/igv/");
+    wait_for_url(&rig.browser, "the relay's error page", |u| {
+        u.starts_with(&relay)
+    })
+    .await;
+    // WebDriver's context is still the frame, gone with its page.
+    let tab = client.window().await.expect("the tab");
+    client.switch_to_window(tab).await.expect("the top page");
+    let page = body_text(&rig.browser).await;
+    assert!(page.contains("too many IGV links"), "{engine:?}: {page}");
+    client.back().await.expect("Back");
+    wait_for_url(&rig.browser, "the portal", |u| u == portal).await;
+    client.enter_frame(0).await.expect("enter /embed again");
+    let notice = notice_text(&rig.browser)
+        .await
+        .unwrap_or_else(|| panic!("{engine:?}: no notice in the frame after Back"));
+    assert!(
+        notice.contains("The last link did not reach IGV (chr3:2,001-3,000)")
+            && notice.contains("or the relay refused the link"),
+        "{engine:?}: {notice}"
+    );
+    assert!(
+        !notice.contains("IGV did not answer"),
+        "{engine:?}: {notice}"
+    );
+    assert_eq!(rig.igv.current_locus().await, "chr2:1001-2000");
+    rig.finish().await;
+}
+
+#[actix_web::test]
+async fn back_to_a_framed_embed_in_chromium_after_the_relays_refusal_claims_neither() {
+    back_to_a_framed_embed_after_the_relays_refusal_claims_neither(Engine::Chromium).await;
+}
+
+#[actix_web::test]
+async fn back_to_a_framed_embed_in_firefox_after_the_relays_refusal_claims_neither() {
+    back_to_a_framed_embed_after_the_relays_refusal_claims_neither(Engine::Firefox).await;
 }
 
 /// The notice never claims a failure after a click that worked: another

@@ -60,6 +60,64 @@ struct Rig {
     app: TestApp,
     browser: Browser,
     _data: tempfile::TempDir,
+    /// The loopback port of the LNA checks, in a rig started with LNA on.
+    canary: Option<Canary>,
+}
+
+/// A loopback server standing in for IGV in the checks that Local Network
+/// Access is on: it notes the request line (method and path) of every request
+/// that reaches it and answers 204. Not IGV's port, because Chromium connects
+/// before it refuses a public page's request to loopback and leaves the idle
+/// socket open: aimed at IGV, that socket held IGV's single listener for half
+/// a minute. A connection that sends nothing is not a request.
+struct Canary {
+    port: u16,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Canary {
+    fn start() -> Canary {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the canary");
+        let port = listener.local_addr().expect("address").port();
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let noted = requests.clone();
+        std::thread::spawn(move || {
+            for mut socket in listener.incoming().flatten() {
+                let noted = noted.clone();
+                std::thread::spawn(move || {
+                    use std::io::{Read, Write};
+                    let _ = socket.set_read_timeout(Some(Duration::from_secs(60)));
+                    let mut buf = [0u8; 4096];
+                    let n = socket.read(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    let head = String::from_utf8_lossy(&buf[..n]);
+                    let line = head.lines().next().unwrap_or_default();
+                    let line = line.rsplit_once(' ').map_or(line, |(l, _)| l);
+                    noted.lock().expect("lock").push(line.to_owned());
+                    let _ = socket.write_all(
+                        b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\n\
+                          Connection: close\r\n\r\n",
+                    );
+                });
+            }
+        });
+        Canary { port, requests }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.origin())
+    }
+
+    /// The requests that reached it so far (`GET /path`).
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("lock").clone()
+    }
 }
 
 impl Rig {
@@ -78,7 +136,38 @@ impl Rig {
     /// Like [`Self::start`], in `engine` with Local Network Access on as for a
     /// public server (see [`Engine::public`]).
     async fn start_lna(engine: Engine, configure: impl FnOnce(&mut Settings, u16)) -> Option<Rig> {
-        Self::start_in(configure, |app| engine.public(app.port)).await
+        Self::start_lna_with(engine, &[], configure).await
+    }
+
+    /// Like [`Self::start_lna`], with `also_public`, ports of other servers on
+    /// 127.0.0.1 (a framing page's), counted as public web sites too. The rig
+    /// has a [`Canary`] for the LNA checks, and the pages'
+    /// Content-Security-Policy lets their scripts connect to it
+    /// (`viewer.connect_origins`), so that only Local Network Access can
+    /// refuse the fetch of the check: with the policy as shipped,
+    /// `connect-src` alone refuses it, LNA on or off.
+    async fn start_lna_with(
+        engine: Engine,
+        also_public: &[u16],
+        configure: impl FnOnce(&mut Settings, u16),
+    ) -> Option<Rig> {
+        let also_public = also_public.to_vec();
+        let canary = Canary::start();
+        let canary_origin = canary.origin();
+        let mut rig = Self::start_in(
+            |s, igv_port| {
+                s.viewer.connect_origins.push(canary_origin);
+                configure(s, igv_port);
+            },
+            move |app| {
+                let mut ports = vec![app.port];
+                ports.extend(also_public);
+                engine.public(&ports)
+            },
+        )
+        .await?;
+        rig.canary = Some(canary);
+        Some(rig)
     }
 
     async fn start_in(
@@ -124,6 +213,7 @@ impl Rig {
             app,
             browser,
             _data: data,
+            canary: None,
         })
     }
 
@@ -204,22 +294,29 @@ enum Engine {
 
 impl Engine {
     /// The browser with Local Network Access on as for a public server: the
-    /// service on 127.0.0.1:`service_port` counts as a public web site, while
-    /// IGV stays loopback (browsers-lna.md, "Testing it here"). Chromium:
+    /// servers on 127.0.0.1:`ports` (the service's, and a framing page's)
+    /// count as public web sites, while IGV stays loopback (browsers-lna.md, "Testing it here"). Chromium:
     /// `--ip-address-space-overrides`. Firefox: its override preference, and
     /// the permission prompt answered "Block" beforehand
     /// (`permissions.default.loopback-network` = 2), as a headless browser
     /// cannot answer it: a fetch held at an unanswered prompt keeps a socket
     /// to IGV open, and IGV's single-threaded listener would wait on it.
-    fn public(self, service_port: u16) -> Launch {
+    fn public(self, ports: &[u16]) -> Launch {
+        let list = |suffix: &str| {
+            ports
+                .iter()
+                .map(|p| format!("127.0.0.1:{p}{suffix}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         match self {
             Engine::Chromium => Launch::Chromium(vec![
-                format!("--ip-address-space-overrides=127.0.0.1:{service_port}=public"),
+                format!("--ip-address-space-overrides={}", list("=public")),
                 "--window-size=1400,900".into(),
             ]),
             Engine::Firefox => Launch::Firefox(
                 serde_json::json!({
-                    "network.lna.address_space.public.override": format!("127.0.0.1:{service_port}"),
+                    "network.lna.address_space.public.override": list(""),
                     "permissions.default.loopback-network": 2,
                     "permissions.default.local-network": 2,
                 }),

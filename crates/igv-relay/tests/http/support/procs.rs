@@ -91,18 +91,40 @@ pub fn missing_tools(tools: &[&str]) -> String {
         .join(", ")
 }
 
-/// A TCP port nobody listens on right now, never IGV's default 60151. Linux's ephemeral range
-/// (32768-60999) includes 60151, so it has to be excluded explicitly.
+/// A TCP port nobody listens on right now and nobody will be given by the kernel: below
+/// Linux's ephemeral range (`ip_local_port_range`, 32768-60999 by default, which also holds
+/// IGV's default 60151).
+///
+/// Tests hand these to an IGV that starts later, or to no IGV at all to see a refused
+/// connection. A port from the ephemeral range could be given meanwhile to any other
+/// test's `bind(0)`: a test once saw another test's server answer 404 on "IGV's" port.
+/// Within one test binary a counter hands out every port at most once; its start differs
+/// per process so that two binaries running side by side rarely probe the same ports.
 pub fn free_port() -> u16 {
-    loop {
-        // Bind all interfaces: IGV's ServerSocket does too (igv-port.md §1), so a port that is
-        // free only on loopback would not do.
-        let listener = TcpListener::bind(("0.0.0.0", 0)).expect("bind an ephemeral port");
-        let port = listener.local_addr().expect("local address").port();
-        if port != IGV_DEFAULT_PORT {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    let below = ephemeral_range_start().clamp(FIRST + 1_000, 32_768);
+    let span = below - FIRST;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let seed = std::process::id().wrapping_mul(2_654_435_761) % span;
+    let _ = NEXT.compare_exchange(u32::MAX, seed, Ordering::Relaxed, Ordering::Relaxed);
+    for _ in 0..span {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % span) as u16;
+        // Bind all interfaces: IGV's ServerSocket does too (igv-port.md §1), so a port that
+        // is free only on loopback would not do.
+        if TcpListener::bind(("0.0.0.0", port)).is_ok() {
             return port;
         }
     }
+    panic!("no free TCP port between {FIRST} and {below}");
+}
+
+/// The first port the kernel may hand to `bind(0)` or an outgoing connection.
+fn ephemeral_range_start() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 /// The per-binary temporary directory (`$TMPDIR/igv-relay-e2e-<pid>`). The first call also
