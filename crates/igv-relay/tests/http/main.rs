@@ -5,9 +5,9 @@
 mod support;
 
 mod adversarial;
-mod e2e;
 mod api;
 mod cli;
+mod e2e;
 mod galaxy;
 mod galaxy_faults;
 mod galaxy_range;

@@ -8,15 +8,11 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-use crate::support::app;
-use crate::support::browser;
-use crate::support::procs;
-
 use std::net::TcpListener;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
 use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::browser::Browser;
+use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
 /// The intranet page: plain HTML the relay knows nothing about.

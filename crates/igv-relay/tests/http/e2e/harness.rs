@@ -6,7 +6,6 @@
 //! Without IGV/Chromium installed the tests print "skipping: ..." and pass, except with
 //! `CI=true`, where they fail.
 
-
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::process::ExitStatusExt;

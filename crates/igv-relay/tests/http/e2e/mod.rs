@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::support::app::{TestApp, spawn_app_with};
-use crate::support::{browser, igv, procs};
 use crate::support::browser::Browser;
+use crate::support::{igv, procs};
 use fantoccini::Locator;
 use igv::IgvLease;
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, Settings};
@@ -325,7 +325,6 @@ impl Engine {
         }
     }
 }
-
 
 /// libtest hides a passing test's output, so the count also goes to a file
 /// that `scripts/test.sh` prints: CI's log shows how many clicks were checked.

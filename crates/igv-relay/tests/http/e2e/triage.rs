@@ -7,8 +7,6 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-use crate::support::app;
-use crate::support::browser;
 use crate::support::procs;
 
 use crate::support::app::spawn_app_with;

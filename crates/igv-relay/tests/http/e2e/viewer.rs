@@ -8,17 +8,15 @@
 //! Without chromium/chromedriver this test prints "skipping: ..." and passes,
 //! unless `CI=true`.
 
-use crate::support::app;
-use crate::support::browser;
 use crate::support::procs;
 
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
 use crate::support::app::spawn_app_with;
 use crate::support::browser::Browser;
+use actix_web::{App, HttpResponse, HttpServer, web};
 use fantoccini::{Client, Locator};
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, IgvJsGenomeSettings, Settings};
 use serde_json::Value;
