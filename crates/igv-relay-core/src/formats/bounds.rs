@@ -141,6 +141,10 @@ impl RecordStream for Bounded {
     fn set_line_hint(&mut self, hint: &super::LineHint) {
         self.inner.set_line_hint(hint)
     }
+
+    fn set_values_wanted(&mut self, wanted: bool) {
+        self.inner.set_values_wanted(wanted)
+    }
 }
 
 #[cfg(test)]

@@ -322,6 +322,14 @@ pub trait RecordStream {
         let _ = hint;
     }
 
+    /// Whether [`Self::current_values`] will be asked for (`true` until
+    /// said otherwise): a VCF stream that builds no cells and no values
+    /// reads a record's fixed columns straight from its line, without
+    /// noodles' whole record (issue 28).
+    fn set_values_wanted(&mut self, wanted: bool) {
+        let _ = wanted;
+    }
+
     /// Columns of the file that [`Self::columns`] leaves out to bound memory
     /// ([`MAX_COLUMNS`], [`MAX_SAMPLE_COLUMNS`]); a page can say so.
     fn hidden_columns(&self) -> usize {

@@ -41,6 +41,9 @@ pub(crate) struct VcfStream {
     header_fields: VcfHeaderFields,
     /// [`super::FormatOptions::cells`].
     cells: bool,
+    /// Whether [`RecordStream::current_values`] may be asked for: without
+    /// cells or values, lines are read by [`fixed_columns`], not noodles.
+    values_wanted: bool,
     /// Header lines noodles could not read; reported before the first record.
     queued: VecDeque<Item>,
     /// Lines without the text the caller's filter needs are passed over
@@ -199,6 +202,7 @@ impl VcfStream {
             format_fields,
             header_fields,
             cells: options.cells,
+            values_wanted: true,
             queued,
             hint: None,
         })
@@ -317,6 +321,10 @@ impl RecordStream for VcfStream {
         self.hint = hint.matcher();
     }
 
+    fn set_values_wanted(&mut self, wanted: bool) {
+        self.values_wanted = wanted;
+    }
+
     fn position(&self) -> Option<StreamPosition> {
         self.queued
             .is_empty()
@@ -366,14 +374,26 @@ impl RecordStream for VcfStream {
             {
                 continue;
             }
-            let parsed = read_line(bytes, &mut self.record).and_then(|()| {
-                let cells = self.cells.then_some(Cells {
-                    info_fields: &self.info_fields,
-                    samples: &self.sample_indices,
-                    format_fields: &self.format_fields,
-                });
-                to_record(number, &self.record, cells)
-            });
+            // Without cells or values only the fixed columns are read: noodles'
+            // record copies the line and checks all of it is UTF-8, the biggest
+            // part of a links-only export's instructions (BENCHMARKS.md, issue
+            // 28). `self.record` is then stale, which is why this needs
+            // `values_wanted` off.
+            let quick = match self.cells || self.values_wanted {
+                true => None,
+                false => fixed_columns(bytes),
+            };
+            let parsed = match quick {
+                Some(columns) => record_of(number, &columns),
+                None => read_line(bytes, &mut self.record).and_then(|()| {
+                    let cells = self.cells.then_some(Cells {
+                        info_fields: &self.info_fields,
+                        samples: &self.sample_indices,
+                        format_fields: &self.format_fields,
+                    });
+                    to_record(number, &self.record, cells)
+                }),
+            };
             return Ok(Some(match parsed {
                 Ok(record) => Item::Record(record),
                 Err(message) => super::invalid(number, message, bytes),
@@ -450,6 +470,84 @@ struct Cells<'a> {
     format_fields: &'a [String],
 }
 
+/// A record's fixed columns as noodles gives them: `.` read as empty in ID,
+/// ALT, FILTER and INFO.
+struct FixedColumns<'a> {
+    chrom: &'a str,
+    pos: u64,
+    ids: &'a str,
+    reference: &'a str,
+    alt: &'a str,
+    filter: &'a str,
+    info: &'a str,
+}
+
+/// The fixed columns of a line noodles reads without an error, straight from
+/// its bytes, or `None` for any line that is not plainly such a line (an
+/// empty column, a POS that is not plain digits, a fixed column that is not
+/// UTF-8, a FORMAT without samples...): those go through noodles and
+/// [`read_line`], so every message and repair stays theirs, and a line read
+/// here gives the record noodles' reading would. The checks mirror
+/// `noodles_vcf::io::reader::record::read_record` (0.96): every column up to
+/// INFO non-empty, and after INFO a FORMAT, then non-empty samples.
+fn fixed_columns(bytes: &[u8]) -> Option<FixedColumns<'_>> {
+    let mut ends = [0usize; 7];
+    let mut start = 0;
+    for end in &mut ends {
+        let tab = start + memchr::memchr(b'\t', &bytes[start..])?;
+        if tab == start {
+            return None;
+        }
+        *end = tab;
+        start = tab + 1;
+    }
+    let info_end = memchr::memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+    if info_end == start {
+        return None;
+    }
+    if let Some(samples) = bytes.get(info_end + 1..) {
+        // FORMAT, a tab, then samples, none of them empty.
+        let malformed = samples.first().is_none_or(|b| *b == b'\t')
+            || samples.last() == Some(&b'\t')
+            || memchr::memchr(b'\t', samples).is_none()
+            || memchr::memmem::find(samples, b"\t\t").is_some();
+        if malformed {
+            return None;
+        }
+    }
+    // Only the fixed columns need be text: the rest of a line that is not
+    // would be repaired by [`read_line`] without touching them.
+    let text = std::str::from_utf8(&bytes[..info_end]).ok()?;
+    let column = |from: usize, to: usize| &text[from..to];
+    let pos_text = column(ends[0] + 1, ends[1]);
+    // As noodles: "0" is the telomere (no position), anything else a
+    // positive whole number; leave it the odd ones ("+5", "00", overflow).
+    let pos = match pos_text {
+        "0" => 0,
+        digits if digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            match digits.parse::<u64>().ok()? {
+                0 => return None,
+                n => n,
+            }
+        }
+        _ => return None,
+    };
+    Some(FixedColumns {
+        chrom: column(0, ends[0]),
+        pos,
+        ids: missing(column(ends[1] + 1, ends[2])),
+        reference: column(ends[2] + 1, ends[3]),
+        alt: missing(column(ends[3] + 1, ends[4])),
+        filter: missing(column(ends[5] + 1, ends[6])),
+        info: missing(column(ends[6] + 1, info_end)),
+    })
+}
+
+/// What noodles reads a missing (`.`) ID, ALT, FILTER or INFO as.
+fn missing(value: &str) -> &str {
+    if value == "." { "" } else { value }
+}
+
 /// `cells`: what to show, or `None` for a record without cells (exports).
 fn to_record(line: u64, record: &vcf::Record, cells: Option<Cells<'_>>) -> Result<Record, String> {
     let chrom = record.reference_sequence_name();
@@ -462,18 +560,81 @@ fn to_record(line: u64, record: &vcf::Record, cells: Option<Cells<'_>>) -> Resul
         Some(Ok(position)) => position.get() as u64,
         Some(Err(e)) => return Err(format!("POS is not a valid position: {e}")),
     };
-    let reference = record.reference_bases();
+    let (ids, alt, filters, info) = (
+        record.ids(),
+        record.alternate_bases(),
+        record.filters(),
+        record.info(),
+    );
+    let columns = FixedColumns {
+        chrom,
+        pos,
+        ids: ids.as_ref(),
+        reference: record.reference_bases(),
+        alt: alt.as_ref(),
+        filter: filters.as_ref(),
+        info: info.as_ref(),
+    };
+    let mut out = record_of(line, &columns)?;
+    let Some(Cells {
+        info_fields,
+        samples,
+        format_fields,
+    }) = cells
+    else {
+        return Ok(out);
+    };
+    let FixedColumns {
+        chrom,
+        pos,
+        ids,
+        reference,
+        alt,
+        filter,
+        info,
+    } = columns;
+    let quality = match record.quality_score() {
+        None => ".".to_string(),
+        Some(Ok(q)) => q.to_string(),
+        Some(Err(_)) => return Err("QUAL is not a number".to_string()),
+    };
+    let mut cells = Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + samples.len());
+    cells.extend([
+        chrom.to_string(),
+        pos.to_string(),
+        ids.to_string(),
+        reference.to_string(),
+        alt.to_string(),
+        quality,
+        filter.to_string(),
+    ]);
+    for key in info_fields {
+        cells.push(match info_value(info, key) {
+            None => String::new(),
+            Some(None) => "yes".to_string(),
+            Some(Some(value)) => value.to_string(),
+        });
+    }
+    cells.extend(sample_cells(record, samples, format_fields));
+    out.cells = cells;
+    Ok(out)
+}
+
+/// A record without cells from its fixed columns.
+fn record_of(line: u64, columns: &FixedColumns<'_>) -> Result<Record, String> {
+    let &FixedColumns {
+        chrom,
+        pos,
+        ids,
+        reference,
+        alt,
+        filter,
+        info,
+    } = columns;
     if reference.is_empty() {
         return Err("REF is empty".to_string());
     }
-    let alternate_bases = record.alternate_bases();
-    let alt = alternate_bases.as_ref();
-    let info = record.info();
-    let info = info.as_ref();
     let span = variant_span(chrom, pos, reference, alt, info)?;
-
-    let ids = record.ids();
-    let ids = ids.as_ref();
     let label = if ids.is_empty() || ids == "." {
         // `CHROM:POS REF>ALT`, put together without `format!` (every record
         // of an unannotated call set takes this path). Without an ALT (`.`, a
@@ -490,53 +651,16 @@ fn to_record(line: u64, record: &vcf::Record, cells: Option<Cells<'_>>) -> Resul
     } else {
         ids.to_string()
     };
-    let filters = record.filters();
-    let filter = filters.as_ref();
     let filter_pass = match filter {
         "." | "" => None,
         "PASS" => Some(true),
         _ => Some(false),
     };
-    let cells = match cells {
-        None => Vec::new(),
-        Some(Cells {
-            info_fields,
-            samples,
-            format_fields,
-        }) => {
-            let quality = match record.quality_score() {
-                None => ".".to_string(),
-                Some(Ok(q)) => q.to_string(),
-                Some(Err(_)) => return Err("QUAL is not a number".to_string()),
-            };
-            let mut cells =
-                Vec::with_capacity(FIXED_COLUMNS.len() + info_fields.len() + samples.len());
-            cells.extend([
-                chrom.to_string(),
-                pos.to_string(),
-                ids.to_string(),
-                reference.to_string(),
-                alt.to_string(),
-                quality,
-                filter.to_string(),
-            ]);
-            for key in info_fields {
-                cells.push(match info_value(info, key) {
-                    None => String::new(),
-                    Some(None) => "yes".to_string(),
-                    Some(Some(value)) => value.to_string(),
-                });
-            }
-            cells.extend(sample_cells(record, samples, format_fields));
-            cells
-        }
-    };
-
     Ok(Record {
         line,
         intervals: span,
         label,
-        cells,
+        cells: Vec::new(),
         filter_pass,
     })
 }
@@ -951,5 +1075,63 @@ mod tests {
         assert_eq!(info_value("DP=3;IMPRECISE;AF=0.5", "IMPRECISE"), Some(None));
         assert_eq!(info_value("DP=3", "END"), None);
         assert_eq!(info_value(".", "DP"), None);
+    }
+
+    /// A line's record read by [`fixed_columns`], or `None`, and read by noodles.
+    fn both_ways(line: &str) -> (Option<Result<Record, String>>, Result<Record, String>) {
+        let bytes = line.as_bytes();
+        let quick = fixed_columns(bytes).map(|columns| record_of(7, &columns));
+        let mut record = vcf::Record::default();
+        let noodles = read_line(bytes, &mut record).and_then(|()| to_record(7, &record, None));
+        (quick, noodles)
+    }
+
+    #[test]
+    fn a_line_read_without_noodles_gives_noodles_record_or_goes_to_noodles() {
+        let read_quickly = [
+            "chr1\t100\trs1\tA\tG\t50\tPASS\tDP=3",
+            "chr1\t100\t.\tA\tG,<DEL>\t.\t.\tEND=150;SVLEN=-50",
+            "chr1\t0\t.\tN\t.\t.\tq10\t.",
+            "chr1\t007\t.\tAC\tA\t.\tPASS\t.\tGT\t0/1",
+            "chr1\t5\t.\tA\tN[chr2:300[\t.\tPASS\t.\tGT:DP\t0/1:3\t1/1:.",
+            "chr1\t5\t.\tA\tT\t.\tPASS\tEND=x",
+            "chr1\t5\t.\tA\tN[chr2:x[\t.\tPASS\t.",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t\u{e9}",
+            "chr\u{e9}\t5\tid\u{e9}\tA\tT\t.\tPASS\tGENE=\u{e9}",
+        ];
+        for line in read_quickly {
+            let (quick, noodles) = both_ways(line);
+            assert_eq!(quick, Some(noodles), "{line:?}");
+        }
+        let left_to_noodles = [
+            "chr1\t+5\t.\tA\tT\t.\tPASS\t.",
+            "chr1\t00\t.\tA\tT\t.\tPASS\t.",
+            "chr1\t99999999999999999999\t.\tA\tT\t.\tPASS\t.",
+            "chr1\t.\t.\tA\tT\t.\tPASS\t.",
+            "chr1\t5\t\tA\tT\t.\tPASS\t.",
+            "\t5\t.\tA\tT\t.\tPASS\t.",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t",
+            "chr1\t5\t.\tA\tT\t.\tPASS",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t.\tGT",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t.\tGT\t",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t.\tGT\t\t0/1",
+            "chr1\t5\t.\tA\tT\t.\tPASS\t.\t\t0/1",
+        ];
+        for line in left_to_noodles {
+            assert!(both_ways(line).0.is_none(), "{line:?}");
+        }
+        // Bytes that are not UTF-8: in the fixed columns, noodles' repair
+        // decides; after them, the record is the repaired line's.
+        let mut latin1 = b"chr1\t5\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t".to_vec();
+        latin1.push(0xe9);
+        let mut record = vcf::Record::default();
+        let noodles = read_line(&latin1, &mut record).and_then(|()| to_record(7, &record, None));
+        let quick = fixed_columns(&latin1).map(|columns| record_of(7, &columns));
+        assert_eq!(quick, Some(noodles));
+        let mut in_id = b"chr1\t5\tid".to_vec();
+        in_id.extend([0xe9, b'\t']);
+        in_id.extend(b"A\tT\t.\tPASS\t.");
+        assert!(fixed_columns(&in_id).is_none());
     }
 }

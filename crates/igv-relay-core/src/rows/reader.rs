@@ -72,6 +72,7 @@ impl<'g> RowReader<'g> {
             (Some(samples), None) => Some(samples.clone()),
             (None, more) => more,
         };
+        stream.set_values_wanted(read_values.is_some());
         Self {
             stream,
             resolver,
