@@ -2,7 +2,8 @@
 //! the request waits, so that a file that cannot be read, a choice it cannot
 //! honour or a sort too large is still an error response; then written on
 //! a thread of its own, as the file is read, with the writer of its format.
-//! A large plain file's TSV is read in stretches on several threads.
+//! A large plain or bgzipped file's TSV is read in stretches on several
+//! threads.
 
 use std::io::{self, BufRead};
 use std::sync::Arc;
@@ -155,7 +156,7 @@ impl<'v> Rows<'v> {
     }
 
     /// The TSV export: in stretches on several threads when the file is a
-    /// large plain one and the export is not sorted.
+    /// large plain or BGZF one and the export is not sorted.
     fn tsv<W: ExportOut>(
         &self,
         mut reader: RowReader<'_>,
@@ -166,12 +167,10 @@ impl<'v> Rows<'v> {
         let view = self.view;
         let mut sink = TsvSink::new(view, self.triage, names.as_deref(), out)?;
         let stretched = match self.order {
-            None => view
-                .stretched_file(&reader, threads)
-                .map(|(path, from)| (path.to_path_buf(), from)),
+            None => view.stretched_file(&reader, threads),
             Some(_) => None,
         };
-        let Some((path, from)) = stretched else {
+        let Some(file) = stretched else {
             self.read(&mut reader, &mut sink)?;
             return sink.finish();
         };
@@ -183,9 +182,8 @@ impl<'v> Rows<'v> {
         let (part, join) = sink.split();
         read_in_stretches(
             threads,
-            &path,
-            from,
-            || view.open_header(purpose, &path, self.triage),
+            &file,
+            || view.open_header(purpose, file.path, self.triage),
             part,
             join,
             None,
@@ -233,9 +231,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_export_in_stretches_is_byte_for_byte_the_export_on_one_thread() {
-        let (file, [records, malformed, long]) = large_test_vcf();
+    /// The views the tests below export: with columns, links only, with
+    /// conditions, PASS only with a chosen column; conditions and PASS only
+    /// also links only (rows read without noodles' record, and with it for
+    /// the conditions' values).
+    fn views() -> [ViewSpec; 6] {
         let conditions = |text: &str| TriageChoices {
             where_text: Some(text.to_owned()),
             ..TriageChoices::default()
@@ -244,10 +244,12 @@ mod tests {
             pass_only: true,
             ..Filters::default()
         };
-        for spec in [
+        [
             spec(Filters::default(), TriageChoices::default(), false),
             spec(Filters::default(), TriageChoices::default(), true),
             spec(Filters::default(), conditions("Impact=HIGH; DP>=20"), false),
+            spec(Filters::default(), conditions("Impact=HIGH; DP>=20"), true),
+            spec(pass.clone(), TriageChoices::default(), true),
             spec(
                 pass,
                 TriageChoices {
@@ -256,12 +258,17 @@ mod tests {
                 },
                 false,
             ),
-        ] {
-            let one = export(file.path(), &spec, 1, Vec::new()).unwrap();
+        ]
+    }
+
+    /// Every view of `path` exported on 2 and 3 threads is what one thread writes.
+    fn assert_threads_write_what_one_thread_writes(path: &Path) {
+        for spec in views() {
+            let one = export(path, &spec, 1, Vec::new()).unwrap();
             let lines = one.iter().filter(|b| **b == b'\n').count();
             assert!(lines > 1_000, "{spec:?}: {lines} lines");
             for threads in [2, 3] {
-                let stretched = export(file.path(), &spec, threads, Vec::new()).unwrap();
+                let stretched = export(path, &spec, threads, Vec::new()).unwrap();
                 assert!(
                     one == stretched,
                     "{spec:?} on {threads} threads: {} vs {} bytes",
@@ -270,6 +277,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The file at `path` bgzipped (blocks of 64 KiB, so lines cross them).
+    fn bgzipped(path: &Path) -> tempfile::NamedTempFile {
+        let mut writer = noodles::bgzf::io::Writer::new(tempfile::NamedTempFile::new().unwrap());
+        writer.write_all(&std::fs::read(path).unwrap()).unwrap();
+        writer.finish().unwrap()
+    }
+
+    #[test]
+    fn an_export_in_stretches_is_byte_for_byte_the_export_on_one_thread() {
+        let (file, [records, malformed, long]) = large_test_vcf();
+        assert_threads_write_what_one_thread_writes(file.path());
         // What one thread wrote is right to begin with: every record has its
         // row, the long line and the malformed ones included.
         let links_only = spec(Filters::default(), TriageChoices::default(), true);
@@ -311,10 +331,43 @@ mod tests {
     }
 
     #[test]
+    fn a_bgzipped_export_on_several_threads_is_byte_for_byte_the_export_on_one_thread() {
+        let (file, _) = large_test_vcf();
+        let bgzf = bgzipped(file.path());
+        let text = std::fs::read(file.path()).unwrap().len() as u64;
+        assert!(std::fs::metadata(bgzf.path()).unwrap().len() < text / 4);
+        assert_eq!(
+            formats::bgzf_inflated_len(bgzf.path()).unwrap(),
+            Some(text),
+            "a BGZF file throughout, read in stretches"
+        );
+        assert_threads_write_what_one_thread_writes(bgzf.path());
+        // The same rows as the plain file's.
+        let links_only = spec(Filters::default(), TriageChoices::default(), true);
+        assert!(
+            export(bgzf.path(), &links_only, 2, Vec::new()).unwrap()
+                == export(file.path(), &links_only, 1, Vec::new()).unwrap()
+        );
+    }
+
+    #[test]
     fn an_output_that_fails_stops_the_threads_of_a_stretched_export() {
+        assert_a_failed_output_stops_the_threads(false);
+    }
+
+    #[test]
+    fn an_output_that_fails_stops_the_threads_of_a_bgzipped_export() {
+        assert_a_failed_output_stops_the_threads(true);
+    }
+
+    fn assert_a_failed_output_stops_the_threads(bgzipped_file: bool) {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let (file, _) = large_test_vcf();
+            let file = match bgzipped_file {
+                true => bgzipped(file.path()),
+                false => file,
+            };
             let spec = spec(Filters::default(), TriageChoices::default(), false);
             let written = export(file.path(), &spec, 2, GoneAfterOneChunk { chunks: 0 });
             // `write` returns once the workers under it have ended.

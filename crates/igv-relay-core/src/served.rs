@@ -12,9 +12,9 @@ use crate::domain::genome::Genome;
 use crate::error::CoreError;
 use crate::formats::{self, FormatKind, FormatOptions};
 use crate::links::igv_web::IgvWebLinks;
+use crate::rows::stretches::{self, StretchedFile, Text};
 use crate::rows::{
     Checkpoints, IndexedFile, ReadRules, RowReader, RowsKey, SeekableFile, read_in_stretches,
-    stretches,
 };
 use crate::sinks::overview::{self, OverviewLinks};
 use crate::sinks::page::{PageModel, PageSink, Picker, TotalsLine, genome_fix, picker};
@@ -266,10 +266,14 @@ impl CountJob {
                 read_ahead: false,
                 ..options.clone()
             };
+            let file = StretchedFile {
+                path: &self.path,
+                from,
+                text: Text::Plain,
+            };
             read_in_stretches(
                 self.threads,
-                &self.path,
-                from,
+                &file,
                 || {
                     let stream = stretches::header_stream(self.kind, &self.path, &options)?;
                     Ok(RowReader::new(stream, rules.clone()))

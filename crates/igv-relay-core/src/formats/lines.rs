@@ -176,8 +176,31 @@ pub fn read_from_buffer<R: BufRead + ?Sized>(reader: &mut R, buf: &mut [u8]) -> 
     Ok(n)
 }
 
+/// `inflate` over `compressed`, a file's bytes from its compressed byte
+/// `before.1` on (decompressed byte `before.0`), stopping at `limits` as
+/// [`decompress_with_limits`] does: for another inflater than flate2's
+/// (the BGZF blocks inflated on several threads, `seek::inflate_bgzf`).
+pub(crate) fn inflate_with_limits<C: Read + Send, R: Read + Send>(
+    compressed: C,
+    before: (u64, u64),
+    limits: DecompressionLimits,
+    inflate: impl FnOnce(Counted<C>) -> R,
+) -> impl Read + Send {
+    let count = Arc::new(AtomicU64::new(before.1));
+    let counted = Counted {
+        inner: compressed,
+        count: count.clone(),
+    };
+    Limited {
+        inner: inflate(counted),
+        produced: before.0,
+        compressed: count,
+        limits,
+    }
+}
+
 /// Counts the compressed bytes the decoder has taken.
-struct Counted<R> {
+pub(crate) struct Counted<R> {
     inner: R,
     count: Arc<AtomicU64>,
 }

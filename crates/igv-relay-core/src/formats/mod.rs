@@ -39,7 +39,7 @@ pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
     read_from_buffer,
 };
-pub use self::seek::{LocalFile, RemoteFile, Reopen, reopen_at};
+pub use self::seek::{LocalFile, RemoteFile, Reopen, bgzf_inflated_len, inflate_bgzf, reopen_at};
 pub use self::vcf_fields::{FieldDef, VcfHeaderFields, VcfValues};
 
 /// VCF samples shown when [`FormatOptions::samples`] names none: a cohort's

@@ -119,6 +119,49 @@ pub fn reopen_at(
     }
 }
 
+/// The inflated length of the file at `path` when it is BGZF from start to
+/// end (from its blocks' sizes; nothing is inflated), `None` otherwise.
+pub fn bgzf_inflated_len(path: &Path) -> io::Result<Option<u64>> {
+    let mut file = File::open(path)?;
+    Ok(bgzf_block_for(&mut file, u64::MAX)?.map(|(_, len)| len))
+}
+
+/// The inflated text of the BGZF file at `path` from byte `offset` on, its
+/// blocks inflated on `workers` threads (each block inflates on its own;
+/// noodles' multithreaded reader, which hands them on in order), within
+/// `limits` as [`super::open`] reads it; `None` when the file is not BGZF
+/// from start to end (plain gzip, or a plain member appended: one thread
+/// reads those).
+pub fn inflate_bgzf(
+    path: &Path,
+    offset: u64,
+    workers: usize,
+    limits: DecompressionLimits,
+) -> io::Result<Option<Box<dyn Read + Send>>> {
+    let mut file = File::open(path)?;
+    if bgzf_block_for(&mut file, u64::MAX)?.is_none() {
+        return Ok(None);
+    }
+    let Some((block_start, block_offset)) = bgzf_block_for(&mut file, offset)? else {
+        return Ok(None);
+    };
+    file.seek(SeekFrom::Start(block_start))?;
+    let workers = std::num::NonZero::new(workers).unwrap_or(std::num::NonZero::<usize>::MIN);
+    let mut text = super::lines::inflate_with_limits(
+        file,
+        (block_offset, block_start),
+        limits,
+        move |compressed| {
+            noodles::bgzf::io::MultithreadedReader::with_worker_count(workers, compressed)
+        },
+    );
+    io::copy(
+        &mut (&mut text).take(offset - block_offset),
+        &mut io::sink(),
+    )?;
+    Ok(Some(Box::new(text)))
+}
+
 fn inflate_and_skip(
     file: File,
     offset: u64,

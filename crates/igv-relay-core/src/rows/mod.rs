@@ -7,6 +7,7 @@
 
 mod checkpoints;
 mod filter;
+mod inflated;
 mod reader;
 mod refusal;
 mod resolver;

@@ -13,7 +13,7 @@ use super::checkpoints::{Checkpoints, Recorder, RowsKey, SeekableFile};
 use super::filter::{Filters, RowFilter, RowPredicate};
 use super::refusal::Refusal;
 use super::resolver::LocusResolver;
-use super::stretches::{self, Cutter, STRETCH_BYTES, Stretch};
+use super::stretches::{self, Piece, STRETCH_BYTES, StretchedFile};
 use super::{Row, RowSink};
 use crate::domain::genome::Genome;
 use crate::domain::loci::LociRules;
@@ -287,11 +287,11 @@ impl<'g> RowReader<'g> {
         Ok(())
     }
 
-    /// Goes on from `stretch` of the file at `path`, as if every row before
+    /// Goes on from `piece` of the file at `path`, as if every row before
     /// it had been read.
-    fn resume_at(&mut self, path: &Path, stretch: &Stretch) -> io::Result<()> {
-        self.stream
-            .resume(stretch.open(path)?, stretch.position())?;
+    fn resume_at(&mut self, path: &Path, piece: Piece) -> io::Result<()> {
+        let at = piece.position();
+        self.stream.resume(piece.into_input(path)?, at)?;
         self.row = 0;
         Ok(())
     }
@@ -305,19 +305,18 @@ pub struct IndexedFile<'c> {
     pub rows: RowsKey,
 }
 
-/// Reads the plain file at `path` from `from` (where its records start) in
-/// stretches on `threads` threads: each worker opens a reader over the
-/// file's header once (`open`) and resumes it at every stretch it is given,
-/// writing the stretch's rows into a part of its own (`part`); the parts are
+/// Reads `file` from where its records start in stretches on `threads`
+/// threads: each worker opens a reader over the file's header once (`open`)
+/// and resumes it at every stretch it is given, writing the stretch's rows
+/// into a part of its own (`part`, given the stretch's size); the parts are
 /// handed to `join` in file order, so they are exactly what one pass would
 /// give. With `index`, the positions after the rows are remembered as one
 /// pass would have remembered them.
 pub fn read_in_stretches<'g, P: RowSink + Send>(
     threads: usize,
-    path: &Path,
-    from: StreamPosition,
+    file: &StretchedFile<'_>,
     open: impl Fn() -> io::Result<RowReader<'g>> + Sync,
-    part: impl Fn(&Stretch) -> P + Sync,
+    part: impl Fn(u64) -> P + Sync,
     mut join: impl FnMut(P) -> io::Result<()>,
     index: Option<IndexedFile<'_>>,
 ) -> io::Result<()> {
@@ -326,11 +325,11 @@ pub fn read_in_stretches<'g, P: RowSink + Send>(
     let mut rows_before = 0u64;
     stretches::in_order(
         threads,
-        Cutter::new(path, from, STRETCH_BYTES)?,
+        file.stretches(STRETCH_BYTES, threads)?,
         open,
-        |reader, stretch: Stretch| {
-            reader.resume_at(path, &stretch)?;
-            let mut sink = part(&stretch);
+        |reader, piece: Piece| {
+            let mut sink = part(piece.text_len());
+            reader.resume_at(file.path, piece)?;
             let mut positions = Vec::new();
             while let Some(row) = reader.next_row()? {
                 sink.row(row)?;

@@ -6,13 +6,18 @@
 //! lines, so each stretch knows the number of its first line, which is all a
 //! record stream needs to go on from there ([`crate::formats::RecordStream::resume`]).
 //! The row reader reads a file this way ([`super::read_in_stretches`]).
+//! A bgzipped file is cut the same way, in its inflated text
+//! ([`super::inflated`]).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::formats::{FormatKind, FormatOptions, RecordStream, StreamPosition};
+use super::inflated::{Inflated, InflatedCutter};
+use crate::formats::{
+    DecompressionLimits, FormatKind, FormatOptions, RecordStream, StreamPosition,
+};
 
 /// A plain file is cut into stretches of about this size, each parsed on one
 /// thread; an export sends each stretch's rows as one chunk of about twice
@@ -40,6 +45,84 @@ pub fn header_stream(
 ) -> io::Result<Box<dyn RecordStream + Send>> {
     let input = Box::new(io::BufReader::with_capacity(64 * 1024, File::open(path)?));
     crate::formats::open(kind, input, options).map_err(io::Error::other)
+}
+
+/// A local file read in stretches: where its records start, and how its
+/// text is had.
+pub struct StretchedFile<'p> {
+    pub path: &'p Path,
+    pub from: StreamPosition,
+    pub text: Text,
+}
+
+/// How a stretched file's text is read.
+#[derive(Clone, Copy, Debug)]
+pub enum Text {
+    /// As it is on disk: each worker reads its own stretches.
+    Plain,
+    /// BGZF, inflated on several threads and cut in memory; `keep`: the
+    /// most bytes of a line the line reader keeps ([`InflatedCutter`]).
+    Bgzf {
+        limits: DecompressionLimits,
+        keep: usize,
+    },
+}
+
+impl StretchedFile<'_> {
+    /// The file's stretches from `from` on, of about `size` bytes; a
+    /// bgzipped file's blocks are inflated on `threads` threads.
+    pub fn stretches(
+        &self,
+        size: u64,
+        threads: usize,
+    ) -> io::Result<Box<dyn Iterator<Item = io::Result<Piece>> + Send>> {
+        match self.text {
+            Text::Plain => Ok(Box::new(
+                Cutter::new(self.path, self.from, size)?.map(|s| s.map(Piece::InFile)),
+            )),
+            Text::Bgzf { limits, keep } => {
+                let text =
+                    crate::formats::inflate_bgzf(self.path, self.from.offset, threads, limits)?
+                        .ok_or_else(|| io::Error::other("the file is not BGZF throughout"))?;
+                let cutter = InflatedCutter::new(text, self.from, size, keep);
+                Ok(Box::new(cutter.map(|s| s.map(Piece::Inflated))))
+            }
+        }
+    }
+}
+
+/// One stretch to parse: lines of a plain file by their place in it, or
+/// a bgzipped file's lines inflated.
+pub enum Piece {
+    InFile(Stretch),
+    Inflated(Inflated),
+}
+
+impl Piece {
+    /// Its bytes (inflated).
+    pub fn text_len(&self) -> u64 {
+        match self {
+            Piece::InFile(stretch) => stretch.end - stretch.start,
+            Piece::Inflated(inflated) => inflated.text_len(),
+        }
+    }
+
+    /// Where a stream resumed at this piece stands.
+    pub fn position(&self) -> StreamPosition {
+        match self {
+            Piece::InFile(stretch) => stretch.position(),
+            Piece::Inflated(inflated) => inflated.position(),
+        }
+    }
+
+    /// Its text, for [`crate::formats::RecordStream::resume`]; `path` is
+    /// the file's.
+    pub fn into_input(self, path: &Path) -> io::Result<Box<dyn io::BufRead + Send>> {
+        match self {
+            Piece::InFile(stretch) => stretch.open(path),
+            Piece::Inflated(inflated) => Ok(inflated.into_input()),
+        }
+    }
 }
 
 /// Whole lines `start..end` of a file; `line` lines come before `start`.

@@ -7,9 +7,11 @@
 use std::io;
 
 use super::{EXPORT_CHUNK_BYTES, ExportOut, RowLinks, genome_line};
-use crate::rows::stretches::Stretch;
 use crate::rows::{Row, RowSink};
 use crate::view::{FileView, Triage};
+
+/// The most room a stretch's rows get up front (a few stretches' worth).
+const MAX_PART_CAPACITY: u64 = 4 << 20;
 
 /// The TSV rows of a view, into `out`.
 pub struct TsvSink<'v, W: ExportOut> {
@@ -50,16 +52,17 @@ impl<'v, W: ExportOut> TsvSink<'v, W> {
     pub fn split(
         &mut self,
     ) -> (
-        impl Fn(&Stretch) -> TsvRows<'v> + Sync + '_,
+        impl Fn(u64) -> TsvRows<'v> + Sync + '_,
         impl FnMut(TsvRows<'v>) -> io::Result<()> + '_,
     ) {
         let Self { out, rows } = self;
         let rows = &*rows;
-        let part = move |stretch: &Stretch| {
+        let part = move |stretch_bytes: u64| {
             // Links-only rows are 2-2.5 times the bytes of the records they
             // link (a VCF of short lines); room for that up front saves
             // copying the whole buffer when it grows.
-            let capacity = 5 * (stretch.end - stretch.start) as usize / 2;
+            // Capped: a stretch holding one very long line makes one short row.
+            let capacity = (5 * stretch_bytes / 2).min(MAX_PART_CAPACITY) as usize;
             TsvRows::new(rows.view, rows.triage, rows.columns, capacity)
         };
         let join = move |part: TsvRows<'v>| out.write_chunk(part.buf);

@@ -19,7 +19,8 @@ use crate::error::CoreError;
 use crate::formats::{self, FormatKind, FormatOptions};
 use crate::links::igv_web::{self, Viewer, ViewerPanel, WebTrack};
 use crate::links::{LoadLink, RowLink};
-use crate::rows::{ReadRules, RowReader, RowsKey, SeekableFile, stretches};
+use crate::rows::stretches::{self, StretchedFile, Text};
+use crate::rows::{ReadRules, RowReader, RowsKey, SeekableFile};
 
 /// How much of a file's start a view reads to decide its genome: the whole
 /// header of all but the largest files (a GATK hg38 VCF header is 250 KiB of text,
@@ -252,22 +253,33 @@ impl<'a> FileView<'a> {
         Ok(RowReader::new(stream, self.rules(purpose, triage)))
     }
 
-    /// The plain local file and where its records start, when a read of
-    /// the whole view is worth doing in stretches on several threads: a
-    /// file large enough, a stream that can resume part-way, and more than
-    /// one core.
+    /// The local file, where its records start and how its text is read,
+    /// when a read of the whole view is worth doing in stretches on several
+    /// threads: a plain or BGZF file with text enough, a stream that can
+    /// resume part-way, and more than one core. A plain gzip file has no
+    /// places to start inflating at but its start, and is read on one.
     pub fn stretched_file(
         &self,
         reader: &RowReader<'_>,
         threads: usize,
-    ) -> Option<(&Path, formats::StreamPosition)> {
+    ) -> Option<StretchedFile<'_>> {
         let path = self.source.local_path.as_deref()?;
         let from = reader.position()?;
-        let len = std::fs::metadata(path).ok()?.len();
-        (threads > 1
-            && !formats::is_compressed_file(path)
-            && len.saturating_sub(from.offset) >= stretches::MIN_STRETCHED_BYTES)
-            .then_some((path, from))
+        if threads < 2 {
+            return None;
+        }
+        let (len, text) = if formats::is_compressed_file(path) {
+            let len = formats::bgzf_inflated_len(path).ok()??;
+            let text = Text::Bgzf {
+                limits: self.options.decompression,
+                keep: self.options.max_line_bytes + 1,
+            };
+            (len, text)
+        } else {
+            (std::fs::metadata(path).ok()?.len(), Text::Plain)
+        };
+        (len.saturating_sub(from.offset) >= stretches::MIN_STRETCHED_BYTES)
+            .then_some(StretchedFile { path, from, text })
     }
 
     /// Which rows of the file the view keeps, for the page index and the
