@@ -8,6 +8,7 @@
 #   - the server's peak RSS during the exports (target <= 64 MB)
 #   - the floor: the export's output served as a plain file, vs `wc -l`
 #   - full TSV export vs `mawk` printing the same columns (target >= 2, issue 17)
+#     and, for .vcf.gz, vs `zcat | mawk` (target >= 1.5, issue 28)
 #
 # Every timing is the median of REPEAT runs; baseline and subject runs alternate.
 # Prints one `name=value` line per figure.
@@ -120,14 +121,23 @@ done
 # MAWK_REPEAT. The issue's target is a ratio >= 2 (the export twice as fast).
 MAWK_REPEAT=${MAWK_REPEAT:-3}
 need_deb mawk
-mawk_time() {
-    local start end
-    start=$(date +%s.%N)
+# mawk_time FILE: seconds for mawk to print those columns of FILE (of
+# `zcat FILE` when it ends in .gz).
+same_columns() {
     mawk -F'\t' -v relay="$RELAY_URL" '
         /^#/ {next}
         {locus = $1 ":" $2
          print NR "\t" locus "\t" $3 "\t" relay "/igv/goto?locus=" locus "&landing=1\thttp://127.0.0.1:60151/goto?locus=" locus "\t"}' \
-        "$1" >/dev/null
+        "$@" >/dev/null
+}
+mawk_time() {
+    local start end
+    start=$(date +%s.%N)
+    if [[ $1 == *.gz ]]; then
+        zcat "$1" | same_columns
+    else
+        same_columns "$1"
+    fi
     end=$(date +%s.%N)
     awk -v a="$start" -v b="$end" 'BEGIN {print b - a}'
 }
@@ -144,6 +154,20 @@ export_s=$(median <"$BENCH_WORK/export")
 log "export (vcf) ${export_s}s; mawk printing the same columns ${mawk_s}s"
 echo "mawk_same_columns_vcf_s=$mawk_s"
 echo "export_vs_mawk_vcf_speed_ratio=$(ratio "$mawk_s" "$export_s" 3)"
+
+# The same for the bgzipped file: mawk reading `zcat large.vcf.gz`, against
+# the export of large.vcf.gz (issue 28: target >= 1.5).
+: >"$BENCH_WORK/mawk" && : >"$BENCH_WORK/export"
+for ((i = 0; i < MAWK_REPEAT; i++)); do
+    check_budget
+    mawk_time "$data/large.vcf.gz" >>"$BENCH_WORK/mawk"
+    curl_time "$files/large.vcf.gz?format=tsv&links_only=1" >>"$BENCH_WORK/export"
+done
+mawk_s=$(median <"$BENCH_WORK/mawk")
+export_s=$(median <"$BENCH_WORK/export")
+log "export (vcf.gz) ${export_s}s; zcat | mawk printing the same columns ${mawk_s}s"
+echo "zcat_mawk_same_columns_vcf_gz_s=$mawk_s"
+echo "export_vs_zcat_mawk_vcf_gz_speed_ratio=$(ratio "$mawk_s" "$export_s" 3)"
 
 # The floor under any export: the export's own bytes (about twice the VCF's)
 # served by the same server as a plain file (/raw/, no parsing at all). An
