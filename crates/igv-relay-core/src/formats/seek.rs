@@ -123,7 +123,7 @@ pub fn reopen_at(
 /// end (from its blocks' sizes; nothing is inflated), `None` otherwise.
 pub fn bgzf_inflated_len(path: &Path) -> io::Result<Option<u64>> {
     let mut file = File::open(path)?;
-    Ok(bgzf_block_for(&mut file, u64::MAX)?.map(|(_, len)| len))
+    Ok(bgzf_walk(&mut file, u64::MAX, false)?.map(|walk| walk.inflated_len))
 }
 
 /// The inflated text of the BGZF file at `path` from byte `offset` on, its
@@ -139,12 +139,10 @@ pub fn inflate_bgzf(
     limits: DecompressionLimits,
 ) -> io::Result<Option<Box<dyn Read + Send>>> {
     let mut file = File::open(path)?;
-    if bgzf_block_for(&mut file, u64::MAX)?.is_none() {
-        return Ok(None);
-    }
-    let Some((block_start, block_offset)) = bgzf_block_for(&mut file, offset)? else {
+    let Some(walk) = bgzf_walk(&mut file, offset, false)? else {
         return Ok(None);
     };
+    let (block_start, block_offset) = walk.block;
     file.seek(SeekFrom::Start(block_start))?;
     let workers = std::num::NonZero::new(workers).unwrap_or(std::num::NonZero::<usize>::MIN);
     let mut text = super::lines::inflate_with_limits(
@@ -192,9 +190,25 @@ fn skip(mut reader: Box<dyn BufRead + Send>, mut n: u64) -> io::Result<Box<dyn B
 
 /// The compressed offset of the BGZF block holding decompressed byte `offset`, and
 /// the decompressed offset that block starts at. `None` when a member is not a
-/// BGZF block. An `offset` at or past the end gives the end of the file.
+/// BGZF block (up to that block). An `offset` at or past the end gives the end of
+/// the file.
 fn bgzf_block_for(file: &mut File, offset: u64) -> io::Result<Option<(u64, u64)>> {
+    Ok(bgzf_walk(file, offset, true)?.map(|walk| walk.block))
+}
+
+/// What a walk over a BGZF file's block headers found.
+struct BgzfWalk {
+    /// See [`bgzf_block_for`].
+    block: (u64, u64),
+    /// The decompressed bytes of the blocks walked.
+    inflated_len: u64,
+}
+
+/// Walks the block headers (no inflating) up to the block holding `offset`
+/// (`stop_there`), or to the end, checking each is BGZF; `None` when one is not.
+fn bgzf_walk(file: &mut File, offset: u64, stop_there: bool) -> io::Result<Option<BgzfWalk>> {
     let len = file.metadata()?.len();
+    let mut found = None;
     let mut block_start = 0u64;
     let mut block_offset = 0u64;
     let mut header = [0u8; BGZF_HEADER_LEN];
@@ -211,13 +225,22 @@ fn bgzf_block_for(file: &mut File, offset: u64) -> io::Result<Option<(u64, u64)>
         file.seek(SeekFrom::Start(block_start + block_size - 4))?;
         file.read_exact(&mut footer)?;
         let inflated = u64::from(u32::from_le_bytes(footer));
-        if block_offset + inflated > offset {
-            return Ok(Some((block_start, block_offset)));
+        if found.is_none() && block_offset + inflated > offset {
+            found = Some((block_start, block_offset));
+            if stop_there {
+                return Ok(Some(BgzfWalk {
+                    block: (block_start, block_offset),
+                    inflated_len: block_offset + inflated,
+                }));
+            }
         }
         block_offset += inflated;
         block_start += block_size;
     }
-    Ok(Some((len, block_offset)))
+    Ok(Some(BgzfWalk {
+        block: found.unwrap_or((len, block_offset)),
+        inflated_len: block_offset,
+    }))
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
