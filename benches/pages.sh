@@ -120,6 +120,10 @@ done
 # URL, IGV URL) of the plain VCF: both into /dev/null, alternated, median of
 # MAWK_REPEAT. The issue's target is a ratio >= 2 (the export twice as fast).
 MAWK_REPEAT=${MAWK_REPEAT:-3}
+# span: "MIN-MAX" of the numbers on stdin, for the log.
+span() {
+    sort -g | awk 'NR == 1 {min = $1} {max = $1} END {print min "-" max}'
+}
 need_deb mawk
 # mawk_time FILE: seconds for mawk to print those columns of FILE (of
 # `zcat FILE` when it ends in .gz).
@@ -151,7 +155,7 @@ for ((i = 0; i < MAWK_REPEAT; i++)); do
 done
 mawk_s=$(median <"$BENCH_WORK/mawk")
 export_s=$(median <"$BENCH_WORK/export")
-log "export (vcf) ${export_s}s; mawk printing the same columns ${mawk_s}s"
+log "export (vcf) ${export_s}s ($(span <"$BENCH_WORK/export")); mawk printing the same columns ${mawk_s}s ($(span <"$BENCH_WORK/mawk"))"
 echo "mawk_same_columns_vcf_s=$mawk_s"
 echo "export_vs_mawk_vcf_speed_ratio=$(ratio "$mawk_s" "$export_s" 3)"
 
@@ -165,7 +169,7 @@ for ((i = 0; i < MAWK_REPEAT; i++)); do
 done
 mawk_s=$(median <"$BENCH_WORK/mawk")
 export_s=$(median <"$BENCH_WORK/export")
-log "export (vcf.gz) ${export_s}s; zcat | mawk printing the same columns ${mawk_s}s"
+log "export (vcf.gz) ${export_s}s ($(span <"$BENCH_WORK/export")); zcat | mawk printing the same columns ${mawk_s}s ($(span <"$BENCH_WORK/mawk"))"
 echo "zcat_mawk_same_columns_vcf_gz_s=$mawk_s"
 echo "export_vs_zcat_mawk_vcf_gz_speed_ratio=$(ratio "$mawk_s" "$export_s" 3)"
 
