@@ -491,33 +491,40 @@ struct FixedColumns<'a> {
 /// `noodles_vcf::io::reader::record::read_record` (0.96): every column up to
 /// INFO non-empty, and after INFO a FORMAT, then non-empty samples.
 fn fixed_columns(bytes: &[u8]) -> Option<FixedColumns<'_>> {
+    // One search for all the tabs: a search per column cost more in setting
+    // up than in searching these short columns.
+    let mut tabs = memchr::memchr_iter(b'\t', bytes);
     let mut ends = [0usize; 7];
     let mut start = 0;
     for end in &mut ends {
-        let tab = start + memchr::memchr(b'\t', &bytes[start..])?;
+        let tab = tabs.next()?;
         if tab == start {
             return None;
         }
         *end = tab;
         start = tab + 1;
     }
-    let info_end = memchr::memchr(b'\t', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-    if info_end == start {
-        return None;
-    }
-    if let Some(samples) = bytes.get(info_end + 1..) {
-        // FORMAT, a tab, then samples, none of them empty. (By their tabs:
-        // `memmem` for two tabs cost more than the rest of this function.)
-        let mut field_start = 0;
-        for tab in memchr::memchr_iter(b'\t', samples) {
-            if tab == field_start {
+    let info_end = match tabs.next() {
+        None => bytes.len(),
+        Some(tab) => {
+            // FORMAT, a tab, then samples, none of them empty.
+            let mut field_start = tab + 1;
+            let mut sample_tabs = 0;
+            for next in tabs {
+                if next == field_start {
+                    return None;
+                }
+                field_start = next + 1;
+                sample_tabs += 1;
+            }
+            if sample_tabs == 0 || field_start == bytes.len() {
                 return None;
             }
-            field_start = tab + 1;
+            tab
         }
-        if field_start == 0 || field_start == samples.len() {
-            return None;
-        }
+    };
+    if info_end == start {
+        return None;
     }
     // Only the fixed columns need be text: the rest of a line that is not
     // would be repaired by [`read_line`] without touching them.
@@ -525,14 +532,22 @@ fn fixed_columns(bytes: &[u8]) -> Option<FixedColumns<'_>> {
     let column = |from: usize, to: usize| &text[from..to];
     let pos_text = column(ends[0] + 1, ends[1]);
     // As noodles: "0" is the telomere (no position), anything else a
-    // positive whole number; leave it the odd ones ("+5", "00", overflow).
+    // positive whole number; noodles reads the odd ones ("+5", "00", more
+    // digits than a u64 is sure to hold).
     let pos = match pos_text {
         "0" => 0,
-        digits if digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) => {
-            match digits.parse::<u64>().ok()? {
-                0 => return None,
-                n => n,
+        digits if digits.len() <= 18 => {
+            let mut n = 0u64;
+            for digit in digits.bytes() {
+                if !digit.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + u64::from(digit - b'0');
             }
+            if n == 0 {
+                return None;
+            }
+            n
         }
         _ => return None,
     };
