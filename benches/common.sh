@@ -43,7 +43,7 @@ need_deb() {
 # The release binary; built if missing or older than the sources (the build is
 # not part of any figure).
 relay_binary() {
-    local bin="$BENCH_ROOT/target/release/igv-relay"
+    local bin="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/release/igv-relay"
     if [[ -n "${IGV_RELAY_BIN:-}" ]]; then
         echo "$IGV_RELAY_BIN"
         return
