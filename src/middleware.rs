@@ -8,72 +8,26 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
-use tracing::Instrument;
 
 use crate::state::AppState;
+use crate::telemetry::{self, RequestId};
 use crate::web::policy::{PAGE_CSP, WebPolicy};
 
 /// The response header carrying the id that every log line of the request has.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A request's id: sent back in `x-request-id` and carried by every log line
-/// logged while the request is handled (the `request_id` of its span).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(String);
-
-impl RequestId {
-    /// The proxy's `x-request-id` when it sent a sane one (so one id follows a
-    /// request through nginx, Galaxy's logs and ours), else a fresh one.
-    fn for_request(req: &ServiceRequest) -> Self {
-        req.headers()
-            .get(&REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|id| Self::is_acceptable(id))
-            .map_or_else(Self::fresh, |id| Self(id.to_owned()))
-    }
-
-    /// Short and plain enough to log and echo without escaping.
-    fn is_acceptable(id: &str) -> bool {
-        (1..=128).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-    }
-
-    /// A UUID-shaped id: 64 random bits drawn once per process, then a
-    /// counter. Unique within a process and across restarts, without a
-    /// `getrandom(2)` per request (which tracing-actix-web's UUIDv4 costs;
-    /// it showed in the relay's profile, BENCHMARKS.md).
-    fn fresh() -> Self {
-        use std::hash::{BuildHasher, RandomState};
-        use std::sync::LazyLock;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static PROCESS: LazyLock<u64> =
-            LazyLock::new(|| RandomState::new().hash_one(std::process::id()));
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let low = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let bits = (u128::from(*PROCESS) << 64) | u128::from(low);
-        // 8-4-4-4-12 hex digits; `format!` was a tenth of the relay's time.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = [b'-'; 36];
-        let mut bit = 128;
-        for (i, byte) in text.iter_mut().enumerate() {
-            if !matches!(i, 8 | 13 | 18 | 23) {
-                bit -= 4;
-                *byte = HEX[((bits >> bit) & 0xf) as usize];
-            }
-        }
-        let text = String::from_utf8_lossy(&text).into_owned();
-        Self(text)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// The proxy's `x-request-id` when it sent a sane one (so one id follows a
+/// request through nginx, Galaxy's logs and ours), else a fresh one.
+fn request_id(req: &ServiceRequest) -> RequestId {
+    req.headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::parse)
+        .unwrap_or_else(RequestId::fresh)
 }
 
-/// The outermost middleware: gives the request its id and a span holding it,
-/// writes one access line and counts the request in `/metrics` when the
+/// The outermost middleware: gives the request its id (the request context of
+/// its log lines, [`telemetry::in_request`]), writes one access line and counts the request in `/metrics` when the
 /// response head is ready, and sets
 /// `x-request-id`, `X-Content-Type-Options` and `Referrer-Policy` on every
 /// response, and a CSP on HTML responses that did not set their own
@@ -82,18 +36,20 @@ impl RequestId {
 /// One middleware and one log line per request on purpose: the relay answers
 /// in microseconds, and tracing-actix-web's root span (a dozen fields, two
 /// lines a request, a UUIDv4 each) and actix-web-prom's layer cost the relay
-/// more than half its throughput (BENCHMARKS.md).
+/// more than half its throughput (BENCHMARKS.md); a plain `tracing` span and
+/// an access event another 6.6k instructions a request (issue 28).
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = std::time::Instant::now();
-    let id = RequestId::for_request(&req);
-    let span = tracing::info_span!("request", request_id = %id.as_str());
+    let id = request_id(&req);
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    // For the access line: a reference-counted copy, not a new string.
+    let uri = req.uri().clone();
+    let path = uri.path();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let outcome = next.call(req).instrument(span.clone()).await;
+    let outcome = telemetry::in_request(id, next.call(req)).await;
     let elapsed = started.elapsed();
     let (status, route) = match &outcome {
         Ok(res) => (res.status(), res.request().match_pattern()),
@@ -104,14 +60,13 @@ pub async fn request_context(
             .metrics
             .answered(&method, route.as_deref(), status, elapsed);
     }
-    tracing::info!(
-        parent: &span,
-        method = %method,
-        path = %path,
-        status = status.as_u16(),
-        micros = elapsed.as_micros() as u64,
-        "request finished"
-    );
+    telemetry::access(&telemetry::Access {
+        id: &id,
+        method: method.as_str(),
+        path,
+        status: status.as_u16(),
+        micros: elapsed.as_micros() as u64,
+    });
     let mut res = outcome?;
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {
@@ -132,8 +87,8 @@ pub async fn request_context(
         match &state {
             Some(state) => {
                 let policy = &state.web_policy;
-                headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(&path));
-                if !policy.framable(&path) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(path));
+                if !policy.framable(path) {
                     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
                 }
             }
