@@ -99,6 +99,17 @@ pub fn encode_value(value: &str) -> impl std::fmt::Display + Iterator<Item = &st
     utf8_percent_encode(value, IGV_VALUE)
 }
 
+/// A `fmt::Write` that appends what is written to a `String`, encoded by
+/// [`encode_value`].
+struct PercentEncoded<'a>(&'a mut String);
+
+impl fmt::Write for PercentEncoded<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend(encode_value(s));
+        Ok(())
+    }
+}
+
 /// A TCP port for IGV: unprivileged ports only, so a link can never aim the
 /// browser at a system service (80, 22, …) on the user's machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -408,11 +419,10 @@ impl IgvCommand {
         let mut url = String::with_capacity(target.base.len() + 96);
         url.push_str(&target.base);
         if let Self::Goto { loci } = self {
-            // The relay's hot path: no list of pairs to build.
+            // The relay's hot path: no list of pairs to build, and the loci
+            // are encoded as they are printed (a string less per request).
             url.push_str(GOTO_QUERY);
-            let mut text = String::with_capacity(64);
-            let _ = loci.write_canonical(&mut text);
-            url.extend(encode_value(&text));
+            let _ = loci.write_canonical(&mut PercentEncoded(&mut url));
             return url;
         }
         let (path, pairs) = self.query_pairs();

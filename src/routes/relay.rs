@@ -3,6 +3,7 @@
 //! no body: IGV runs the body of any non-GET request as batch commands
 //! (igv-port.md §4.3), so 307/308 are never used.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -118,13 +119,14 @@ fn relay(
 /// The IGV address for this user: the configured loopback host, with the
 /// port from `?port=`, else the `igv_port` cookie, else the configured one.
 /// Nothing in the request can change the host.
-fn user_target(
+/// The configured target itself, not a copy, when nothing changes the port.
+fn user_target<'a>(
     req: &HttpRequest,
     params: &QueryParams,
-    state: &AppState,
-) -> Result<IgvTarget, AppError> {
+    state: &'a AppState,
+) -> Result<Cow<'a, IgvTarget>, AppError> {
     if let Some(port) = request::port(params.query())? {
-        return Ok(state.igv.with_port(port));
+        return Ok(Cow::Owned(state.igv.with_port(port)));
     }
     // Only when there are cookies: `cookie()` stores the parsed jar in the
     // request's extensions, an allocation per request otherwise.
@@ -133,9 +135,9 @@ fn user_target(
     {
         let port = IgvPort::parse(cookie.value())
             .map_err(|e| AppError::invalid("igv_port cookie", cookie.value(), e))?;
-        return Ok(state.igv.with_port(port));
+        return Ok(Cow::Owned(state.igv.with_port(port)));
     }
-    Ok(state.igv.clone())
+    Ok(Cow::Borrowed(&state.igv))
 }
 
 /// The same relay request without `landing`: it answers the 303 to IGV.
