@@ -3,7 +3,7 @@
 //!
 //! Each `Metrics` owns its own registry rather than a process-global recorder,
 //! so every application built in one process (as the tests do) counts alone.
-//! Requests are counted by `middleware::request_context`, in the same pass
+//! Requests are counted by `middleware::RequestContext`, in the same pass
 //! that writes the access line (actix-web-prom's own middleware layer cost the
 //! relay a seventh of its throughput, BENCHMARKS.md).
 

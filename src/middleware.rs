@@ -2,16 +2,22 @@
 //! headers of HTML pages; CORS for `/api/*`; one access-log line per request
 //! carrying the request's id.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, ready};
+use std::time::Instant;
+
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
 use crate::state::AppState;
 use crate::telemetry::{self, RequestId};
-use crate::web::policy::{PAGE_CSP, WebPolicy};
+use crate::web::policy::WebPolicy;
 
 /// The response header carrying the id that every log line of the request has.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -27,8 +33,8 @@ fn request_id(req: &ServiceRequest) -> RequestId {
 }
 
 /// The outermost middleware: gives the request its id (the request context of
-/// its log lines, [`telemetry::in_request`]), writes one access line and counts the request in `/metrics` when the
-/// response head is ready, and sets
+/// its log lines, [`telemetry::in_request`]), writes one access line and
+/// counts the request in `/metrics` when the response head is ready, and sets
 /// `x-request-id`, `X-Content-Type-Options` and `Referrer-Policy` on every
 /// response, and a CSP on HTML responses that did not set their own
 /// (`/embed` does).
@@ -38,70 +44,140 @@ fn request_id(req: &ServiceRequest) -> RequestId {
 /// lines a request, a UUIDv4 each) and actix-web-prom's layer cost the relay
 /// more than half its throughput (BENCHMARKS.md); a plain `tracing` span and
 /// an access event another 6.6k instructions a request (issue 28).
-pub async fn request_context(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = std::time::Instant::now();
-    let id = request_id(&req);
-    let method = req.method().clone();
-    // For the access line: a reference-counted copy, not a new string.
-    let uri = req.uri().clone();
-    let path = uri.path();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let outcome = telemetry::in_request(id, next.call(req)).await;
-    let elapsed = started.elapsed();
-    let (status, route) = match &outcome {
-        Ok(res) => (res.status(), res.request().match_pattern()),
-        Err(e) => (e.as_response_error().status_code(), None),
-    };
-    if let Some(state) = &state {
+///
+/// A `Transform` of its own rather than `middleware::from_fn`, which boxes
+/// the already boxed future of the routes once more, and each worker's copy
+/// holds the state itself (`Rc`), rather than looking it up and cloning its
+/// `Arc` per request (issue 28: 900 instructions a request together).
+pub struct RequestContext(Rc<web::Data<AppState>>);
+
+impl RequestContext {
+    pub fn new(state: web::Data<AppState>) -> Self {
+        Self(Rc::new(state))
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for RequestContext
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: Unpin,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = RequestContextService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(RequestContextService {
+            service,
+            state: self.0.clone(),
+        }))
+    }
+}
+
+pub struct RequestContextService<S> {
+    service: S,
+    state: Rc<web::Data<AppState>>,
+}
+
+impl<S, B> Service<ServiceRequest> for RequestContextService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: Unpin,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = RequestContextFuture<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        let id = request_id(&req);
+        let method = req.method().clone();
+        // For the access line: a reference-counted copy, not a new string.
+        let uri = req.uri().clone();
+        RequestContextFuture {
+            inner: telemetry::in_request(id, self.service.call(req)),
+            started,
+            method,
+            uri,
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// The routes' future, then the access line, the count and the headers.
+pub struct RequestContextFuture<F> {
+    inner: telemetry::InRequest<F>,
+    started: Instant,
+    method: Method,
+    uri: Uri,
+    state: Rc<web::Data<AppState>>,
+}
+
+impl<F, B> Future for RequestContextFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>> + Unpin,
+{
+    type Output = Result<ServiceResponse<B>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let outcome = ready!(Pin::new(&mut this.inner).poll(cx));
+        Poll::Ready(this.finish(outcome))
+    }
+}
+
+impl<F> RequestContextFuture<F> {
+    fn finish<B>(
+        &self,
+        outcome: Result<ServiceResponse<B>, Error>,
+    ) -> Result<ServiceResponse<B>, Error> {
+        let elapsed = self.started.elapsed();
+        let (status, route) = match &outcome {
+            Ok(res) => (res.status(), res.request().match_pattern()),
+            Err(e) => (e.as_response_error().status_code(), None),
+        };
+        let state = &self.state;
         state
             .metrics
-            .answered(&method, route.as_deref(), status, elapsed);
-    }
-    telemetry::access(&telemetry::Access {
-        id: &id,
-        method: method.as_str(),
-        path,
-        status: status.as_u16(),
-        micros: elapsed.as_micros() as u64,
-    });
-    let mut res = outcome?;
-    let headers = res.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-        headers.insert(REQUEST_ID_HEADER, value);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if !headers.contains_key(header::REFERRER_POLICY) {
-        // Loci and file names in URLs are nobody else's business.
+            .answered(&self.method, route.as_deref(), status, elapsed);
+        let id = self.inner.id();
+        let path = self.uri.path();
+        telemetry::access(&telemetry::Access {
+            id,
+            method: self.method.as_str(),
+            path,
+            status: status.as_u16(),
+            micros: elapsed.as_micros() as u64,
+        });
+        let mut res = outcome?;
+        let headers = res.headers_mut();
+        if let Ok(value) = HeaderValue::from_bytes(id.as_bytes()) {
+            headers.insert(REQUEST_ID_HEADER, value);
+        }
         headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         );
-    }
-    if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        match &state {
-            Some(state) => {
-                let policy = &state.web_policy;
-                headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(path));
-                if !policy.framable(path) {
-                    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-                }
-            }
-            None => {
-                headers.insert(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(PAGE_CSP),
-                );
+        if !headers.contains_key(header::REFERRER_POLICY) {
+            // Loci and file names in URLs are nobody else's business.
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+        }
+        if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            let policy = &state.web_policy;
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(path));
+            if !policy.framable(path) {
                 headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
             }
         }
+        Ok(res)
     }
-    Ok(res)
 }
 
 fn is_html(headers: &HeaderMap) -> bool {

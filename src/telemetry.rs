@@ -13,7 +13,6 @@
 //! ([`access`]) into the same per-thread buffer as every other line.
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Write as _;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
@@ -309,7 +308,12 @@ impl RequestId {
 
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever stored (`parse`, `fresh`).
-        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The id's ASCII bytes, without `as_str`'s UTF-8 check.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.text[..usize::from(self.len)]
     }
 }
 
@@ -343,6 +347,12 @@ pub fn in_request<F: Future + Unpin>(id: RequestId, inner: F) -> InRequest<F> {
 pub struct InRequest<F> {
     id: RequestId,
     inner: F,
+}
+
+impl<F> InRequest<F> {
+    pub fn id(&self) -> &RequestId {
+        &self.id
+    }
 }
 
 impl<F: Future + Unpin> Future for InRequest<F> {
@@ -496,10 +506,12 @@ impl LineFormat {
     }
 
     /// One access line, built in a reused per-thread buffer and handed to
-    /// the writer whole.
+    /// the writer whole. Bytes rather than a `String`: the id and the
+    /// timestamp are ASCII bytes, and turning them into `&str` first cost a
+    /// UTF-8 check each (470 instructions a request).
     fn write_access(&self, line: &Access<'_>) {
         thread_local! {
-            static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+            static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
         let _ = SCRATCH.try_with(|scratch| {
             let mut text = scratch.borrow_mut();
@@ -509,46 +521,46 @@ impl LineFormat {
             } else {
                 self.text_access(&mut text, line);
             }
-            (self.out)(text.as_bytes());
+            (self.out)(&text);
         });
     }
 
-    fn text_access(&self, text: &mut String, line: &Access<'_>) {
-        text.push_str(timestamp().as_str());
-        text.push_str(self.level_text(Level::INFO));
-        text.push_str("request{request_id=");
-        text.push_str(line.id.as_str());
-        text.push_str("}: ");
-        text.push_str(ACCESS_TARGET);
-        text.push_str(": request finished method=");
-        text.push_str(line.method);
-        text.push_str(" path=");
-        text.push_str(line.path);
-        text.push_str(" status=");
-        text.push_str(itoa::Buffer::new().format(line.status));
-        text.push_str(" micros=");
-        text.push_str(itoa::Buffer::new().format(line.micros));
-        text.push('\n');
+    fn text_access(&self, text: &mut Vec<u8>, line: &Access<'_>) {
+        text.extend_from_slice(&timestamp().0);
+        text.extend_from_slice(self.level_text(Level::INFO).as_bytes());
+        text.extend_from_slice(b"request{request_id=");
+        text.extend_from_slice(line.id.as_bytes());
+        text.extend_from_slice(b"}: ");
+        text.extend_from_slice(ACCESS_TARGET.as_bytes());
+        text.extend_from_slice(b": request finished method=");
+        text.extend_from_slice(line.method.as_bytes());
+        text.extend_from_slice(b" path=");
+        text.extend_from_slice(line.path.as_bytes());
+        text.extend_from_slice(b" status=");
+        text.extend_from_slice(itoa::Buffer::new().format(line.status).as_bytes());
+        text.extend_from_slice(b" micros=");
+        text.extend_from_slice(itoa::Buffer::new().format(line.micros).as_bytes());
+        text.push(b'\n');
     }
 
-    fn json_access(&self, text: &mut String, line: &Access<'_>) {
-        text.push_str("{\"timestamp\":\"");
-        text.push_str(timestamp().as_str());
-        text.push_str(
-            "\",\"level\":\"INFO\",\"fields\":{\"message\":\"request finished\",\"method\":",
+    fn json_access(&self, text: &mut Vec<u8>, line: &Access<'_>) {
+        text.extend_from_slice(b"{\"timestamp\":\"");
+        text.extend_from_slice(&timestamp().0);
+        text.extend_from_slice(
+            b"\",\"level\":\"INFO\",\"fields\":{\"message\":\"request finished\",\"method\":",
         );
         push_json_str(text, line.method);
-        text.push_str(",\"path\":");
+        text.extend_from_slice(b",\"path\":");
         push_json_str(text, line.path);
-        text.push_str(",\"status\":");
-        text.push_str(itoa::Buffer::new().format(line.status));
-        text.push_str(",\"micros\":");
-        text.push_str(itoa::Buffer::new().format(line.micros));
-        text.push_str("},\"target\":\"");
-        text.push_str(ACCESS_TARGET);
-        text.push('"');
-        push_json_request_spans(text, line.id, None);
-        text.push_str("}\n");
+        text.extend_from_slice(b",\"status\":");
+        text.extend_from_slice(itoa::Buffer::new().format(line.status).as_bytes());
+        text.extend_from_slice(b",\"micros\":");
+        text.extend_from_slice(itoa::Buffer::new().format(line.micros).as_bytes());
+        text.extend_from_slice(b"},\"target\":\"");
+        text.extend_from_slice(ACCESS_TARGET.as_bytes());
+        text.push(b'"');
+        push_json_request_spans(text, line.id, &[]);
+        text.extend_from_slice(b"}\n");
     }
 
     fn format_text<S, N>(
@@ -603,12 +615,12 @@ impl LineFormat {
         N: for<'a> FormatFields<'a> + 'static,
     {
         let meta = event.metadata();
-        let mut text = String::with_capacity(256);
-        text.push_str("{\"timestamp\":\"");
-        text.push_str(timestamp().as_str());
-        text.push_str("\",\"level\":\"");
-        text.push_str(meta.level().as_str());
-        text.push_str("\",\"fields\":{");
+        let mut text = Vec::with_capacity(256);
+        text.extend_from_slice(b"{\"timestamp\":\"");
+        text.extend_from_slice(&timestamp().0);
+        text.extend_from_slice(b"\",\"level\":\"");
+        text.extend_from_slice(meta.level().as_str().as_bytes());
+        text.extend_from_slice(b"\",\"fields\":{");
         let mut fields = JsonEventFields {
             text: &mut text,
             first: true,
@@ -618,9 +630,9 @@ impl LineFormat {
         // A `log` record's own target, as tracing-subscriber's JSON format
         // reports it (its metadata's target is `log`).
         let target = fields.log_target.take();
-        text.push_str("},\"target\":");
+        text.extend_from_slice(b"},\"target\":");
         push_json_str(&mut text, target.as_deref().unwrap_or(meta.target()));
-        let spans: Vec<String> = ctx
+        let spans: Vec<Vec<u8>> = ctx
             .event_scope()
             .into_iter()
             .flat_map(|scope| scope.from_root())
@@ -634,18 +646,19 @@ impl LineFormat {
             })
             .collect();
         match current_request() {
-            Some(id) => push_json_request_spans(&mut text, &id, Some(&spans)),
-            None if !spans.is_empty() => {
-                text.push_str(",\"span\":");
-                text.push_str(spans.last().map(String::as_str).unwrap_or_default());
-                text.push_str(",\"spans\":[");
-                text.push_str(&spans.join(","));
-                text.push(']');
+            Some(id) => push_json_request_spans(&mut text, &id, &spans),
+            None => {
+                if let Some(current) = spans.last() {
+                    text.extend_from_slice(b",\"span\":");
+                    text.extend_from_slice(current);
+                    text.extend_from_slice(b",\"spans\":[");
+                    text.extend_from_slice(&spans.join(&b","[..]));
+                    text.push(b']');
+                }
             }
-            None => {}
         }
-        text.push_str("}\n");
-        writer.write_str(&text)
+        text.extend_from_slice(b"}\n");
+        writer.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -669,82 +682,83 @@ where
 }
 
 /// `,"span":…,"spans":[…]` for a line logged in request `id`, inside the
-/// real spans `inner` (if any): the request is the outermost span.
-fn push_json_request_spans(text: &mut String, id: &RequestId, inner: Option<&[String]>) {
-    let request = format_args!(
-        "{{\"request_id\":\"{}\",\"name\":\"request\"}}",
-        id.as_str()
-    );
-    let inner = inner.unwrap_or_default();
-    text.push_str(",\"span\":");
+/// real spans `inner` (JSON objects, outermost first): the request is the
+/// outermost span.
+fn push_json_request_spans(text: &mut Vec<u8>, id: &RequestId, inner: &[Vec<u8>]) {
+    let request = |text: &mut Vec<u8>| {
+        text.extend_from_slice(b"{\"request_id\":\"");
+        text.extend_from_slice(id.as_bytes());
+        text.extend_from_slice(b"\",\"name\":\"request\"}");
+    };
+    text.extend_from_slice(b",\"span\":");
     match inner.last() {
-        Some(span) => text.push_str(span),
-        None => {
-            let _ = text.write_fmt(request);
-        }
+        Some(span) => text.extend_from_slice(span),
+        None => request(text),
     }
-    text.push_str(",\"spans\":[");
-    let _ = text.write_fmt(request);
+    text.extend_from_slice(b",\"spans\":[");
+    request(text);
     for span in inner {
-        text.push(',');
-        text.push_str(span);
+        text.push(b',');
+        text.extend_from_slice(span);
     }
-    text.push(']');
+    text.push(b']');
 }
 
 /// A span as tracing-subscriber's JSON format shows it: its fields (recorded
 /// as a JSON object by `JsonFields`), then its `name`.
-fn json_span(fields: &str, name: &str) -> String {
+fn json_span(fields: &str, name: &str) -> Vec<u8> {
     let inner = fields
         .trim()
         .strip_prefix('{')
         .and_then(|f| f.strip_suffix('}'))
         .unwrap_or_default();
-    let mut text = String::with_capacity(inner.len() + name.len() + 12);
-    text.push('{');
-    text.push_str(inner);
+    let mut text = Vec::with_capacity(inner.len() + name.len() + 12);
+    text.push(b'{');
+    text.extend_from_slice(inner.as_bytes());
     if !inner.is_empty() {
-        text.push(',');
+        text.push(b',');
     }
-    text.push_str("\"name\":");
+    text.extend_from_slice(b"\"name\":");
     push_json_str(&mut text, name);
-    text.push('}');
+    text.push(b'}');
     text
 }
 
 /// `s` as a JSON string, escaped as serde_json escapes it.
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
     let mut start = 0;
-    for (i, byte) in s.bytes().enumerate() {
-        let escaped = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
+    for (i, &byte) in s.as_bytes().iter().enumerate() {
+        let escaped: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
             _ => continue,
         };
-        // Escaped bytes are ASCII, so `i` is a character boundary.
-        out.push_str(&s[start..i]);
+        out.extend_from_slice(&s.as_bytes()[start..i]);
         if escaped.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xf)]);
         } else {
-            out.push_str(escaped);
+            out.extend_from_slice(escaped);
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
-    out.push('"');
+    out.extend_from_slice(&s.as_bytes()[start..]);
+    out.push(b'"');
 }
 
 /// An event's fields as the members of a JSON object, in order: strings and
 /// `Debug` values as strings, numbers and booleans as themselves.
 struct JsonEventFields<'a> {
-    text: &'a mut String,
+    text: &'a mut Vec<u8>,
     first: bool,
     log_target: Option<String>,
 }
@@ -752,15 +766,15 @@ struct JsonEventFields<'a> {
 impl JsonEventFields<'_> {
     fn key(&mut self, field: &Field) {
         if !std::mem::replace(&mut self.first, false) {
-            self.text.push(',');
+            self.text.push(b',');
         }
         push_json_str(self.text, field.name());
-        self.text.push(':');
+        self.text.push(b':');
     }
 
     fn raw(&mut self, field: &Field, value: &str) {
         self.key(field);
-        self.text.push_str(value);
+        self.text.extend_from_slice(value.as_bytes());
     }
 }
 
