@@ -2,11 +2,12 @@
 //! headers of HTML pages; CORS for `/api/*`; one access-log line per request
 //! carrying the request's id.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -15,6 +16,7 @@ use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
+use crate::metrics::RequestSeries;
 use crate::state::AppState;
 use crate::telemetry::{self, RequestId};
 use crate::web::policy::WebPolicy;
@@ -49,11 +51,58 @@ fn request_id(req: &ServiceRequest) -> RequestId {
 /// the already boxed future of the routes once more, and each worker's copy
 /// holds the state itself (`Rc`), rather than looking it up and cloning its
 /// `Arc` per request (issue 28: 900 instructions a request together).
-pub struct RequestContext(Rc<web::Data<AppState>>);
+pub struct RequestContext(web::Data<AppState>);
 
 impl RequestContext {
     pub fn new(state: web::Data<AppState>) -> Self {
-        Self(Rc::new(state))
+        Self(state)
+    }
+}
+
+/// What one worker's middleware keeps: the state, and the metrics series of
+/// the last request it counted.
+struct Worker {
+    state: web::Data<AppState>,
+    last: RefCell<Option<LastRequest>>,
+}
+
+/// A request's method, path and status, and the series it was counted in.
+/// The same again (a relay link clicked, a page reloaded) is counted in the
+/// same series without finding the route's pattern (a new `String`) and
+/// looking the series up by their labels (hashing, a lock): 500 instructions
+/// of a relay request (issue 28). A path always matches the same route of
+/// one app, and each app has its own middleware.
+struct LastRequest {
+    method: Method,
+    status: StatusCode,
+    path: Box<str>,
+    series: RequestSeries,
+}
+
+impl Worker {
+    fn count<B>(&self, method: &Method, path: &str, res: &ServiceResponse<B>, elapsed: Duration) {
+        let status = res.status();
+        let mut last = self.last.borrow_mut();
+        if let Some(last) = last.as_ref()
+            && last.status == status
+            && last.method == method
+            && *last.path == *path
+        {
+            last.series.observe(elapsed);
+            return;
+        }
+        let route = res.request().match_pattern();
+        let series = self
+            .state
+            .metrics
+            .request_series(method, route.as_deref(), status);
+        series.observe(elapsed);
+        *last = Some(LastRequest {
+            method: method.clone(),
+            status,
+            path: path.into(),
+            series,
+        });
     }
 }
 
@@ -71,14 +120,17 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         std::future::ready(Ok(RequestContextService {
             service,
-            state: self.0.clone(),
+            worker: Rc::new(Worker {
+                state: self.0.clone(),
+                last: RefCell::new(None),
+            }),
         }))
     }
 }
 
 pub struct RequestContextService<S> {
     service: S,
-    state: Rc<web::Data<AppState>>,
+    worker: Rc<Worker>,
 }
 
 impl<S, B> Service<ServiceRequest> for RequestContextService<S>
@@ -103,7 +155,7 @@ where
             started,
             method,
             uri,
-            state: self.state.clone(),
+            worker: self.worker.clone(),
         }
     }
 }
@@ -114,7 +166,7 @@ pub struct RequestContextFuture<F> {
     started: Instant,
     method: Method,
     uri: Uri,
-    state: Rc<web::Data<AppState>>,
+    worker: Rc<Worker>,
 }
 
 impl<F, B> Future for RequestContextFuture<F>
@@ -136,16 +188,20 @@ impl<F> RequestContextFuture<F> {
         outcome: Result<ServiceResponse<B>, Error>,
     ) -> Result<ServiceResponse<B>, Error> {
         let elapsed = self.started.elapsed();
-        let (status, route) = match &outcome {
-            Ok(res) => (res.status(), res.request().match_pattern()),
-            Err(e) => (e.as_response_error().status_code(), None),
-        };
-        let state = &self.state;
-        state
-            .metrics
-            .answered(&self.method, route.as_deref(), status, elapsed);
-        let id = self.inner.id();
+        let state = &self.worker.state;
         let path = self.uri.path();
+        let status = match &outcome {
+            Ok(res) => {
+                self.worker.count(&self.method, path, res, elapsed);
+                res.status()
+            }
+            Err(e) => {
+                let status = e.as_response_error().status_code();
+                state.metrics.answered(&self.method, None, status, elapsed);
+                status
+            }
+        };
+        let id = self.inner.id();
         telemetry::access(&telemetry::Access {
             id,
             method: self.method.as_str(),
