@@ -68,6 +68,19 @@ impl Loci {
         rules: LociRules,
         genome: Option<&Genome>,
     ) -> Result<Self, LociError> {
+        // The usual link: one locus, printable ASCII without spaces. One
+        // scan instead of the control check and the split below.
+        if rules.max_loci > 0
+            && !input.is_empty()
+            && input.bytes().all(|b| (b'!'..0x7f).contains(&b))
+        {
+            let locus =
+                Self::parse_one(input, rules, genome).map_err(|problem| LociError::Item {
+                    text: input.to_owned(),
+                    problem,
+                })?;
+            return Ok(Self::from_locus(locus));
+        }
         // ASCII controls are the bytes below the space and DEL; from the
         // first non-ASCII byte on, only `char`s can tell (C1 controls).
         if let Some(at) = input.bytes().position(|b| !(b' '..0x7f).contains(&b))

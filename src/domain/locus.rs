@@ -107,6 +107,9 @@ impl Locus {
     /// request; `char` iteration was half of this function's 1.7k
     /// instructions), with the same errors as the `char` checks they stand for.
     pub fn parse(input: &str) -> Result<Self, LocusError> {
+        if let Some(locus) = Self::parse_plain(input) {
+            return Ok(locus);
+        }
         let text = input.trim();
         if text.is_empty() {
             return Err(LocusError::Empty);
@@ -146,6 +149,37 @@ impl Locus {
             }
         };
         Ok(Self { chrom, span })
+    }
+
+    /// `CHR:START-END` or `CHR:POS` written plainly (no thousands commas,
+    /// nothing to refuse), in one pass over the bytes: the shape of nearly
+    /// every link (1.0k instructions through the checks below, 0.3k here).
+    /// `None` for anything else, which [`Locus::parse`] then accepts or
+    /// explains; what this accepts, that accepts alike (tests below).
+    fn parse_plain(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let colon = bytes.iter().position(|&b| !is_name_byte(b))?;
+        let first = bytes[0];
+        if bytes[colon] != b':'
+            || colon == 0
+            || colon > MAX_NAME_LEN
+            || !(first.is_ascii_alphanumeric() || first == b'_')
+        {
+            return None;
+        }
+        let (start, rest) = plain_position(&bytes[colon + 1..])?;
+        let span = match rest {
+            [] => Span::Position(start),
+            [b'-', end @ ..] => match plain_position(end)? {
+                (end, []) if start <= end => Span::Range { start, end },
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(Self {
+            chrom: ChromName(Arc::from(&text[..colon])),
+            span,
+        })
     }
 
     /// Builds a locus from already-converted 1-based inclusive coordinates, as
@@ -269,6 +303,24 @@ impl FromStr for Locus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
     }
+}
+
+/// Leading digits (1 to 10, no commas) with a value IGV accepts as a
+/// position, and the bytes after them.
+fn plain_position(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let digits = bytes
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(bytes.len());
+    if digits == 0 || digits > 10 {
+        return None;
+    }
+    let value = bytes[..digits]
+        .iter()
+        .fold(0u64, |value, &b| value * 10 + u64::from(b - b'0'));
+    (1..=MAX_POSITION)
+        .contains(&value)
+        .then_some((value, &bytes[digits..]))
 }
 
 /// `text` split at the first `byte` (an ASCII byte, so both parts are `str`s).
@@ -518,6 +570,25 @@ mod tests {
                 0 => format!("{name}:{start}"),
                 1 => format!("{name}:{start}-{end}"),
                 _ => name,
+            };
+            proptest::prop_assert_eq!(as_reference(Locus::parse(&text)), reference::parse(&text));
+        }
+
+        /// The one-pass path for plain `CHR:START-END`, at its edges: long
+        /// numbers, zero, start after end, names that may not start a locus.
+        #[test]
+        fn plain_loci_parse_as_the_checks_parse_them(
+            name in "[a-zA-Z0-9_][a-zA-Z0-9_.|*+-]{0,6}|[.|*+-][a-z]{0,3}|",
+            start in "[0-9]{1,11}|2147483648|2147483647|0",
+            end in "[0-9]{1,11}|2147483647",
+            shape in 0..5u8,
+        ) {
+            let text = match shape {
+                0 => format!("{name}:{start}"),
+                1 => format!("{name}:{start}-{end}"),
+                2 => format!("{name}:{start}-{end}-{end}"),
+                3 => format!("{name}:{start}-"),
+                _ => format!("{name}:{start}{end}x"),
             };
             proptest::prop_assert_eq!(as_reference(Locus::parse(&text)), reference::parse(&text));
         }

@@ -99,13 +99,40 @@ impl Query {
             pairs: SmallVec::new(),
         };
         let mut scratch = Vec::new();
-        for part in query.split('&').filter(|part| !part.is_empty()) {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            let start = parsed.text.len();
-            decode_form_value(name, &mut parsed.text, &mut scratch);
-            let middle = parsed.text.len();
-            decode_form_value(value, &mut parsed.text, &mut scratch);
-            parsed.pairs.push((start, middle, parsed.text.len()));
+        // One pass over the bytes finds each part's end, its first `=` and
+        // whether anything in it is escaped.
+        let bytes = query.as_bytes();
+        let mut part = 0;
+        while part < bytes.len() {
+            let (mut end, mut equals, mut escaped) = (part, None, false);
+            while end < bytes.len() && bytes[end] != b'&' {
+                match bytes[end] {
+                    b'=' if equals.is_none() => equals = Some(end),
+                    b'%' | b'+' => escaped = true,
+                    _ => {}
+                }
+                end += 1;
+            }
+            if end > part {
+                // Split at ASCII bytes, so at character boundaries.
+                let (name, value) = match equals {
+                    Some(equals) => (&query[part..equals], &query[equals + 1..end]),
+                    None => (&query[part..end], ""),
+                };
+                let start = parsed.text.len();
+                let middle = start + name.len();
+                if escaped {
+                    decode_form_value(name, &mut parsed.text, &mut scratch);
+                    let middle = parsed.text.len();
+                    decode_form_value(value, &mut parsed.text, &mut scratch);
+                    parsed.pairs.push((start, middle, parsed.text.len()));
+                } else {
+                    parsed.text.push_str(name);
+                    parsed.text.push_str(value);
+                    parsed.pairs.push((start, middle, parsed.text.len()));
+                }
+            }
+            part = end + 1;
         }
         // Pairwise for the usual few; a set for long (hostile) queries.
         let duplicate = if parsed.pairs.len() <= 16 {
