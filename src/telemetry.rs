@@ -280,29 +280,38 @@ impl RequestId {
         }
     }
 
-    /// A UUID-shaped id: 64 random bits drawn once per process, then a
-    /// counter. Unique within a process and across restarts, without a
-    /// `getrandom(2)` per request (which tracing-actix-web's UUIDv4 costs;
-    /// it showed in the relay's profile, BENCHMARKS.md).
+    /// A UUID-shaped id: 64 random bits drawn once per thread, then the
+    /// thread's count of ids. Unique within a process and across restarts,
+    /// without a `getrandom(2)` per request (which tracing-actix-web's UUIDv4
+    /// costs; it showed in the relay's profile, BENCHMARKS.md), and without a
+    /// counter the workers share (an atomic on one cache line for both cores).
     pub fn fresh() -> Self {
         use std::hash::{BuildHasher, RandomState};
-        use std::sync::LazyLock;
-        use std::sync::atomic::AtomicU64;
-        static PROCESS: LazyLock<u64> =
-            LazyLock::new(|| RandomState::new().hash_one(std::process::id()));
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let low = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let bits = (u128::from(*PROCESS) << 64) | u128::from(low);
-        // 8-4-4-4-12 hex digits; `format!` was a tenth of the relay's time.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = [b'-'; 36];
-        let mut bit = 128;
-        for (i, byte) in text.iter_mut().enumerate() {
-            if !matches!(i, 8 | 13 | 18 | 23) {
-                bit -= 4;
-                *byte = HEX[((bits >> bit) & 0xf) as usize];
-            }
+        thread_local! {
+            /// This thread's random bits and the number of its next id.
+            static IDS: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
         }
+        let random = || {
+            let thread = (std::process::id(), std::thread::current().id());
+            RandomState::new().hash_one(thread)
+        };
+        let (high, low) = IDS
+            .try_with(|ids| {
+                let (high, low) = ids.get().unwrap_or_else(|| (random(), 0));
+                ids.set(Some((high, low.wrapping_add(1))));
+                (high, low)
+            })
+            .unwrap_or_else(|_| (random(), 0));
+        // 8-4-4-4-12 hex digits; `format!` was a tenth of the relay's time.
+        let mut digits = [0u8; 32];
+        hex_digits(&mut digits[..16], high);
+        hex_digits(&mut digits[16..], low);
+        let mut text = [b'-'; 36];
+        text[..8].copy_from_slice(&digits[..8]);
+        text[9..13].copy_from_slice(&digits[8..12]);
+        text[14..18].copy_from_slice(&digits[12..16]);
+        text[19..23].copy_from_slice(&digits[16..20]);
+        text[24..].copy_from_slice(&digits[20..]);
         Self::from_ascii(&text)
     }
 
@@ -314,6 +323,14 @@ impl RequestId {
     /// The id's ASCII bytes, without `as_str`'s UTF-8 check.
     pub fn as_bytes(&self) -> &[u8] {
         &self.text[..usize::from(self.len)]
+    }
+}
+
+/// `value` as 16 lower-case hex digits.
+fn hex_digits(out: &mut [u8], value: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, digit) in out.iter_mut().enumerate() {
+        *digit = HEX[((value >> (60 - 4 * i)) & 0xf) as usize];
     }
 }
 
@@ -1037,8 +1054,32 @@ mod tests {
         let a = RequestId::fresh();
         let b = RequestId::fresh();
         assert_ne!(a, b);
-        assert_eq!(a.as_str().len(), 36);
-        assert_eq!(a.as_str().matches('-').count(), 4);
+        let text = a.as_str();
+        assert_eq!(text.len(), 36);
+        for (i, c) in text.char_indices() {
+            match i {
+                8 | 13 | 18 | 23 => assert_eq!(c, '-', "{text}"),
+                _ => assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{text}"),
+            }
+        }
+        // Each thread counts its own ids after random bits of its own.
+        let ids: std::collections::BTreeSet<String> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    (0..100)
+                        .map(|_| RequestId::fresh().as_str().to_owned())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flat_map(|thread| thread.join().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 400);
+        let first = RequestId::fresh();
+        let second = RequestId::fresh();
+        assert_eq!(first.as_str()[..19], second.as_str()[..19]);
+        assert_ne!(first.as_str()[19..], second.as_str()[19..]);
         assert_eq!(
             RequestId::parse("nginx-7f3a9c.42").map(|id| id.as_str().to_owned()),
             Some("nginx-7f3a9c.42".to_owned())
