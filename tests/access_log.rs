@@ -8,6 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/procs.rs"]
+mod procs;
+
 const BIN: &str = env!("CARGO_BIN_EXE_igv-relay");
 
 /// The service with its standard error collected line by line.
@@ -24,17 +27,9 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The service logging in `format`, flushing every `flush_ms`.
 fn serve(format: &str, flush_ms: u64) -> Server {
-    let bind = format!("127.0.0.1:{}", free_port());
+    let bind = format!("127.0.0.1:{}", procs::free_port());
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", &bind])
         .env("IGV_RELAY__LOG__FORMAT", format)
