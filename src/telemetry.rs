@@ -35,9 +35,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// `None`). Lines go to standard error in batches, like nginx's
 /// `access_log … buffer=64k flush=100ms`: each thread appends its lines to a
 /// buffer of its own ([`LogBuffers`]), written out when full and every
-/// `flush` ([`FLUSH_INTERVAL`] by default, `log.flush_ms`) by a timer
-/// thread. Keep the guard until exit: dropping it writes out every thread's
-/// lines, and later lines go out unbuffered.
+/// `flush` (`log.flush_ms`, 100 ms by default) by a timer thread. Keep the
+/// guard until exit: dropping it writes out every thread's lines, and later
+/// lines go out unbuffered.
 #[must_use = "dropping the guard writes out the buffered lines; keep it until exit"]
 pub fn init(format: &str, level: &str, flush: Duration) -> Option<FlushOnDrop> {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -60,9 +60,6 @@ pub fn init(format: &str, level: &str, flush: Duration) -> Option<FlushOnDrop> {
         });
     Some(FlushOnDrop(buffers))
 }
-
-/// The longest a log line waits in memory before it is written, by default.
-pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The most a thread holds back: the memory a thread's lines can take
 /// (nginx's `buffer=64k`). A full buffer is written out before the next line.
