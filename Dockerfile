@@ -4,27 +4,36 @@
 ARG RUST_VERSION=1.95
 FROM rust:${RUST_VERSION}-slim-bookworm AS builder
 WORKDIR /app
-# Dependencies first, in their own layer: a change under src/ only recompiles
-# igv-relay itself. Cargo needs a file for every target the manifest names, so
-# empty stand-ins are made for the [[bench]]/[[example]]/[[test]] entries too
-# (they are never built here).
+# Dependencies first, in their own layer: a change under crates/*/src only
+# recompiles igv-relay itself. The workspace's manifests go in with empty
+# stand-ins for each crate's sources and for the [[bench]]/[[example]]/
+# [[test]] entries their manifests name (cargo needs a file for every
+# target it knows; they are never built here).
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && awk '/^\[\[(bench|example|test)\]\]/ { kind = $0; gsub(/[][]/, "", kind); next } \
-            /^\[/ { kind = "" } \
-            kind && /^name *=/ { name = $0; gsub(/^name *= *"|".*$/, "", name); print kind, name; kind = "" }' Cargo.toml \
-       | while read -r kind name; do \
-           case "$kind" in bench) dir=benches ;; example) dir=examples ;; *) dir=tests ;; esac; \
-           mkdir -p "$dir" && echo 'fn main() {}' > "$dir/$name.rs"; \
-         done \
-    && cargo build --release --locked \
-    && rm -rf src target/release/igv-relay target/release/deps/igv_relay-* target/release/deps/libigv_relay-* target/release/.fingerprint/igv-relay-*
-COPY src ./src
+COPY crates/igv-relay-core/Cargo.toml crates/igv-relay-core/askama.toml crates/igv-relay-core/
+COPY crates/igv-relay/Cargo.toml crates/igv-relay/askama.toml crates/igv-relay/
+RUN for crate in crates/igv-relay-core crates/igv-relay; do \
+        mkdir -p "$crate/src" && touch "$crate/src/lib.rs" \
+        && awk '/^\[\[(bench|example|test)\]\]/ { kind = $0; gsub(/[][]/, "", kind); next } \
+                /^\[/ { kind = "" } \
+                kind && /^name *=/ { name = $0; gsub(/^name *= *"|".*$/, "", name); print kind, name; kind = "" }' "$crate/Cargo.toml" \
+           | while read -r kind name; do \
+               case "$kind" in bench) dir=benches ;; example) dir=examples ;; *) dir=tests ;; esac; \
+               mkdir -p "$crate/$dir" && echo 'fn main() {}' > "$crate/$dir/$name.rs"; \
+             done; \
+    done \
+    && echo 'fn main() {}' > crates/igv-relay/src/main.rs \
+    && cargo build --release --locked --bin igv-relay \
+    && rm -rf crates/igv-relay-core/src crates/igv-relay/src target/release/igv-relay \
+       target/release/deps/*igv_relay* target/release/.fingerprint/igv-relay*
+COPY crates ./crates
+# The templates (askama), the stylesheet of static pages, the genome tables
+# and the default configuration are compiled in, and stay at the top.
 COPY templates ./templates
 COPY static ./static
 COPY config ./config
 COPY genomes ./genomes
-# The demo result files are compiled into the binary (src/sources/demo.rs).
+# The demo result files are compiled into the binary (sources/demo.rs).
 COPY demo ./demo
 RUN cargo build --release --locked --bin igv-relay && strip target/release/igv-relay
 

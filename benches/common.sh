@@ -48,7 +48,7 @@ relay_binary() {
         echo "$IGV_RELAY_BIN"
         return
     fi
-    if [[ ! -x "$bin" ]] || [[ -n "$(find "$BENCH_ROOT/src" "$BENCH_ROOT/Cargo.toml" "$BENCH_ROOT/templates" -newer "$bin" -print -quit)" ]]; then
+    if [[ ! -x "$bin" ]] || [[ -n "$(find "$BENCH_ROOT/crates" "$BENCH_ROOT/Cargo.toml" "$BENCH_ROOT/templates" -newer "$bin" -print -quit)" ]]; then
         log "building the release binary (not timed)"
         (cd "$BENCH_ROOT" && cargo build --release --bin igv-relay >&2)
     fi
@@ -57,10 +57,11 @@ relay_binary() {
 
 # The VCF generator, compiled with plain rustc (std only: no dev-dependencies).
 gen_vcf_binary() {
-    local bin="$BENCH_ROOT/target/gen_vcf"
-    if [[ ! -x "$bin" ]] || [[ "$BENCH_ROOT/examples/gen_vcf.rs" -nt "$bin" ]]; then
-        mkdir -p "$BENCH_ROOT/target"
-        rustc -O --edition 2021 "$BENCH_ROOT/examples/gen_vcf.rs" -o "$bin" >&2
+    local target="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}"
+    local bin="$target/gen_vcf" source="$BENCH_ROOT/crates/igv-relay/examples/gen_vcf.rs"
+    if [[ ! -x "$bin" ]] || [[ "$source" -nt "$bin" ]]; then
+        mkdir -p "$target"
+        rustc -O --edition 2021 "$source" -o "$bin" >&2
     fi
     echo "$bin"
 }

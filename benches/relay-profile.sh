@@ -3,7 +3,7 @@
 # requests/s, the same on a busy or an idle machine, so it says where the
 # relay's time goes and whether a change helped. Three servers, each under
 # callgrind with one worker, each given the same wrk load:
-#   bare   actix-web answering the same 303 (examples/bare_redirect.rs)
+#   bare   actix-web answering the same 303 (crates/igv-relay/examples/bare_redirect.rs)
 #   quiet  the relay with log.level=warn (no access line)
 #   relay  the relay as deployed (one access line per request)
 # Counters are zeroed after start-up and dumped after the load, so start-up

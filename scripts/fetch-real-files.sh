@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Fetches the real-file corpus of tests/real_files.rs: result files that real tools
+# Fetches the real-file corpus of crates/igv-relay/tests/http/real_files.rs: result files that real tools
 # wrote (1000 Genomes, GATK, freebayes, LUMPY, Complete Genomics, dbSNP, FlyBase,
 # WormBase, Ensembl, GENCODE, NCBI ...), as shipped in the test data of public Debian
-# packages. Each package listed in tests/real_files/corpus.tsv is fetched with
+# packages. Each package listed in crates/igv-relay/tests/http/real_files/corpus.tsv is fetched with
 # `apt-get download` and unpacked with `dpkg-deb -x` into
 #   ${IGV_RELAY_CACHE:-$HOME/.cache/igv-relay}/real-files/<package>/
 # and kept there: a second run does no network at all. The package versions used are
 # written to real-files/VERSIONS.
 #
 # Exits non-zero (naming what is missing) when a package cannot be fetched or a
-# listed file is not in it; tests/real_files.rs runs this script and fails under
+# listed file is not in it; tests/http/real_files.rs runs this script and fails under
 # CI=true when it does.
 #
 # Usage: scripts/fetch-real-files.sh        (prints the corpus directory)
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache="${IGV_RELAY_CACHE:-$HOME/.cache/igv-relay}/real-files"
-manifest=tests/real_files/corpus.tsv
+manifest=crates/igv-relay/tests/http/real_files/corpus.tsv
 mkdir -p "$cache/debs"
 
 mapfile -t packages < <(grep -v '^#' "$manifest" | cut -f1 | sort -u)

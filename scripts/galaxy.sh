@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real Galaxy server for igv-relay's integration tests (tests/galaxy.rs), installed
+# A real Galaxy server for igv-relay's integration tests (crates/igv-relay/tests/http/galaxy.rs), installed
 # from PyPI into a cached directory and configured the way README.md (section "Galaxy")
 # tells a Galaxy admin to.
 #
@@ -23,7 +23,7 @@
 #   GALAXY_START_TIMEOUT seconds to wait for the API (default 300)
 #   GALAXY_NO_INSTALL=1  start fails instead of installing
 #   GALAXY_NO_LAUNCH=1   start fails instead of launching a server that is not running
-#                        (tests/galaxy.rs sets both outside CI, so a plain `cargo test`
+#                        (tests/http/galaxy.rs sets both outside CI, so a plain `cargo test`
 #                        uses a running Galaxy or skips, and never starts one)
 #   IGV_RELAY_BIN        igv-relay binary for the "render" tool (default $CARGO_TARGET_DIR or target, debug/igv-relay)
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates tests/fixtures/e2e/reads.bam(.bai): 40 read pairs around
-# chr1:3,000 of the end-to-end tests' tiny genome (tests/support/igv.rs,
+# Regenerates crates/igv-relay/tests/fixtures/e2e/reads.bam(.bai): 40 read pairs around
+# chr1:3,000 of the end-to-end tests' tiny genome (crates/igv-relay/tests/http/support/igv.rs,
 # TINY_GENOME), for the view-command tests. Two read groups (two samples, two
 # libraries), three mapping qualities, both strands and orientations, an HP
 # tag with three values and varied insert sizes, so that every sort, group
@@ -31,5 +31,5 @@ for i in range(40):
         records.append(f"r{i:03d}\t{flag}\tchr1\t{start}\t{mq}\t100M\t=\t{other}\t{size}\t{seq}\t{'I' * 100}\tRG:Z:{rg}\tHP:i:{hp}")
 open(sys.argv[1], "w").write("\n".join(header + records) + "\n")
 PY
-samtools sort --no-PG -o tests/fixtures/e2e/reads.bam "$tmp/reads.sam"
-samtools index tests/fixtures/e2e/reads.bam
+samtools sort --no-PG -o crates/igv-relay/tests/fixtures/e2e/reads.bam "$tmp/reads.sam"
+samtools index crates/igv-relay/tests/fixtures/e2e/reads.bam

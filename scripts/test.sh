@@ -2,8 +2,8 @@
 # Runs every test of igv-relay: formatting, lints, unit, black-box and
 # end-to-end tests (real IGV desktop under Xvfb, real headless Chromium).
 # As root it first installs the Debian packages the end-to-end tests need.
-# With CI=true, end-to-end tests fail (rather than skip) when IGV or the
-# browser is missing.
+# With CI=true, end-to-end tests fail (rather than skip) when IGV or a
+# browser (Chromium, Firefox ESR with geckodriver) is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +16,8 @@ if [ -f scripts/install-test-deps.sh ]; then
 fi
 
 cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
-# A real Galaxy for tests/galaxy.rs: the first run installs it from PyPI into
+cargo clippy --locked --workspace --all-targets -- -D warnings
+# A real Galaxy for the Galaxy tests (tests/http/galaxy.rs): the first run installs it from PyPI into
 # ${IGV_RELAY_CACHE:-$HOME/.cache/igv-relay}/galaxy; later runs only start it.
 # Under set -e a Galaxy that cannot start fails the run.
 scripts/galaxy.sh start
@@ -25,7 +25,7 @@ trap 'scripts/galaxy.sh stop' EXIT
 eval "$(scripts/galaxy.sh env)"
 
 rm -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" "${CARGO_TARGET_DIR:-target}/tmp/e2e-view-commands"
-cargo test --locked --all-targets
+cargo test --locked --workspace --all-targets
 if [ -f "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips" ]; then
   echo "test.sh: end-to-end: $(cat "${CARGO_TARGET_DIR:-target}/tmp/e2e-round-trips") browser -> relay -> IGV round trips checked against the locus IGV shows"
 elif [ "${CI:-}" = true ]; then
@@ -51,9 +51,9 @@ fi
 # The end-to-end harness stops every process it starts (Drop, atexit, and a
 # reaper for abnormal exits). Prove it: nothing it started may outlive the run.
 sleep 2
-if leftovers=$(pgrep -af -- '-Dtest_igv.dir=|chromedriver --port=|Xvfb -displayfd'); then
+if leftovers=$(pgrep -af -- '-Dtest_igv.dir=|chromedriver --port=|geckodriver --port=|igv-relay-e2e-[0-9]+/firefox-|Xvfb -displayfd'); then
   echo "test.sh: processes left behind by the tests:" >&2
   echo "$leftovers" >&2
   exit 1
 fi
-echo "test.sh: no IGV, Xvfb, chromedriver or Chromium process left behind"
+echo "test.sh: no IGV, Xvfb, chromedriver, Chromium, geckodriver or Firefox process left behind"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Vendors igv.js (npm package `igv`, MIT) into static/vendor/igv/: the one-file
 # browser bundle, its licence, and the version. The service serves these from
-# /static/vendor/igv/ (compiled into the binary, src/routes/assets.rs); no page
+# /static/vendor/igv/ (compiled into the binary, crates/igv-relay/src/routes/assets.rs); no page
 # ever loads igv.js from a CDN.
 #
 #   scripts/vendor-igvjs.sh            # the pinned version below

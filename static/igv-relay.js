@@ -16,8 +16,12 @@
  *
  * Options on the script tag: data-igv-genome (default genome for the page),
  * data-igv-relay (the relay's base URL; default: where this script came from),
- * data-igv-target (link target; default "igv-relay", a secondary tab, which
- * works from iframes and keeps the page in place).
+ * data-igv-target (link target; default "_top": the relay answers with a
+ * redirect to IGV, IGV with 204, and the browser keeps the page for a 204, so
+ * the page stays where it was; "_top" keeps the hop a top-level navigation
+ * also when the page is framed, which Local Network Access would block
+ * inside a frame). A clicked link gets the class "igv-relay-sent" for a few
+ * seconds, for a page's own style to show.
  * Content added later: call window.igvRelay.scan(element).
  * A "Test connection to IGV" link: window.igvRelay.checkUrl, or any element
  * with data-igv-check (it becomes a link to the relay's /igv/check).
@@ -34,7 +38,7 @@
   if (!base) { return; }
   if (base.charAt(base.length - 1) !== "/") { base += "/"; }
   var pageGenome = (script && script.getAttribute("data-igv-genome")) || "";
-  var target = (script && script.getAttribute("data-igv-target")) || "igv-relay";
+  var target = (script && script.getAttribute("data-igv-target")) || "_top";
 
   // The relay's locus grammar (src/domain/locus.rs): CHR, CHR:POS or
   // CHR:START-END, numbers with optional thousands commas.
@@ -97,9 +101,6 @@
     var url = new URL("igv/goto", base);
     url.searchParams.set("locus", loci);
     if (genome) { url.searchParams.set("genome", genome); }
-    // Through the relay's landing page, like its own link pages: the named
-    // tab says what was sent, and shows help when IGV is not listening.
-    url.searchParams.set("landing", "1");
     return url.href;
   }
 
@@ -108,7 +109,6 @@
     a.href = relayUrl(loci, genome);
     a.className = "igv-relay-link";
     a.target = target;
-    a.rel = "noopener";
     a.title = "View " + loci + " in IGV";
     a.setAttribute("data-igv-linked", "");
     return a;
@@ -130,7 +130,6 @@
       var a = makeLink(loci, genome);
       el.href = a.href;
       el.target = a.target;
-      el.rel = a.rel;
       el.classList.add("igv-relay-link");
       if (!el.title) { el.title = a.title; }
       return;
@@ -203,7 +202,6 @@
       var a = el.tagName === "A" ? el : document.createElement("a");
       a.href = checkUrl;
       a.target = target;
-      a.rel = "noopener";
       a.classList.add("igv-relay-check");
       if (a !== el) {
         a.textContent = el.textContent || "Test connection to IGV";
@@ -212,6 +210,14 @@
       }
     });
   }
+
+  // IGV's 204 leaves the page as it was; mark the clicked link for a moment.
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a.igv-relay-link") : null;
+    if (!a) { return; }
+    a.classList.add("igv-relay-sent");
+    window.setTimeout(function () { a.classList.remove("igv-relay-sent"); }, 4000);
+  });
 
   window.igvRelay = { scan: scan, relayUrl: relayUrl, checkUrl: checkUrl, base: base };
   if (document.readyState === "loading") {

@@ -1,0 +1,369 @@
+//! Totals and the overview picture of a view: how many records it has (PASS
+//! and filtered apart for VCF), and where they lie, binned along each
+//! chromosome. One pass over the file computes both ([`TallySink`]), the
+//! same pass that fills the page index ([`crate::rows::Checkpoints`]); for a
+//! large local file it runs in the background, once per file and view
+//! ([`Tallies`], owned by the service), and the page says "at least …" until
+//! it is done. Memory is bounded: a few thousand bins per chromosome (their
+//! width doubles when a chromosome needs more) and a few hundred chromosomes.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::domain::genome::GenomeId;
+use crate::formats::Interval;
+use crate::recent::Recent;
+use crate::rows::{CheckpointKey, RefusalCounts, Row, RowSink};
+
+/// Bins one chromosome may have before their width doubles.
+const MAX_BINS_PER_CHROM: usize = 2048;
+/// Chromosomes binned; records on others are counted, not placed.
+const MAX_CHROMS: usize = 500;
+/// The narrowest bin.
+const FIRST_BIN_BP: u64 = 1_000;
+/// Views whose tallies are remembered; the oldest is forgotten first.
+const MAX_TALLIES: usize = 64;
+/// Background tallies running at once; more requests wait for a later visit.
+const MAX_RUNNING: usize = 2;
+
+/// Records of one chromosome, per bin: `(PASS or unfiltered, failed FILTER)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChromBins {
+    pub name: String,
+    /// The furthest end of a record seen on it.
+    pub max_end: u64,
+    pub bins: Vec<(u32, u32)>,
+}
+
+/// Counts of a whole view, and where its records lie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub records: u64,
+    /// VCF: records whose FILTER is not PASS (nor `.`).
+    pub failed: u64,
+    pub bin_bp: u64,
+    /// In order of first appearance in the file.
+    pub chroms: Vec<ChromBins>,
+    /// Records on chromosomes past [`MAX_CHROMS`], counted but not placed.
+    pub unplaced: u64,
+    /// Records without a link, by why (the page's refusal summary).
+    pub refused: RefusalCounts,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            records: 0,
+            failed: 0,
+            bin_bp: FIRST_BIN_BP,
+            chroms: Vec::new(),
+            unplaced: 0,
+            refused: RefusalCounts::default(),
+        }
+    }
+}
+
+impl Tally {
+    /// Counts one record: its first interval (as the file gives it) and
+    /// whether it failed its VCF FILTER.
+    pub fn add(&mut self, interval: Option<&Interval>, failed: bool) {
+        self.records += 1;
+        if failed {
+            self.failed += 1;
+        }
+        let Some(interval) = interval else {
+            self.unplaced += 1;
+            return;
+        };
+        let Some(index) = self.chrom_slot(&interval.chrom) else {
+            self.unplaced += 1;
+            return;
+        };
+        // Bin `b` holds 1-based positions `b * bin_bp + 1 ..= (b + 1) * bin_bp`.
+        let position = interval.start.max(1);
+        while ((position - 1) / self.bin_bp) as usize >= MAX_BINS_PER_CHROM {
+            self.widen();
+        }
+        let chrom = &mut self.chroms[index];
+        chrom.max_end = chrom.max_end.max(interval.end.max(position));
+        let bin = ((position - 1) / self.bin_bp) as usize;
+        if chrom.bins.len() <= bin {
+            chrom.bins.resize(bin + 1, (0, 0));
+        }
+        let counts = &mut chrom.bins[bin];
+        if failed {
+            counts.1 = counts.1.saturating_add(1);
+        } else {
+            counts.0 = counts.0.saturating_add(1);
+        }
+    }
+
+    /// Adds the tally of the records that follow this one's in the file (a
+    /// later stretch, counted apart): the same as if one pass had counted
+    /// both.
+    pub fn merge(&mut self, mut later: Tally) {
+        while self.bin_bp < later.bin_bp {
+            self.widen();
+        }
+        while later.bin_bp < self.bin_bp {
+            later.widen();
+        }
+        self.records += later.records;
+        self.failed += later.failed;
+        self.unplaced += later.unplaced;
+        self.refused.merge(&later.refused);
+        for chrom in later.chroms {
+            let Some(index) = self.chrom_slot(&chrom.name) else {
+                self.unplaced += chrom
+                    .bins
+                    .iter()
+                    .map(|(a, b)| u64::from(*a) + u64::from(*b))
+                    .sum::<u64>();
+                continue;
+            };
+            let mine = &mut self.chroms[index];
+            mine.max_end = mine.max_end.max(chrom.max_end);
+            if mine.bins.len() < chrom.bins.len() {
+                mine.bins.resize(chrom.bins.len(), (0, 0));
+            }
+            for (to, from) in mine.bins.iter_mut().zip(chrom.bins) {
+                to.0 = to.0.saturating_add(from.0);
+                to.1 = to.1.saturating_add(from.1);
+            }
+        }
+    }
+
+    /// The index of chromosome `name`'s bins, added if new; `None` once
+    /// [`MAX_CHROMS`] chromosomes have bins.
+    fn chrom_slot(&mut self, name: &str) -> Option<usize> {
+        if let Some(i) = self.chroms.iter().position(|c| c.name == name) {
+            return Some(i);
+        }
+        if self.chroms.len() >= MAX_CHROMS {
+            return None;
+        }
+        self.chroms.push(ChromBins {
+            name: name.to_owned(),
+            ..ChromBins::default()
+        });
+        Some(self.chroms.len() - 1)
+    }
+
+    /// Doubles the bin width, merging neighbours.
+    fn widen(&mut self) {
+        self.bin_bp *= 2;
+        for chrom in &mut self.chroms {
+            chrom.bins = chrom
+                .bins
+                .chunks(2)
+                .map(|pair| {
+                    pair.iter().fold((0u32, 0u32), |(a, b), (c, d)| {
+                        (a.saturating_add(*c), b.saturating_add(*d))
+                    })
+                })
+                .collect();
+        }
+    }
+}
+
+/// Counts rows into a [`Tally`]: a whole view's, or one stretch's.
+#[derive(Default)]
+pub struct TallySink {
+    pub tally: Tally,
+}
+
+impl RowSink for TallySink {
+    fn row(&mut self, row: Row) -> std::io::Result<()> {
+        self.tally.add(row.interval.as_ref(), row.filter_failed);
+        if let Err(refusal) = &row.loci {
+            self.tally.refused.add(refusal);
+        }
+        Ok(())
+    }
+}
+
+/// Which tally: the rows of a view of a file version, with the genome and
+/// flank their loci were checked with (refusals depend on both).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TallyKey {
+    pub rows: CheckpointKey,
+    pub genome: Option<GenomeId>,
+    pub flank: u64,
+}
+
+/// A view's tally, as far as it is known.
+#[derive(Clone, Debug)]
+pub enum Known {
+    Done(Arc<Tally>),
+    /// Being counted in the background.
+    Running,
+    /// Counting failed (the file could not be read to its end).
+    Failed,
+    Unknown,
+}
+
+/// A view's entry: being counted, counted, or not countable (a file that
+/// fails to read is not read again for every visit).
+#[derive(Clone)]
+enum Entry {
+    Running,
+    Done(Arc<Tally>),
+    Failed,
+}
+
+/// The tallies of the views recently shown (see the module comment).
+pub struct Tallies {
+    entries: Mutex<Recent<TallyKey, Entry>>,
+    running: AtomicUsize,
+}
+
+impl Default for Tallies {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(Recent::new(MAX_TALLIES)),
+            running: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Tallies {
+    fn lock(&self) -> MutexGuard<'_, Recent<TallyKey, Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What is known of the view `key`.
+    pub fn known(&self, key: &TallyKey) -> Known {
+        match self.lock().get(key) {
+            Some(Entry::Done(tally)) => Known::Done(tally.clone()),
+            Some(Entry::Running) => Known::Running,
+            Some(Entry::Failed) => Known::Failed,
+            None => Known::Unknown,
+        }
+    }
+
+    /// Remembers a count's outcome.
+    pub fn remember(&self, key: TallyKey, counted: std::io::Result<Tally>) -> Known {
+        let (entry, known) = match counted {
+            Ok(tally) => {
+                let tally = Arc::new(tally);
+                (Entry::Done(tally.clone()), Known::Done(tally))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "counting a file's records failed");
+                (Entry::Failed, Known::Unknown)
+            }
+        };
+        self.lock()
+            .insert(key, entry, |e| !matches!(e, Entry::Running));
+        known
+    }
+
+    /// Starts `count` on a thread of its own unless the view is being counted
+    /// already or too many counts run; its outcome is remembered under `key`.
+    pub fn start(
+        self: &Arc<Self>,
+        key: TallyKey,
+        count: impl FnOnce() -> std::io::Result<Tally> + Send + 'static,
+    ) {
+        {
+            let mut entries = self.lock();
+            if entries.contains(&key) {
+                return;
+            }
+            if self.running.fetch_add(1, Ordering::SeqCst) >= MAX_RUNNING {
+                self.running.fetch_sub(1, Ordering::SeqCst);
+                return;
+            }
+            entries.insert(key.clone(), Entry::Running, |e| {
+                !matches!(e, Entry::Running)
+            });
+        }
+        let tallies = self.clone();
+        std::thread::spawn(move || {
+            let counted = count();
+            tallies.remember(key, counted);
+            tallies.running.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::Refusal;
+
+    #[test]
+    fn a_bin_holds_the_positions_its_link_names() {
+        let mut tally = Tally::default();
+        tally.add(Some(&Interval::new("chr1", 3000, 3000)), false);
+        tally.add(Some(&Interval::new("chr1", 3001, 3001)), false);
+        // 1,000 bp bins: 2001-3000 and 3001-4000.
+        assert_eq!(tally.chroms[0].bins[2], (1, 0));
+        assert_eq!(tally.chroms[0].bins[3], (1, 0));
+    }
+
+    #[test]
+    fn bins_widen_and_keep_every_count() {
+        let mut tally = Tally::default();
+        for i in 0..10_000u64 {
+            tally.add(
+                Some(&Interval::new("chr1", i * 25_000 + 1, i * 25_000 + 1)),
+                i % 3 == 0,
+            );
+        }
+        tally.add(None, false);
+        let chrom = &tally.chroms[0];
+        assert!(chrom.bins.len() <= MAX_BINS_PER_CHROM);
+        let (pass, failed) = chrom.bins.iter().fold((0u64, 0u64), |(a, b), (c, d)| {
+            (a + u64::from(*c), b + u64::from(*d))
+        });
+        assert_eq!(pass + failed, 10_000);
+        assert_eq!(failed, tally.failed);
+        assert_eq!(tally.records, 10_001);
+        assert_eq!(tally.unplaced, 1);
+        assert!(tally.bin_bp >= 250_000_000 / MAX_BINS_PER_CHROM as u64);
+    }
+
+    #[test]
+    fn tallies_of_consecutive_stretches_merge_into_the_tally_of_the_whole() {
+        // Chromosomes appearing late, positions that widen the bins in one
+        // stretch only, records without an interval, refusals.
+        let records: Vec<(Option<Interval>, bool, Option<Refusal>)> = (0..5_000u64)
+            .map(|i| {
+                let chrom = ["chr1", "chr2", "chrX", "chrM"][(i * i % 7 % 4) as usize];
+                let pos = if i > 4_000 { i * 90_000 } else { i * 37 + 1 };
+                let interval = (i % 101 != 0).then(|| Interval::new(chrom, pos, pos + 10));
+                let refused = (i % 13 == 0).then(|| Refusal::BeyondContig {
+                    chrom: "chrM".into(),
+                    position: 5,
+                    length: 4,
+                });
+                (interval, i % 3 == 0, refused)
+            })
+            .collect();
+        let count = |part: &[(Option<Interval>, bool, Option<Refusal>)]| {
+            let mut tally = Tally::default();
+            for (interval, failed, refused) in part {
+                tally.add(interval.as_ref(), *failed);
+                if let Some(why) = refused {
+                    tally.refused.add(why);
+                }
+            }
+            tally
+        };
+        let whole = count(&records);
+        for cuts in [
+            vec![2_500],
+            vec![1, 4_001, 4_999],
+            vec![700, 1_400, 3_000, 4_500],
+        ] {
+            let mut merged = Tally::default();
+            let mut start = 0;
+            for end in cuts.into_iter().chain([records.len()]) {
+                merged.merge(count(&records[start..end]));
+                start = end;
+            }
+            assert_eq!(merged, whole);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The command line besides `serve`: what the binary does with a file.
+
+pub mod render;

@@ -1,0 +1,171 @@
+//! The links of a served link page that need the page's own URL: the
+//! pager, the exports, "Open all in IGV", the filter form, the genome fix,
+//! and the overview's filter strips. Built with `url`'s query serializer
+//! from the page's URL, the pairs naming its file (a Galaxy dataset) and the
+//! pairs carrying its view.
+
+use igv_relay_core::genomes::GenomeRegistry;
+use igv_relay_core::links::{LoadLink, ServiceUrls};
+use igv_relay_core::served::ServedPage;
+use igv_relay_core::sinks::ExportFormat;
+use igv_relay_core::sinks::overview::OverviewLinks;
+use igv_relay_core::sinks::page::{FilterForm, PageModel};
+use igv_relay_core::view::{DEFAULT_PER_PAGE, Paging, ViewSpec};
+use url::Url;
+
+/// A served page's URL and the query pairs of its view.
+pub struct PageLinks<'a> {
+    pub urls: &'a ServiceUrls,
+    /// The page's URL, without a query (`.../files/demo/calls.vcf`).
+    pub page_url: &'a Url,
+    /// Query pairs that name the file (a Galaxy dataset URL); kept on
+    /// every page, filter and export link, and in the form.
+    pub fixed: &'a [(&'static str, String)],
+    /// The view's own pairs ([`crate::web::view::ViewRequest::sticky`]).
+    pub sticky: &'a [(&'static str, String)],
+}
+
+impl PageLinks<'_> {
+    /// The page's URL with `pairs`.
+    fn with(&self, pairs: &[(&str, String)]) -> String {
+        let mut url = self.page_url.clone();
+        if !pairs.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url.to_string()
+    }
+
+    /// The file's and the view's pairs.
+    fn view_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = self.fixed.to_vec();
+        pairs.extend(self.sticky.iter().cloned());
+        pairs
+    }
+
+    /// Adds the page's links to `page`'s model.
+    pub fn add_to(
+        &self,
+        page: &mut ServedPage,
+        spec: &ViewSpec,
+        has_rows: bool,
+        genomes: &GenomeRegistry,
+    ) {
+        let model = &mut page.model;
+        self.pager(model, spec.paging, page.has_next);
+        if let Some(fix) = &mut model.genome_fix {
+            let mut pairs: Vec<(&str, String)> = self
+                .view_pairs()
+                .into_iter()
+                .filter(|(k, _)| *k != "genome")
+                .collect();
+            pairs.push(("genome", fix.genome.clone()));
+            fix.url = Some(self.with(&pairs));
+        }
+        if has_rows {
+            self.exports(model);
+        }
+        model.form = Some(self.form(page.picker.take(), spec, genomes));
+    }
+
+    /// Previous, next, first and last page.
+    fn pager(&self, model: &mut PageModel, paging: Paging, has_next: bool) {
+        let mut paged = self.view_pairs();
+        if paging.per_page != DEFAULT_PER_PAGE {
+            paged.push(("per_page", paging.per_page.to_string()));
+        }
+        let page_link = |n: u64| {
+            let mut pairs = paged.clone();
+            pairs.push(("page", n.to_string()));
+            self.with(&pairs)
+        };
+        model.prev_url = (paging.page > 1).then(|| page_link(paging.page - 1));
+        model.next_url = has_next.then(|| page_link(paging.page + 1));
+        if let Some(totals) = &mut model.totals {
+            totals.first_url = (paging.page > 1).then(|| page_link(1));
+            totals.last_url =
+                (totals.exact && totals.pages > paging.page).then(|| page_link(totals.pages));
+        }
+    }
+
+    /// The exports of the same view, and "Open all in IGV".
+    fn exports(&self, model: &mut PageModel) {
+        let export_link = |format: ExportFormat| {
+            let mut pairs = self.view_pairs();
+            pairs.push(("format", format.as_str().to_owned()));
+            Some(self.with(&pairs))
+        };
+        model.links.tsv = export_link(ExportFormat::Tsv);
+        model.links.json = export_link(ExportFormat::Json);
+        model.links.batch = export_link(ExportFormat::IgvBatch);
+        // The `format` pair comes last, so the URL ends in `.xml`:
+        // IGV (and IGV-Web) take a file ending so for a session.
+        model.links.igv_session = export_link(ExportFormat::IgvSession);
+        model.links.igvjs_session = export_link(ExportFormat::IgvJsSession);
+        model.links.open_all = model.links.igv_session.as_deref().map(|session| {
+            self.urls
+                .load(&LoadLink {
+                    file: session,
+                    ..LoadLink::default()
+                })
+                .to_string()
+        });
+    }
+
+    /// The filter form, as the view's choices fill it.
+    fn form(
+        &self,
+        picker: Option<igv_relay_core::sinks::page::Picker>,
+        spec: &ViewSpec,
+        genomes: &GenomeRegistry,
+    ) -> FilterForm {
+        let filters = &spec.filters;
+        FilterForm {
+            action: self.page_url.to_string(),
+            hidden: self
+                .fixed
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            chrom: filters.chrom.clone().unwrap_or_default(),
+            q: filters.query.clone().unwrap_or_default(),
+            pass: filters.pass_only,
+            genome_ids: genomes.ids().into_iter().map(str::to_owned).collect(),
+            per_page: spec.paging.per_page,
+            where_text: spec.choices.where_text.clone().unwrap_or_default(),
+            sort_text: spec.choices.sort_text.clone().unwrap_or_default(),
+            region: filters
+                .region
+                .as_ref()
+                .map(|r| format!("{}:{}-{}", r.chrom, r.start, r.end))
+                .unwrap_or_default(),
+            picker,
+        }
+    }
+
+    /// This view's page 1 with `set` replacing the keys in `drop`.
+    fn filtered(&self, set: &[(&'static str, String)], drop: &[&str]) -> String {
+        let mut pairs = self.fixed.to_vec();
+        pairs.extend(
+            self.sticky
+                .iter()
+                .filter(|(k, _)| !drop.contains(k))
+                .cloned(),
+        );
+        pairs.extend(set.iter().cloned());
+        self.with(&pairs)
+    }
+}
+
+impl OverviewLinks for PageLinks<'_> {
+    fn filter_region(&self, chrom: &str, start: u64, end: u64) -> String {
+        self.filtered(
+            &[("region", format!("{chrom}:{start}-{end}"))],
+            &["region", "chrom"],
+        )
+    }
+
+    fn filter_chrom(&self, chrom: &str) -> String {
+        self.filtered(&[("chrom", chrom.to_owned())], &["region", "chrom"])
+    }
+}

@@ -1,0 +1,28 @@
+//! The service as its users meet it: the real server on a random port (or
+//! the binary, or behind nginx, or beside a real Galaxy), one module per
+//! area, one harness ([`support`]). Every area runs in this one binary.
+
+mod support;
+
+mod access_log;
+mod adversarial;
+mod api;
+mod cli;
+mod e2e;
+mod galaxy;
+mod galaxy_faults;
+mod galaxy_range;
+mod genes;
+mod genome_detection;
+mod golden;
+mod metrics;
+mod openapi;
+mod page_model;
+mod pages;
+mod paste;
+mod prefix_nginx;
+mod real_files;
+mod relay;
+mod render;
+mod triage;
+mod viewer;
