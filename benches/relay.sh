@@ -32,6 +32,10 @@ start_relay "$BENCH_WORK/data" "$BENCH_WORK/relay.log"
 relay_url="$RELAY_URL/igv/goto?locus=$LOCUS"
 
 nginx_port=$(free_port)
+# NGINX_LOG_BUFFER=64k: nginx buffers its access lines as the relay does
+# (`buffer=64k flush=100ms`, the relay's log.flush_ms); unset, it writes
+# each line at once, nginx's default.
+nginx_log_buffer=${NGINX_LOG_BUFFER:+ combined buffer=$NGINX_LOG_BUFFER flush=100ms}
 cat >"$BENCH_WORK/nginx/nginx.conf" <<EOF
 worker_processes auto;
 pid $BENCH_WORK/nginx/nginx.pid;
@@ -39,7 +43,7 @@ error_log $BENCH_WORK/nginx/error.log warn;
 daemon off;
 events { worker_connections 1024; }
 http {
-    access_log $BENCH_WORK/nginx/access.log;
+    access_log $BENCH_WORK/nginx/access.log$nginx_log_buffer;
     client_body_temp_path $BENCH_WORK/nginx/body;
     proxy_temp_path $BENCH_WORK/nginx/proxy;
     fastcgi_temp_path $BENCH_WORK/nginx/fastcgi;
