@@ -7,7 +7,8 @@
 #   quiet  the relay with log.level=warn (no access line)
 #   relay  the relay as deployed (one access line per request)
 # Counters are zeroed after start-up and dumped after the load, so start-up
-# is not counted.
+# is not counted. LOG_FORMAT=json profiles the relay logging JSON lines (as
+# the compose file and the Kubernetes manifests deploy it); text by default.
 #
 # Prints: bare_actix_instructions_per_request= relay_quiet_instructions_per_request=
 #   relay_instructions_per_request= relay_vs_bare_actix_instructions_ratio=
@@ -54,6 +55,7 @@ quiet_i=$(profile quiet -- env IGV_RELAY__LIMITS__WORKERS=1 IGV_RELAY__LOG__LEVE
 check_budget 260
 port=$(free_port)
 relay_i=$(profile relay -- env IGV_RELAY__LIMITS__WORKERS=1 \
+    IGV_RELAY__LOG__FORMAT="${LOG_FORMAT:-text}" \
     "$relay" serve --bind "127.0.0.1:$port")
 
 echo "bare_actix_instructions_per_request=$bare_i"

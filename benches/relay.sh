@@ -11,6 +11,7 @@
 #   relay_rps= nginx_rps= bare_actix_rps= relay_vs_nginx_rps_ratio=
 #   relay_vs_bare_actix_rps_ratio= bare_actix_vs_nginx_rps_ratio=
 #   relay_p99_ms= nginx_p99_ms=
+#   relay_vs_nginx_rps_ratio_range= (lowest-highest of the rounds' ratios)
 #
 # Knobs (environment): CONNECTIONS (64), THREADS (2), DURATION (8s), ROUNDS (3).
 # Both servers log one access line per request to a file, as deployed.
@@ -31,6 +32,10 @@ start_relay "$BENCH_WORK/data" "$BENCH_WORK/relay.log"
 relay_url="$RELAY_URL/igv/goto?locus=$LOCUS"
 
 nginx_port=$(free_port)
+# NGINX_LOG_BUFFER=64k: nginx buffers its access lines as the relay does
+# (`buffer=64k flush=100ms`, the relay's log.flush_ms); unset, it writes
+# each line at once, nginx's default.
+nginx_log_buffer=${NGINX_LOG_BUFFER:+ combined buffer=$NGINX_LOG_BUFFER flush=100ms}
 cat >"$BENCH_WORK/nginx/nginx.conf" <<EOF
 worker_processes auto;
 pid $BENCH_WORK/nginx/nginx.pid;
@@ -38,7 +43,7 @@ error_log $BENCH_WORK/nginx/error.log warn;
 daemon off;
 events { worker_connections 1024; }
 http {
-    access_log $BENCH_WORK/nginx/access.log;
+    access_log $BENCH_WORK/nginx/access.log$nginx_log_buffer;
     client_body_temp_path $BENCH_WORK/nginx/body;
     proxy_temp_path $BENCH_WORK/nginx/proxy;
     fastcgi_temp_path $BENCH_WORK/nginx/fastcgi;
@@ -123,4 +128,10 @@ echo "relay_vs_bare_actix_rps_ratio=$(ratio "$relay_rps" "$bare_rps")"
 echo "bare_actix_vs_nginx_rps_ratio=$(ratio "$bare_rps" "$nginx_rps")"
 echo "relay_p99_ms=$relay_p99"
 echo "nginx_p99_ms=$nginx_p99"
+# Each round's relay/nginx ratio (the two ran one after the other).
+paste -d' ' "$BENCH_WORK/relay.runs" "$BENCH_WORK/nginx.runs" |
+    awk '{r = $1 / $3; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r}
+         END {printf "relay_vs_nginx_rps_ratio_range=%.3f-%.3f\n", lo, hi}'
+echo "relay_p99_ms_range=$(awk '{print $2}' "$BENCH_WORK/relay.runs" | sort -g | sed -n '1p;$p' | paste -sd-)"
+echo "nginx_p99_ms_range=$(awk '{print $2}' "$BENCH_WORK/nginx.runs" | sort -g | sed -n '1p;$p' | paste -sd-)"
 echo "relay_p99_target_5ms_met=$(awk -v p="$relay_p99" 'BEGIN {print (p <= 5) ? "yes" : "no"}')"

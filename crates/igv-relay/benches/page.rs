@@ -119,7 +119,7 @@ fn pages(c: &mut Criterion) {
     let app = system.block_on(test::init_service(
         App::new()
             .app_data(state.clone())
-            .configure(configure_routes),
+            .configure(|cfg| configure_routes(cfg, false)),
     ));
     let get = |uri: &'static str| {
         let body = system.block_on(async {

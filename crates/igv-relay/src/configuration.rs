@@ -266,6 +266,14 @@ pub struct LogSettings {
     pub format: String,
     /// A tracing filter such as `info` or `igv_relay=debug`.
     pub level: String,
+    /// The longest a log line is held in memory before it is written
+    /// (nginx's `access_log … flush=`), in milliseconds.
+    #[serde(default = "default_log_flush_ms")]
+    pub flush_ms: u64,
+}
+
+fn default_log_flush_ms() -> u64 {
+    100
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

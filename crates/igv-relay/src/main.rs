@@ -227,7 +227,11 @@ fn check_config(settings: Settings) -> ExitCode {
 }
 
 fn serve(settings: Settings) -> ExitCode {
-    let _log_writer = telemetry::init(&settings.log.format, &settings.log.level);
+    let _log_writer = telemetry::init(
+        &settings.log.format,
+        &settings.log.level,
+        std::time::Duration::from_millis(settings.log.flush_ms),
+    );
     let result = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings).map_err(|e| e.to_string())?;
         tracing::info!(url = %app.public_url(), "igv-relay listening");

@@ -3,17 +3,18 @@
 //!
 //! Each `Metrics` owns its own registry rather than a process-global recorder,
 //! so every application built in one process (as the tests do) counts alone.
-//! Requests are counted by `middleware::request_context`, in the same pass
+//! Requests are counted by `middleware::RequestContext`, in the same pass
 //! that writes the access line (actix-web-prom's own middleware layer cost the
 //! relay a seventh of its throughput, BENCHMARKS.md).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::http::{Method, StatusCode};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::error::AppError;
@@ -36,12 +37,32 @@ const BUCKETS: &[f64] = &[
 
 const REQUEST_LABELS: &[&str] = &["method", "route", "status"];
 
+/// The relayed commands whose counters [`Metrics::relayed`] keeps.
+const RELAYED_KINDS: [&str; 5] = ["goto", "goto_genome", "load", "check", "view"];
+
+/// The two series an answered request moves (see [`Metrics::request_series`]).
+#[derive(Clone)]
+pub struct RequestSeries {
+    requests: IntCounter,
+    latency: Histogram,
+}
+
+impl RequestSeries {
+    pub fn observe(&self, elapsed: Duration) {
+        self.requests.inc();
+        self.latency.observe(elapsed.as_secs_f64());
+    }
+}
+
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
     relayed: IntCounterVec,
+    /// `relayed`'s series for [`RELAYED_KINDS`], created on first use (a
+    /// series appears in `/metrics` once it has counted something).
+    relayed_known: Arc<[OnceLock<IntCounter>; RELAYED_KINDS.len()]>,
     validation_failures: IntCounterVec,
     /// Bytes of dataset contents received from Galaxy (kept by the Galaxy client).
     galaxy_fetched: Option<Arc<AtomicU64>>,
@@ -95,6 +116,7 @@ impl Metrics {
             requests,
             latency,
             relayed,
+            relayed_known: Arc::default(),
             validation_failures,
             galaxy_fetched,
         })
@@ -110,6 +132,19 @@ impl Metrics {
         status: StatusCode,
         elapsed: Duration,
     ) {
+        self.request_series(method, route, status).observe(elapsed);
+    }
+
+    /// The series [`Metrics::answered`] moves for these labels, to keep: each
+    /// look-up hashes the labels and takes a lock (the middleware keeps the
+    /// last one per worker; 500 instructions a relay request with finding
+    /// the route's pattern).
+    pub fn request_series(
+        &self,
+        method: &Method,
+        route: Option<&str>,
+        status: StatusCode,
+    ) -> RequestSeries {
         let method = match *method {
             Method::GET
             | Method::HEAD
@@ -121,10 +156,10 @@ impl Metrics {
             _ => "OTHER",
         };
         let labels = [method, route.unwrap_or(UNMATCHED), status.as_str()];
-        self.requests.with_label_values(&labels).inc();
-        self.latency
-            .with_label_values(&labels)
-            .observe(elapsed.as_secs_f64());
+        RequestSeries {
+            requests: self.requests.with_label_values(&labels),
+            latency: self.latency.with_label_values(&labels),
+        }
     }
 
     /// Every series in Prometheus' text format.
@@ -146,9 +181,17 @@ impl Metrics {
         String::from_utf8(text).map_err(|e| MetricsError(e.to_string()))
     }
 
-    /// A command was sent on to IGV (`goto`, `load`).
+    /// A command was sent on to IGV (`goto`, `load`, … as
+    /// `IgvCommand::kind` names them). The series of the usual kinds are
+    /// looked up once, on first use, not per request.
     pub fn relayed(&self, command: &str) {
-        self.relayed.with_label_values(&[command]).inc();
+        let known = RELAYED_KINDS.iter().position(|kind| *kind == command);
+        match known.and_then(|i| self.relayed_known.get(i)) {
+            Some(series) => series
+                .get_or_init(|| self.relayed.with_label_values(&[command]))
+                .inc(),
+            None => self.relayed.with_label_values(&[command]).inc(),
+        }
     }
 
     /// A relay request was refused. Server errors are not validation failures

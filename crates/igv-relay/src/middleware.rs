@@ -2,79 +2,41 @@
 //! headers of HTML pages; CORS for `/api/*`; one access-log line per request
 //! carrying the request's id.
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
-use tracing::Instrument;
 
+use crate::metrics::RequestSeries;
 use crate::state::AppState;
-use crate::web::policy::{PAGE_CSP, WebPolicy};
+use crate::telemetry::{self, RequestId};
+use crate::web::policy::WebPolicy;
 
 /// The response header carrying the id that every log line of the request has.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A request's id: sent back in `x-request-id` and carried by every log line
-/// logged while the request is handled (the `request_id` of its span).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(String);
-
-impl RequestId {
-    /// The proxy's `x-request-id` when it sent a sane one (so one id follows a
-    /// request through nginx, Galaxy's logs and ours), else a fresh one.
-    fn for_request(req: &ServiceRequest) -> Self {
-        req.headers()
-            .get(&REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|id| Self::is_acceptable(id))
-            .map_or_else(Self::fresh, |id| Self(id.to_owned()))
-    }
-
-    /// Short and plain enough to log and echo without escaping.
-    fn is_acceptable(id: &str) -> bool {
-        (1..=128).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-    }
-
-    /// A UUID-shaped id: 64 random bits drawn once per process, then a
-    /// counter. Unique within a process and across restarts, without a
-    /// `getrandom(2)` per request (which tracing-actix-web's UUIDv4 costs;
-    /// it showed in the relay's profile, BENCHMARKS.md).
-    fn fresh() -> Self {
-        use std::hash::{BuildHasher, RandomState};
-        use std::sync::LazyLock;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static PROCESS: LazyLock<u64> =
-            LazyLock::new(|| RandomState::new().hash_one(std::process::id()));
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let low = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let bits = (u128::from(*PROCESS) << 64) | u128::from(low);
-        // 8-4-4-4-12 hex digits; `format!` was a tenth of the relay's time.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = [b'-'; 36];
-        let mut bit = 128;
-        for (i, byte) in text.iter_mut().enumerate() {
-            if !matches!(i, 8 | 13 | 18 | 23) {
-                bit -= 4;
-                *byte = HEX[((bits >> bit) & 0xf) as usize];
-            }
-        }
-        let text = String::from_utf8_lossy(&text).into_owned();
-        Self(text)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// The proxy's `x-request-id` when it sent a sane one (so one id follows a
+/// request through nginx, Galaxy's logs and ours), else a fresh one.
+fn request_id(req: &ServiceRequest) -> RequestId {
+    req.headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(RequestId::parse)
+        .unwrap_or_else(RequestId::fresh)
 }
 
-/// The outermost middleware: gives the request its id and a span holding it,
-/// writes one access line and counts the request in `/metrics` when the
-/// response head is ready, and sets
+/// The outermost middleware: gives the request its id (the request context of
+/// its log lines, [`telemetry::in_request`]), writes one access line and
+/// counts the request in `/metrics` when the response head is ready, and sets
 /// `x-request-id`, `X-Content-Type-Options` and `Referrer-Policy` on every
 /// response, and a CSP on HTML responses that did not set their own
 /// (`/embed` does).
@@ -82,71 +44,196 @@ impl RequestId {
 /// One middleware and one log line per request on purpose: the relay answers
 /// in microseconds, and tracing-actix-web's root span (a dozen fields, two
 /// lines a request, a UUIDv4 each) and actix-web-prom's layer cost the relay
-/// more than half its throughput (BENCHMARKS.md).
-pub async fn request_context(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = std::time::Instant::now();
-    let id = RequestId::for_request(&req);
-    let span = tracing::info_span!("request", request_id = %id.as_str());
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let outcome = next.call(req).instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    let (status, route) = match &outcome {
-        Ok(res) => (res.status(), res.request().match_pattern()),
-        Err(e) => (e.as_response_error().status_code(), None),
-    };
-    if let Some(state) = &state {
-        state
+/// more than half its throughput (BENCHMARKS.md); a plain `tracing` span and
+/// an access event another 6.6k instructions a request (issue 28).
+///
+/// A `Transform` of its own rather than `middleware::from_fn`, which boxes
+/// the already boxed future of the routes once more, and each worker's copy
+/// holds the state itself (`Rc`), rather than looking it up and cloning its
+/// `Arc` per request (issue 28: 900 instructions a request together).
+pub struct RequestContext(web::Data<AppState>);
+
+impl RequestContext {
+    pub fn new(state: web::Data<AppState>) -> Self {
+        Self(state)
+    }
+}
+
+/// What one worker's middleware keeps: the state, and the metrics series of
+/// the last request it counted.
+struct Worker {
+    state: web::Data<AppState>,
+    last: RefCell<Option<LastRequest>>,
+}
+
+/// A request's method, path and status, and the series it was counted in.
+/// The same again (a relay link clicked, a page reloaded) is counted in the
+/// same series without finding the route's pattern (a new `String`) and
+/// looking the series up by their labels (hashing, a lock): 500 instructions
+/// of a relay request (issue 28). A path always matches the same route of
+/// one app, and each app has its own middleware.
+struct LastRequest {
+    method: Method,
+    status: StatusCode,
+    path: Box<str>,
+    series: RequestSeries,
+}
+
+impl Worker {
+    fn count<B>(&self, method: &Method, path: &str, res: &ServiceResponse<B>, elapsed: Duration) {
+        let status = res.status();
+        let mut last = self.last.borrow_mut();
+        if let Some(last) = last.as_ref()
+            && last.status == status
+            && last.method == method
+            && *last.path == *path
+        {
+            last.series.observe(elapsed);
+            return;
+        }
+        let route = res.request().match_pattern();
+        let series = self
+            .state
             .metrics
-            .answered(&method, route.as_deref(), status, elapsed);
+            .request_series(method, route.as_deref(), status);
+        series.observe(elapsed);
+        *last = Some(LastRequest {
+            method: method.clone(),
+            status,
+            path: path.into(),
+            series,
+        });
     }
-    tracing::info!(
-        parent: &span,
-        method = %method,
-        path = %path,
-        status = status.as_u16(),
-        micros = elapsed.as_micros() as u64,
-        "request finished"
-    );
-    let mut res = outcome?;
-    let headers = res.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-        headers.insert(REQUEST_ID_HEADER, value);
+}
+
+impl<S, B> Transform<S, ServiceRequest> for RequestContext
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: Unpin,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = RequestContextService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(RequestContextService {
+            service,
+            worker: Rc::new(Worker {
+                state: self.0.clone(),
+                last: RefCell::new(None),
+            }),
+        }))
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if !headers.contains_key(header::REFERRER_POLICY) {
-        // Loci and file names in URLs are nobody else's business.
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
+}
+
+pub struct RequestContextService<S> {
+    service: S,
+    worker: Rc<Worker>,
+}
+
+impl<S, B> Service<ServiceRequest> for RequestContextService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: Unpin,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = RequestContextFuture<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        let id = request_id(&req);
+        let method = req.method().clone();
+        // For the access line: a reference-counted copy, not a new string.
+        let uri = req.uri().clone();
+        RequestContextFuture {
+            inner: telemetry::in_request(id, self.service.call(req)),
+            started,
+            method,
+            uri,
+            worker: self.worker.clone(),
+        }
     }
-    if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        match &state {
-            Some(state) => {
-                let policy = &state.web_policy;
-                headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(&path));
-                if !policy.framable(&path) {
-                    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-                }
+}
+
+/// The routes' future, then the access line, the count and the headers.
+pub struct RequestContextFuture<F> {
+    inner: telemetry::InRequest<F>,
+    started: Instant,
+    method: Method,
+    uri: Uri,
+    worker: Rc<Worker>,
+}
+
+impl<F, B> Future for RequestContextFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>> + Unpin,
+{
+    type Output = Result<ServiceResponse<B>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let outcome = ready!(Pin::new(&mut this.inner).poll(cx));
+        Poll::Ready(this.finish(outcome))
+    }
+}
+
+impl<F> RequestContextFuture<F> {
+    fn finish<B>(
+        &self,
+        outcome: Result<ServiceResponse<B>, Error>,
+    ) -> Result<ServiceResponse<B>, Error> {
+        let elapsed = self.started.elapsed();
+        let state = &self.worker.state;
+        let path = self.uri.path();
+        let status = match &outcome {
+            Ok(res) => {
+                self.worker.count(&self.method, path, res, elapsed);
+                res.status()
             }
-            None => {
-                headers.insert(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(PAGE_CSP),
-                );
+            Err(e) => {
+                let status = e.as_response_error().status_code();
+                state.metrics.answered(&self.method, None, status, elapsed);
+                status
+            }
+        };
+        let id = self.inner.id();
+        telemetry::access(&telemetry::Access {
+            id,
+            method: self.method.as_str(),
+            path,
+            status: status.as_u16(),
+            micros: elapsed.as_micros() as u64,
+        });
+        let mut res = outcome?;
+        let headers = res.headers_mut();
+        if let Ok(value) = HeaderValue::from_bytes(id.as_bytes()) {
+            headers.insert(REQUEST_ID_HEADER, value);
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if !headers.contains_key(header::REFERRER_POLICY) {
+            // Loci and file names in URLs are nobody else's business.
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+        }
+        if is_html(headers) && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            let policy = &state.web_policy;
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy.page_csp(path));
+            if !policy.framable(path) {
                 headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
             }
         }
+        Ok(res)
     }
-    Ok(res)
 }
 
 fn is_html(headers: &HeaderMap) -> bool {

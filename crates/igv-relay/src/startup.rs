@@ -11,29 +11,21 @@ use url::Url;
 
 use crate::configuration::{ConfigError, MetricsExposure, Settings};
 use crate::metrics;
-use crate::middleware::{raw_cors, request_context};
+use crate::middleware::{RequestContext, raw_cors};
 use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
 pub use crate::state::{AppState, StartupError};
 
 /// Registers every route; shared by the server and in-process tests.
-pub fn configure_routes(cfg: &mut web::ServiceConfig) {
+/// `relay_limited`: whether `limits.relay_requests_per_minute` is on (the
+/// relay routes only get the rate-limit middleware then).
+pub fn configure_routes(cfg: &mut web::ServiceConfig, relay_limited: bool) {
     let get_or_head = || guard::Any(guard::Get()).or(guard::Head());
     // The relay first: it is the hot path, and actix tries services in order.
-    cfg.service(
-        web::resource("/igv/goto")
-            .wrap(from_fn(relay::rate_limit))
-            .route(web::route().guard(get_or_head()).to(relay::goto))
-            .default_service(web::to(relay::method_not_allowed)),
-    )
-    .service(
-        web::resource("/igv/load")
-            .wrap(from_fn(relay::rate_limit))
-            .route(web::route().guard(get_or_head()).to(relay::load))
-            .default_service(web::to(relay::method_not_allowed)),
-    )
+    relay::resource(cfg, "/igv/goto", relay::goto, relay_limited);
+    relay::resource(cfg, "/igv/load", relay::load, relay_limited);
     // Issue 14: `/igv/view` and `/igv/check` (registered in relay.rs).
-    .configure(relay::configure)
-    .service(
+    relay::configure(cfg, relay_limited);
+    cfg.service(
         web::resource("/")
             // Bodies a little over the paste limit reach the page, which says
             // what the limit is (actix would answer a bare 413).
@@ -119,7 +111,7 @@ impl Application {
             // Every response, /metrics included, gets the request id and the
             // security headers, and is logged and counted.
             let mut app = App::new()
-                .wrap(from_fn(request_context))
+                .wrap(RequestContext::new(state.clone()))
                 .app_data(state.clone())
                 .app_data(openapi.clone())
                 // Error pages link to the service's own pages (crate::error).
@@ -127,7 +119,7 @@ impl Application {
             if let Some(limit) = &relay_limit {
                 app = app.app_data(limit.clone());
             }
-            let app = app.configure(configure_routes);
+            let app = app.configure(|cfg| configure_routes(cfg, relay_limit.is_some()));
             if public_metrics {
                 app.configure(configure_metrics)
             } else {
@@ -169,7 +161,7 @@ impl Application {
         let (state, urls) = (state.clone(), urls.clone());
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(request_context))
+                .wrap(RequestContext::new(state.clone()))
                 .app_data(state.clone())
                 .app_data(urls.clone())
                 .route("/healthz", web::get().to(health::healthz))

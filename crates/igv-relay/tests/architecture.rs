@@ -873,6 +873,14 @@ fn no_file_is_included_by_path() {
     );
 }
 
+/// `static`s that hold a lock but are no cache, each with why.
+const STATICS_THAT_ARE_NO_CACHE: [(&str, &str); 1] = [(
+    // nginx's `access_log ... buffer=`: each thread's access lines, at most
+    // 64 KiB, written out every `log.flush_ms` (issue 28).
+    "telemetry.rs",
+    "static THREAD_BUFFERS:",
+)];
+
 /// Caches belong to the service's state (bounded, keyed by type), never to
 /// a `static`; a key is never the Debug text of a value.
 #[test]
@@ -891,6 +899,10 @@ fn no_static_cache_and_no_debug_text_as_a_key() {
                     let holds = ["Mutex", "RwLock", "HashMap", "BTreeMap", "OnceLock<Vec"]
                         .iter()
                         .any(|t| line.contains(t));
+                    let no_cache = STATICS_THAT_ARE_NO_CACHE
+                        .iter()
+                        .any(|(file, item)| path.ends_with(file) && line.contains(item));
+                    let holds = holds && !no_cache;
                     assert!(!holds, "{}: a static cache: {line}", path.display());
                 }
                 let text = std::fs::read_to_string(&path).unwrap();

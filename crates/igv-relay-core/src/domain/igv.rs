@@ -99,6 +99,26 @@ pub fn encode_value(value: &str) -> impl std::fmt::Display + Iterator<Item = &st
     utf8_percent_encode(value, IGV_VALUE)
 }
 
+/// A `fmt::Write` that appends what is written to a `String`, encoded by
+/// [`encode_value`].
+struct PercentEncoded<'a>(&'a mut String);
+
+impl fmt::Write for PercentEncoded<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // A locus is printed in pieces (name, `:`, digits, `-`, digits), and
+        // most pieces have nothing to escape: copied without the encoder's
+        // iterator (a third of `to_url`'s 750 instructions).
+        let unreserved =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':');
+        if s.bytes().all(unreserved) {
+            self.0.push_str(s);
+        } else {
+            self.0.extend(encode_value(s));
+        }
+        Ok(())
+    }
+}
+
 /// A TCP port for IGV: unprivileged ports only, so a link can never aim the
 /// browser at a system service (80, 22, …) on the user's machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -408,11 +428,10 @@ impl IgvCommand {
         let mut url = String::with_capacity(target.base.len() + 96);
         url.push_str(&target.base);
         if let Self::Goto { loci } = self {
-            // The relay's hot path: no list of pairs to build.
+            // The relay's hot path: no list of pairs to build, and the loci
+            // are encoded as they are printed (a string less per request).
             url.push_str(GOTO_QUERY);
-            let mut text = String::with_capacity(64);
-            let _ = loci.write_canonical(&mut text);
-            url.extend(encode_value(&text));
+            let _ = loci.write_canonical(&mut PercentEncoded(&mut url));
             return url;
         }
         let (path, pairs) = self.query_pairs();
@@ -574,6 +593,29 @@ mod tests {
             url.as_str(),
             "http://127.0.0.1:60151/goto?locus=chr1:1-2%20chr2:3-4"
         );
+    }
+
+    proptest::proptest! {
+        /// The goto URL is the encoder's output for the printed loci, also
+        /// where the encoder is skipped for pieces with nothing to escape.
+        #[test]
+        fn goto_urls_encode_the_printed_loci(
+            names in proptest::collection::vec("[a-zA-Z0-9_][a-zA-Z0-9_.|*+-]{0,8}", 1..4),
+            start in 1..1_000_000u64,
+        ) {
+            let text: Vec<String> = names.iter().enumerate().map(|(i, name)| match i % 3 {
+                0 => format!("{name}:{start}-{}", start + 7),
+                1 => format!("{name}:{start}"),
+                _ => name.clone(),
+            }).collect();
+            let rules = LociRules { allow_feature_names: true, ..LociRules::default() };
+            let loci = Loci::parse(&text.join(" "), rules, None).unwrap();
+            let expected = format!(
+                "http://127.0.0.1:60151/goto?locus={}",
+                encode_value(&loci.to_string())
+            );
+            proptest::prop_assert_eq!(IgvCommand::Goto { loci }.to_url(&target()), expected);
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! no body: IGV runs the body of any non-GET request as batch commands
 //! (igv-port.md §4.3), so 307/308 are never used.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use actix_extensible_rate_limit::backend::memory::InMemoryBackend;
 use actix_extensible_rate_limit::backend::{Backend, SimpleInput};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::rt::time::Instant;
@@ -25,46 +27,60 @@ use igv_relay_core::domain::igv::{CHECK_ANSWER, IgvCommand, IgvPort, IgvTarget};
 use igv_relay_core::domain::request::{self, Query, RelayRules, RequestError};
 use igv_relay_core::links::LANDING;
 
-pub async fn goto(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
-    relay(&req, &state, request::parse_goto).map_err(|e| e.for_request(&req))
+pub async fn goto(req: HttpRequest) -> Result<HttpResponse, Rejection> {
+    relay(&req, request::parse_goto)
 }
 
-pub async fn load(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
-    relay(&req, &state, request::parse_load).map_err(|e| e.for_request(&req))
+pub async fn load(req: HttpRequest) -> Result<HttpResponse, Rejection> {
+    relay(&req, request::parse_load)
 }
 
 /// One of the safe view commands (`domain::view`).
-pub async fn view(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Rejection> {
-    relay(&req, &state, request::parse_view).map_err(|e| e.for_request(&req))
+pub async fn view(req: HttpRequest) -> Result<HttpResponse, Rejection> {
+    relay(&req, request::parse_view)
 }
 
 /// The connection check: 303 to one fixed request whose answer IGV shows in
 /// the tab ([`igv_relay_core::domain::igv::CHECK_ANSWER`]), on the user's port.
-pub async fn check(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, Rejection> {
-    relay(&req, &state, request::parse_check).map_err(|e| e.for_request(&req))
+pub async fn check(req: HttpRequest) -> Result<HttpResponse, Rejection> {
+    relay(&req, request::parse_check)
 }
 
 /// The relay routes of this module that `startup::configure_routes` does not
-/// list itself: `/igv/view` and `/igv/check`, GET/HEAD only, with the same
-/// rate limit as the others.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let get_or_head =
-        || actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head());
-    cfg.service(
-        web::resource("/igv/view")
-            .wrap(actix_web::middleware::from_fn(rate_limit))
-            .route(web::route().guard(get_or_head()).to(view))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/igv/check")
-            .wrap(actix_web::middleware::from_fn(rate_limit))
-            .route(web::route().guard(get_or_head()).to(check))
-            .default_service(web::to(method_not_allowed)),
-    );
+/// list itself: `/igv/view` and `/igv/check` ([`resource`]s, as the others).
+pub fn configure(cfg: &mut web::ServiceConfig, limited: bool) {
+    resource(cfg, "/igv/view", view, limited);
+    resource(cfg, "/igv/check", check, limited);
+}
+
+/// A relay route: GET/HEAD only, with the per-client rate limit when
+/// `limited` (`limits.relay_requests_per_minute`).
+///
+/// The method is checked by a plain guard: actix's `guard::Get()` records
+/// every method it checks in the request's extensions (for its own 405
+/// answers; ours say `Allow: GET, HEAD` themselves), an allocation and 400
+/// instructions per request. Without a limit there is no rate-limit layer at
+/// all rather than one that looks for its settings per request (1k
+/// instructions). Issue 28.
+pub fn resource<F>(cfg: &mut web::ServiceConfig, path: &str, handler: F, limited: bool)
+where
+    F: actix_web::Handler<(HttpRequest,)>,
+    F::Output: actix_web::Responder + 'static,
+{
+    let resource = web::resource(path)
+        .route(
+            web::route()
+                .guard(actix_web::guard::fn_guard(|ctx| {
+                    matches!(ctx.head().method, Method::GET | Method::HEAD)
+                }))
+                .to(handler),
+        )
+        .default_service(web::to(method_not_allowed));
+    if limited {
+        cfg.service(resource.wrap(actix_web::middleware::from_fn(rate_limit)));
+    } else {
+        cfg.service(resource);
+    }
 }
 
 /// Anything but GET/HEAD on a relay route.
@@ -74,7 +90,16 @@ pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, Reject
 
 type CommandParser = fn(&Query, &RelayRules<'_>) -> Result<IgvCommand, RequestError>;
 
-fn relay(
+fn relay(req: &HttpRequest, parse: CommandParser) -> Result<HttpResponse, Rejection> {
+    // By reference: extracting `web::Data` clones its `Arc`, an atomic
+    // write to a count all workers share, per request.
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return Err(AppError::Internal("the relay has no state".into()).for_request(req));
+    };
+    relay_command(req, state, parse).map_err(|e| e.for_request(req))
+}
+
+fn relay_command(
     req: &HttpRequest,
     state: &AppState,
     parse: CommandParser,
@@ -101,7 +126,7 @@ fn relay(
         return landing_page(req, state, &command, &target, &igv_url, &params);
     }
     // `Referrer-Policy: no-referrer` comes with every response
-    // (`middleware::request_context`).
+    // (`middleware::RequestContext`).
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, igv_url))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -111,13 +136,14 @@ fn relay(
 /// The IGV address for this user: the configured loopback host, with the
 /// port from `?port=`, else the `igv_port` cookie, else the configured one.
 /// Nothing in the request can change the host.
-fn user_target(
+/// The configured target itself, not a copy, when nothing changes the port.
+fn user_target<'a>(
     req: &HttpRequest,
     params: &QueryParams,
-    state: &AppState,
-) -> Result<IgvTarget, AppError> {
+    state: &'a AppState,
+) -> Result<Cow<'a, IgvTarget>, AppError> {
     if let Some(port) = request::port(params.query())? {
-        return Ok(state.igv.with_port(port));
+        return Ok(Cow::Owned(state.igv.with_port(port)));
     }
     // Only when there are cookies: `cookie()` stores the parsed jar in the
     // request's extensions, an allocation per request otherwise.
@@ -126,9 +152,9 @@ fn user_target(
     {
         let port = IgvPort::parse(cookie.value())
             .map_err(|e| AppError::invalid("igv_port cookie", cookie.value(), e))?;
-        return Ok(state.igv.with_port(port));
+        return Ok(Cow::Owned(state.igv.with_port(port)));
     }
-    Ok(state.igv.clone())
+    Ok(Cow::Borrowed(&state.igv))
 }
 
 /// The same relay request without `landing`: it answers the 303 to IGV.

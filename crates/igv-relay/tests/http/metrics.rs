@@ -193,6 +193,63 @@ async fn relay_requests_move_the_counters() {
     );
 }
 
+/// The middleware keeps the series of a worker's last request: repeats,
+/// and a change of status, method or route in between, each land in their
+/// own series.
+#[actix_web::test]
+async fn repeated_and_alternating_requests_are_counted_in_their_own_series() {
+    let app = spawn_app_with(|s| {
+        s.metrics.bind = "127.0.0.1:0".into();
+        s.limits.workers = 1;
+    })
+    .await;
+    let sequence = [
+        ("GET", "/igv/goto?locus=chr1:1-2", 303),
+        ("GET", "/igv/goto?locus=chr1:1-2", 303),
+        ("GET", "/igv/goto?locus=chr1:2-1", 400),
+        ("GET", "/igv/goto?locus=chr1:1-2", 303),
+        ("HEAD", "/igv/goto?locus=chr1:1-2", 303),
+        ("GET", "/igv/load?locus=chr1:1-2", 400),
+        ("GET", "/igv/goto?locus=chr1:1-2", 303),
+        ("GET", "/no/such/page", 404),
+        ("GET", "/no/such/page", 404),
+    ];
+    for (method, path, status) in sequence {
+        let request = match method {
+            "GET" => app.client.get(app.url(path)),
+            _ => app.client.head(app.url(path)),
+        };
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{method} {path}");
+    }
+    let samples = scrape_until(&app, |s| {
+        value(s, REQUESTS, &[("route", "UNMATCHED")]) >= 2.0
+    })
+    .await;
+    let count = |method: &str, route: &str, status: &str| {
+        value(
+            &samples,
+            REQUESTS,
+            &[("method", method), ("route", route), ("status", status)],
+        )
+    };
+    assert_eq!(count("GET", "/igv/goto", "303"), 4.0);
+    assert_eq!(count("GET", "/igv/goto", "400"), 1.0);
+    assert_eq!(count("HEAD", "/igv/goto", "303"), 1.0);
+    assert_eq!(count("GET", "/igv/load", "400"), 1.0);
+    assert_eq!(count("GET", "UNMATCHED", "404"), 2.0);
+    let latency = format!("{LATENCY}_count");
+    assert_eq!(
+        value(
+            &samples,
+            &latency,
+            &[("method", "GET"), ("route", "/igv/goto"), ("status", "303")]
+        ),
+        4.0
+    );
+    assert_eq!(value(&samples, RELAYED, &[("command", "goto")]), 5.0);
+}
+
 #[actix_web::test]
 async fn unknown_paths_share_one_series() {
     let app = spawn_with_metrics().await;

@@ -12,7 +12,6 @@ use std::net::TcpListener;
 
 use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::browser::Browser;
-use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
 /// The intranet page: plain HTML the relay knows nothing about.
@@ -43,27 +42,6 @@ fn intranet_page(relay: &str, strict_relay: &str) -> String {
 <iframe id="refused" src="{strict_relay}/embed?loci=chr7:140753336-140753436&amp;genome=hg38"></iframe>
 </body></html>"#
     )
-}
-
-/// Serves `html` at `/results.html` on `listener` (127.0.0.2: another origin
-/// than the relay's 127.0.0.1).
-fn serve_intranet(listener: TcpListener, html: String) {
-    let html = web::Data::new(html);
-    let server = HttpServer::new(move || {
-        App::new().app_data(html.clone()).route(
-            "/results.html",
-            web::get().to(|html: web::Data<String>| async move {
-                HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    .body(html.get_ref().clone())
-            }),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .expect("listen")
-    .run();
-    actix_web::rt::spawn(server);
 }
 
 /// `[{owner, text, href}]` of every link the script made, `owner` being the id
@@ -101,7 +79,11 @@ async fn the_embed_kit_links_loci_on_a_foreign_page() {
     let app = spawn_app_with(move |s| s.embed.allowed_origins = vec![allowed]).await;
     // A relay with the default configuration, which no page may frame.
     let strict = spawn_app_with(|_| {}).await;
-    serve_intranet(listener, intranet_page(&app.address, &strict.address));
+    crate::support::app::serve_html_page(
+        listener,
+        "/results.html",
+        intranet_page(&app.address, &strict.address),
+    );
 
     browser
         .goto(&format!("{page_origin}/results.html"))

@@ -873,22 +873,7 @@ async fn the_check_link_shows_igvs_answer_in_the_same_tab_and_back_returns() {
 const GENOME_B: &[(&str, u64)] = &[("chrB1", 30_000), ("chrB2", 15_000)];
 
 fn write_genome_b(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let mut fasta = String::new();
-    let mut fai = String::new();
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    for &(name, len) in GENOME_B {
-        fasta.push_str(&format!(">{name}\n"));
-        fai.push_str(&format!("{name}\t{len}\t{}\t60\t61\n", fasta.len()));
-        for i in 1..=len {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            fasta.push(['A', 'C', 'G', 'T'][(state >> 62) as usize]);
-            if i % 60 == 0 || i == len {
-                fasta.push('\n');
-            }
-        }
-    }
+    let (fasta, fai) = igv::pseudo_random_genome(GENOME_B, 0x2545_F491_4F6C_DD1D);
     let fa = dir.join("genome-b.fa");
     std::fs::write(&fa, fasta).expect("write genome B");
     std::fs::write(dir.join("genome-b.fa.fai"), fai).expect("write genome B's index");

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::app::spawn_app_with;
 use crate::support::browser::Browser;
-use actix_web::{App, HttpResponse, HttpServer, web};
 use fantoccini::{Client, Locator};
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, IgvJsGenomeSettings, Settings};
 use serde_json::Value;
@@ -30,22 +29,10 @@ chr3\t7999\t9500\tlast\t0\t+\n";
 /// A tiny genome (chr1 50 kb, chr2 20 kb, chr3 10 kb of pseudo-random ACGT)
 /// and its `.fai`, written under `dir/genomes/`.
 fn write_tiny_genome(dir: &Path) {
-    let mut fasta = String::new();
-    let mut fai = String::new();
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    for (name, len) in [("chr1", 50_000u64), ("chr2", 20_000), ("chr3", 10_000)] {
-        fasta.push_str(&format!(">{name}\n"));
-        fai.push_str(&format!("{name}\t{len}\t{}\t60\t61\n", fasta.len()));
-        for i in 1..=len {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            fasta.push(['A', 'C', 'G', 'T'][(state >> 62) as usize]);
-            if i % 60 == 0 || i == len {
-                fasta.push('\n');
-            }
-        }
-    }
+    let (fasta, fai) = crate::support::igv::pseudo_random_genome(
+        &[("chr1", 50_000), ("chr2", 20_000), ("chr3", 10_000)],
+        0x2545_F491_4F6C_DD1D,
+    );
     std::fs::create_dir_all(dir.join("genomes")).unwrap();
     std::fs::write(dir.join("genomes/tiny.fa"), fasta).unwrap();
     std::fs::write(dir.join("genomes/tiny.fa.fai"), fai).unwrap();
@@ -385,25 +372,6 @@ fetch("{strict}/raw/v/regions.bed", {{ headers: {{ Range: "bytes=0-9" }} }})
     )
 }
 
-fn serve_page(listener: TcpListener, html: String) {
-    let html = web::Data::new(html);
-    let server = HttpServer::new(move || {
-        App::new().app_data(html.clone()).route(
-            "/elsewhere.html",
-            web::get().to(|html: web::Data<String>| async move {
-                HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    .body(html.get_ref().clone())
-            }),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .expect("listen")
-    .run();
-    actix_web::rt::spawn(server);
-}
-
 #[actix_web::test]
 async fn igv_js_on_another_origin_reads_our_files_through_cors() {
     let Some(browser) = Browser::start(&[]).await else {
@@ -423,7 +391,11 @@ async fn igv_js_on_another_origin_reads_our_files_through_cors() {
     // The same files, from a service that allows only the IGV-Web origin.
     let path = data.path().to_path_buf();
     let strict = spawn_app_with(move |s| configure(s, &path)).await;
-    serve_page(listener, foreign_page(&allowed.address, &strict.address));
+    crate::support::app::serve_html_page(
+        listener,
+        "/elsewhere.html",
+        foreign_page(&allowed.address, &strict.address),
+    );
 
     browser
         .goto(&format!("{origin}/elsewhere.html"))

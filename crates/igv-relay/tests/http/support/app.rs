@@ -102,3 +102,25 @@ pub fn assert_redirects_to(response: &reqwest::Response, location: &str) {
         Some("no-store")
     );
 }
+
+/// Serves `html` at `path` on `listener`, as another site's page would be
+/// (an intranet page embedding ours, a page on a foreign origin).
+pub fn serve_html_page(listener: std::net::TcpListener, path: &'static str, html: String) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let html = web::Data::new(html);
+    let server = HttpServer::new(move || {
+        App::new().app_data(html.clone()).route(
+            path,
+            web::get().to(|html: web::Data<String>| async move {
+                HttpResponse::Ok()
+                    .content_type("text/html; charset=utf-8")
+                    .body(html.get_ref().clone())
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("listen")
+    .run();
+    actix_web::rt::spawn(server);
+}

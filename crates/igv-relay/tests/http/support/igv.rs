@@ -949,10 +949,17 @@ fn write_work_dir(dir: &Path, port: u16) -> io::Result<()> {
 /// The tiny genome: deterministic pseudo-random ACGT, 60 bases a line, and its `.fai`
 /// (`name length offset 60 61`, as `samtools faidx` writes it).
 pub fn tiny_genome() -> (String, String) {
+    pseudo_random_genome(TINY_GENOME, 0x9E37_79B9_7F4A_7C15)
+}
+
+/// A FASTA of `sequences` (name, length) in pseudo-random ACGT from `seed`, 60
+/// bases a line, and its `.fai`. Tests that need a second genome pass another
+/// seed and other names.
+pub fn pseudo_random_genome(sequences: &[(&str, u64)], seed: u64) -> (String, String) {
     let mut fasta = String::new();
     let mut fai = String::new();
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    for &(name, len) in TINY_GENOME {
+    let mut state = seed;
+    for &(name, len) in sequences {
         fasta.push_str(&format!(">{name}\n"));
         fai.push_str(&format!("{name}\t{len}\t{}\t60\t61\n", fasta.len()));
         for i in 1..=len {

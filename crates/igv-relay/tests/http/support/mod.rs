@@ -17,6 +17,4 @@ pub mod procs;
 
 /// Whether the tests run under CI (`CI=true`): then what is missing (IGV,
 /// a browser, Galaxy, the corpus) fails the test instead of skipping it.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| matches!(v.trim(), "true" | "1"))
-}
+pub use procs::in_ci;
