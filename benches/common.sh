@@ -108,6 +108,11 @@ median() {
     sort -g | awk '{a[NR] = $1} END {if (NR == 0) {print "nan"} else if (NR % 2) {print a[(NR + 1) / 2]} else {print (a[NR / 2] + a[NR / 2 + 1]) / 2}}'
 }
 
+# span: "MIN-MAX" of the numbers on stdin, for the logs.
+span() {
+    sort -g | awk 'NR == 1 {min = $1} {max = $1} END {print min "-" max}'
+}
+
 # ratio A B [digits]: A / B
 ratio() {
     awk -v a="$1" -v b="$2" -v d="${3:-3}" 'BEGIN {if (b == 0) print "nan"; else printf "%.*f\n", d, a / b}'
