@@ -295,20 +295,31 @@ impl Tallies {
 /// Lowers the calling thread's scheduling priority (to nice 10), so that
 /// request threads run first when the cores are busy; threads it spawns
 /// inherit it. Linux keeps a nice value per thread; elsewhere this does
-/// nothing.
+/// nothing. Never raises the priority of a service that was started niced.
 pub fn yield_to_requests() {
     #[cfg(target_os = "linux")]
-    // SAFETY: gettid and setpriority only read and set the calling
-    // thread's own scheduling attributes; raising one's nice value needs
-    // no privilege, and a failure leaves the priority as it was.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        // Never raises the priority of a service that was started niced.
-        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
-        if now < BACKGROUND_NICE {
-            let _ = libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE);
+    if own_nice() < BACKGROUND_NICE {
+        // SAFETY: sets the calling thread's own scheduling priority;
+        // raising one's nice value needs no privilege, and a failure
+        // leaves the priority as it was.
+        unsafe {
+            let _ = libc::setpriority(libc::PRIO_PROCESS, own_tid(), BACKGROUND_NICE);
         }
     }
+}
+
+/// The calling thread's id, which Linux's priority calls take for a thread.
+#[cfg(target_os = "linux")]
+fn own_tid() -> libc::id_t {
+    // SAFETY: gettid has no arguments and cannot fail.
+    unsafe { libc::syscall(libc::SYS_gettid) as libc::id_t }
+}
+
+/// The calling thread's nice value.
+#[cfg(target_os = "linux")]
+fn own_nice() -> libc::c_int {
+    // SAFETY: reads the calling thread's own scheduling priority.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, own_tid()) }
 }
 
 /// The nice value of background counts: below every request thread (0).
@@ -318,16 +329,6 @@ const BACKGROUND_NICE: libc::c_int = 10;
 mod tests {
     use super::*;
     use crate::rows::Refusal;
-
-    /// The nice value of the calling thread.
-    #[cfg(target_os = "linux")]
-    fn own_nice() -> i32 {
-        // SAFETY: reads the calling thread's own scheduling priority.
-        unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::getpriority(libc::PRIO_PROCESS, tid)
-        }
-    }
 
     /// A background count runs below the request threads, and so do the
     /// stretch workers it starts; the thread that started it does not.
