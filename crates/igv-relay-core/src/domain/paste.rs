@@ -412,7 +412,7 @@ fn read_cells(cells: &[String], convention: Convention) -> Reading {
             let (convention, ambiguous) = if bed {
                 (Convention::ZeroBased, false)
             } else {
-                (convention, true)
+                unless_single_base(start, end, convention)
             };
             interval(
                 first,
@@ -457,15 +457,18 @@ fn read_words(line: &str, words: &[String], convention: Convention) -> Reading {
     let start = words.get(1).and_then(|w| parse_number(w));
     let end = words.get(2).and_then(|w| parse_number(w));
     match (start, end) {
-        (Some(start), Some(end)) => interval(
-            first,
-            start,
-            end,
-            Shape::Columns,
-            convention,
-            true,
-            label_of(&words[3..].join(" ")),
-        ),
+        (Some(start), Some(end)) => {
+            let (convention, ambiguous) = unless_single_base(start, end, convention);
+            interval(
+                first,
+                start,
+                end,
+                Shape::Columns,
+                convention,
+                ambiguous,
+                label_of(&words[3..].join(" ")),
+            )
+        }
         (Some(pos), None) => position(first, pos, &words[2..].join(" ")),
         _ => name_with_label(first, &words[1..].join(" ")),
     }
@@ -528,6 +531,18 @@ fn vcf_locus(chrom: &str, pos: u64, ref_len: u64) -> Result<Locus, String> {
     let chrom = chrom_name(chrom)?;
     let end = pos.saturating_add(ref_len.max(1) - 1).min(MAX_POSITION);
     Locus::from_interval(chrom, pos, end).map_err(|e| e.to_string())
+}
+
+/// The convention for `start end` that nothing on the line names, and whether
+/// it is ambiguous. `start == end` can only be 1-based (one base, as MAF and
+/// ANNOVAR write SNVs): read 0-based it would be an empty interval, which
+/// is what BED writes only for insertion points, never for a base (issue 25).
+fn unless_single_base(start: u64, end: u64, convention: Convention) -> (Convention, bool) {
+    if start == end {
+        (Convention::OneBased, false)
+    } else {
+        (convention, true)
+    }
 }
 
 fn interval(
@@ -670,6 +685,23 @@ const LABELS: &[&str] = &[
     "description",
 ];
 
+/// The 1-based format a header's names belong to, if they name one: a MAF
+/// (`Start_Position`, GDC MAF specification: "1-based") or an ANNOVAR table
+/// (`Chr Start End Ref Alt`, or its `Func.*`/`Gene.*` annotation columns:
+/// ANNOVAR's input and output are 1-based inclusive). Such rows are never
+/// ambiguous (issue 25).
+fn one_based_format(names: &[String]) -> Option<&'static str> {
+    let has = |name: &str| names.iter().any(|n| n == name);
+    if has("start_position") || has("hugo_symbol") || has("tumor_sample_barcode") {
+        return Some("MAF");
+    }
+    let annovar_columns = names
+        .iter()
+        .any(|n| n.starts_with("func.") || n.starts_with("exonicfunc.") || n.starts_with("gene."));
+    let annovar_input = names.len() >= 5 && names[..5] == ["chr", "start", "end", "ref", "alt"];
+    (annovar_columns || annovar_input).then_some("ANNOVAR")
+}
+
 /// A header row: a cell naming the chromosome and one naming the start or
 /// position, none of them numbers. `#CHROM POS ID REF ALT` is VCF's.
 pub fn parse_header(line: &str) -> Option<Header> {
@@ -695,9 +727,10 @@ pub fn parse_header(line: &str) -> Option<Header> {
     let zero_start = find(ZERO_BASED_STARTS);
     let start = find(STARTS);
     let pos = find(POSITIONS);
+    let one_based_format = one_based_format(&names);
     let (start, convention) = match (zero_start, start, pos) {
         (Some(s), _, _) => (s, Some(Convention::ZeroBased)),
-        (None, Some(s), _) => (s, None),
+        (None, Some(s), _) => (s, one_based_format.map(|_| Convention::OneBased)),
         (None, None, Some(p)) => (p, Some(Convention::OneBased)),
         _ => return None,
     };
@@ -709,6 +742,10 @@ pub fn parse_header(line: &str) -> Option<Header> {
     if let Some(e) = end {
         shown.push(cells[e].as_str());
     }
+    let names = match one_based_format {
+        Some(format) => format!("{format}: {}", shown.join(", ")),
+        None => shown.join(", "),
+    };
     Some(Header {
         delimiter,
         chrom,
@@ -717,7 +754,7 @@ pub fn parse_header(line: &str) -> Option<Header> {
         reference,
         label,
         convention,
-        names: shown.join(", "),
+        names,
         vcf,
     })
 }
@@ -767,7 +804,7 @@ fn read_row(line: &str, header: &Header, convention: Convention) -> Reading {
     };
     let (convention, ambiguous) = match header.convention {
         Some(c) => (c, false),
-        None => (convention, true),
+        None => unless_single_base(start, end, convention),
     };
     interval(
         chrom,
@@ -1048,6 +1085,46 @@ mod tests {
             split_quoted("a\t\"b\tc\"\t\"say \"\"hi\"\"\"", '\t'),
             ["a", "b\tc", "say \"hi\""]
         );
+    }
+
+    #[test]
+    fn a_pasted_maf_row_is_one_based_by_its_header() {
+        let text = "Hugo_Symbol\tEntrez_Gene_Id\tCenter\tNCBI_Build\tChromosome\tStart_Position\tEnd_Position\tStrand\n\
+                    BRAF\t673\tBI\tGRCh38\tchr7\t140753336\t140753336\t+\n\
+                    EGFR\t1956\tBI\tGRCh38\tchr7\t55174772\t55174786\t+\n";
+        let paste = read(text, PasteOptions::default());
+        assert_eq!(shown(&paste.lines[1].reading), "chr7:140753336");
+        assert_eq!(shown(&paste.lines[2].reading), "chr7:55174772-55174786");
+        assert!(!paste.ambiguous);
+        assert!(paste.lines[2].reading.how().starts_with("table row (MAF: "));
+    }
+
+    #[test]
+    fn a_pasted_annovar_row_is_one_based_by_its_header() {
+        let text = "Chr\tStart\tEnd\tRef\tAlt\tFunc.refGene\tGene.refGene\n\
+                    chr7\t140753336\t140753336\tA\tT\texonic\tBRAF\n\
+                    chr1\t100\t102\tACG\t-\tintergenic\tNONE\n";
+        let paste = read(text, PasteOptions::default());
+        assert_eq!(shown(&paste.lines[1].reading), "chr7:140753336");
+        assert_eq!(shown(&paste.lines[2].reading), "chr1:100-102");
+        assert!(!paste.ambiguous);
+    }
+
+    #[test]
+    fn a_row_whose_start_is_its_end_is_never_read_zero_based() {
+        for line in ["chr7\t140753336\t140753336", "chr7 140753336 140753336"] {
+            let r = one(line);
+            assert_eq!(shown(&r), "chr7:140753336", "{line}");
+            assert!(!r.is_ambiguous(), "{line}");
+        }
+        let paste = read(
+            "chrom,start,end\nchr7,140753336,140753336\n",
+            PasteOptions::default(),
+        );
+        assert_eq!(shown(&paste.lines[1].reading), "chr7:140753336");
+        // A BED6 line says 0-based itself: a zero-length feature stays the
+        // base after its insertion point.
+        assert_eq!(shown(&one("chr1\t100\t100\tins\t0\t+")), "chr1:101");
     }
 
     #[test]

@@ -255,3 +255,77 @@ async fn thousands_of_spreadsheet_rows_post_from_the_start_page_form() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
 }
+
+/// BRAF V600E as a GDC MAF writes it (GRCh38): `Start_Position` and
+/// `End_Position` are 1-based and equal for an SNV, after `#version`.
+const MAF_ROWS: &str = "#version 2.4\n\
+Hugo_Symbol\tEntrez_Gene_Id\tCenter\tNCBI_Build\tChromosome\tStart_Position\tEnd_Position\tStrand\tVariant_Classification\tHGVSp_Short\n\
+BRAF\t673\tBI\tGRCh38\tchr7\t140753336\t140753336\t+\tMissense_Mutation\tp.V600E\n\
+EGFR\t1956\tBI\tGRCh38\tchr7\t55174772\t55174786\t+\tIn_Frame_Del\tp.E746_A750del\n";
+
+/// The same two calls as ANNOVAR's `table_annovar.pl` writes them
+/// (`*_multianno.txt`), 1-based inclusive.
+const ANNOVAR_ROWS: &str = "Chr\tStart\tEnd\tRef\tAlt\tFunc.refGene\tGene.refGene\tExonicFunc.refGene\n\
+chr7\t140753336\t140753336\tA\tT\texonic\tBRAF\tnonsynonymous SNV\n\
+chr7\t55174772\t55174786\tGGAATTAAGAGAAGC\t-\texonic\tEGFR\tnonframeshift deletion\n";
+
+#[actix_web::test]
+async fn pasted_maf_and_annovar_rows_are_one_based_on_the_start_page_and_the_api() {
+    let app = spawn_app().await;
+    for (name, paste) in [("MAF", MAF_ROWS), ("ANNOVAR", ANNOVAR_ROWS)] {
+        let html = start_page(&app, paste, &[("genome", "hg38")]).await;
+        assert_eq!(
+            loci(&html),
+            ["chr7:140,753,336", "chr7:55,174,772-55,174,786"],
+            "{name}"
+        );
+        assert!(!html.contains("other-convention"), "{name}: not ambiguous");
+        assert!(
+            html.contains(&format!("table row ({name}: ")),
+            "{name}: {html}"
+        );
+
+        let r = app
+            .client
+            .post(app.url("/api/links"))
+            .json(&json!({"genome": "hg38", "text": paste}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let body: Value = r.json().await.unwrap();
+        let located: Vec<&Value> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r.get("locus").is_some())
+            .collect();
+        assert_eq!(located.len(), 2, "{name}: {body:#}");
+        assert_eq!(located[0]["locus"], "chr7:140753336", "{name}");
+        assert_eq!(located[1]["locus"], "chr7:55174772-55174786", "{name}");
+        assert!(
+            located.iter().all(|r| r.get("ambiguous").is_none()),
+            "{body:#}"
+        );
+        let relay_url = located[0]["relay_url"].as_str().unwrap();
+        let followed = app.client.get(relay_url).send().await.unwrap();
+        assert_redirects_to(&followed, located[0]["igv_url"].as_str().unwrap());
+        assert!(
+            located[0]["igv_url"]
+                .as_str()
+                .unwrap()
+                .contains("chr7:140753336"),
+            "{body:#}"
+        );
+    }
+    // One line of `loci` whose start is its end is one base, whatever `coords`.
+    let r = app
+        .client
+        .post(app.url("/api/links"))
+        .json(&json!({"loci": ["chr7\t140753336\t140753336"], "coords": "0"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["results"][0]["locus"], "chr7:140753336", "{body:#}");
+}
