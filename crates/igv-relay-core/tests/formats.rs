@@ -1206,6 +1206,11 @@ fn first_page_of_every_text_format_reads_only_a_bounded_prefix() {
                 )
             }
             FormatKind::Tabular => format!("chr1\t{}\t{}\n", i + 1, i + 9),
+            FormatKind::Maf | FormatKind::Annovar | FormatKind::Seg => {
+                format!("g{i}\tchr1\t{}\t{}\t7\t0.5\n", i + 1, i + 9)
+            }
+            FormatKind::Gwas => format!("chr1\t{}\trs{i}\t0.5\n", i + 1),
+            FormatKind::IntervalList => format!("chr1\t{}\t{}\t+\tt{i}\n", i + 1, i + 9),
             _ => format!("chr1\t{i}\t{}\tname{i}\t0\t+\t1\t2\t3\t4\n", i + 9),
         }
     };
@@ -1215,6 +1220,14 @@ fn first_page_of_every_text_format_reads_only_a_bounded_prefix() {
                 "##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n".to_string()
             }
             FormatKind::Tabular => "chrom\tstart\tend\n".to_string(),
+            FormatKind::Maf => {
+                "#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tt_alt_count\tt_depth\n"
+                    .to_string()
+            }
+            FormatKind::Annovar => "Gene.refGene\tChr\tStart\tEnd\tRef\tFunc.refGene\n".to_string(),
+            FormatKind::Seg => "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n".to_string(),
+            FormatKind::Gwas => "CHR\tBP\tSNP\tP\n".to_string(),
+            FormatKind::IntervalList => "@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:248956422\n".to_string(),
             _ => String::new(),
         };
         for i in 0..100_000 {

@@ -30,6 +30,10 @@ const EXTENSIONS: &[(FormatKind, &[&str])] = &[
         FormatKind::Tabular,
         &["tsv", "tabular", "csv", "txt", "interval"],
     ),
+    (FormatKind::Maf, &["maf"]),
+    (FormatKind::Seg, &["seg", "cbs"]),
+    (FormatKind::Gwas, &["gwas", "assoc", "logistic", "linear"]),
+    (FormatKind::IntervalList, &["interval_list", "intervals"]),
     (FormatKind::Bam, &["bam"]),
     (FormatKind::Cram, &["cram"]),
     (FormatKind::BigWig, &["bw", "bigwig"]),
@@ -49,6 +53,20 @@ pub fn supported_formats() -> &'static [(&'static str, &'static str)] {
         (
             "tabular with locus columns",
             ".tsv, .tabular, .csv, .txt, .interval",
+        ),
+        (
+            "MAF (mutations)",
+            ".maf, .maf.gz, or a .tsv/.txt with MAF columns",
+        ),
+        ("ANNOVAR", "*_multianno.txt (told by its Func.* columns)"),
+        ("SEG", ".seg, or a table with loc.start/seg.mean columns"),
+        (
+            "GWAS summary statistics",
+            ".gwas, .assoc, or a table with CHR/BP/P or GWAS-SSF columns",
+        ),
+        (
+            "interval list",
+            ".interval_list, or @HD/@SQ lines then intervals",
         ),
         ("BAM", ".bam (with .bai or .csi index)"),
         ("CRAM", ".cram (with .crai index)"),
@@ -71,9 +89,69 @@ pub fn detect(file_name: &str, head: &[u8]) -> Option<FormatKind> {
     } else {
         head.to_vec()
     };
+    let extension = by_extension(file_name);
+    // A table's header names its format (MAF, SEG, GWAS, ANNOVAR) whatever the
+    // file is called, as long as the name does not say another format.
+    let by_header = || match extension {
+        None | Some(FormatKind::Tabular) => by_table_header(&text),
+        Some(_) => None,
+    };
     by_magic(head, &text)
-        .or_else(|| by_extension(file_name).map(|kind| refine(kind, &text)))
+        .or_else(by_header)
+        .or_else(|| extension.map(|kind| refine(kind, &text)))
         .or_else(|| by_shape(&text))
+}
+
+/// MAF, SEG, GWAS summary statistics, ANNOVAR and interval lists, by their
+/// header: an interval list's `@HD`/`@SQ` lines followed by five-column
+/// intervals; otherwise the first line that is not a `#` comment names the
+/// columns (a MAF's `#version 2.4` comes before it).
+fn by_table_header(text: &[u8]) -> Option<FormatKind> {
+    let text = std::str::from_utf8(text)
+        .unwrap_or_else(|e| std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or_default());
+    if text.starts_with("@HD\t") || text.starts_with("@SQ\t") {
+        let first = text.lines().find(|l| !l.starts_with('@'))?;
+        let fields: Vec<&str> = first.split('\t').collect();
+        let number = |i: usize| fields.get(i).is_some_and(|f| f.parse::<u64>().is_ok());
+        return (fields.len() == 5 && number(1) && number(2) && matches!(fields[3], "+" | "-"))
+            .then_some(FormatKind::IntervalList);
+    }
+    let header = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))?;
+    let names: Vec<String> = if header.contains('\t') || header.contains(',') {
+        let delimiter = if header.contains('\t') { '\t' } else { ',' };
+        header
+            .split(delimiter)
+            .map(|n| n.trim().trim_matches('"').to_ascii_lowercase())
+            .collect()
+    } else {
+        header
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let has = |name: &str| names.iter().any(|n| n == name);
+    let any = |set: &[&str]| set.iter().any(|name| has(name));
+    if has("start_position") && (has("hugo_symbol") || has("chromosome")) {
+        return Some(FormatKind::Maf);
+    }
+    if names.len() >= 5 && (names[2] == "loc.start" || has("seg.mean")) {
+        return Some(FormatKind::Seg);
+    }
+    if names.len() >= 5
+        && names[..3] == ["chr", "start", "end"]
+        && names.iter().any(|n| n.starts_with("func."))
+    {
+        return Some(FormatKind::Annovar);
+    }
+    let p_value = any(&["p", "pval", "p_value", "p-value", "p.value", "pvalue"]);
+    let chromosome = any(&["chr", "chrom", "chromosome"]);
+    if p_value && chromosome && any(&["bp", "base_pair_location"]) {
+        return Some(FormatKind::Gwas);
+    }
+    None
 }
 
 /// Within a family the extension does not say which member a file is: GFF files are

@@ -8,6 +8,8 @@
 //! | CRAM, SAM text | `@SQ SN: LN:` | `@SQ AS:` |
 //! | GFF3, GTF | `##sequence-region seqid start end` (an end, not always a length) | `#!genome-build`, `##genome-build` |
 //! | BED family | | `track … db=…` |
+//! | MAF, SEG, GWAS, ANNOVAR | the chromosome column of the first records | MAF `NCBI_Build` |
+//! | interval list | `@SQ SN: LN:` | `@SQ AS:` |
 //!
 //! The matching against genomes is `domain::assembly`; this module only reads.
 
@@ -53,6 +55,10 @@ pub fn read_evidence(
         FormatKind::Tabular => {
             let input = decompress_with_limits(input, limits)?;
             Ok(text_header(input.take(MAX_EVIDENCE_BYTES), false))
+        }
+        kind if super::dialects::reads(kind) => {
+            let input = decompress_with_limits(input, limits)?;
+            Ok(super::dialects::evidence(kind, input))
         }
         _ => {
             let input = decompress_with_limits(input, limits)?;

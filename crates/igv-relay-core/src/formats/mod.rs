@@ -11,12 +11,15 @@
 //! | BED family, BEDPE | 0-based half-open | `bed::to_one_based` |
 //! | GFF3, GTF | 1-based inclusive | `gff::to_interval` (as written) |
 //! | tabular | sniffed or given ([`CoordBase`]) | `tabular::to_one_based` |
+//! | MAF, ANNOVAR, GWAS, interval list | 1-based, named by the format | `tabular::to_one_based` (`dialects`) |
+//! | SEG | 0-based start, as IGV reads it | `tabular::to_one_based` (`dialects`) |
 //!
 //! noodles types never leave this module.
 
 mod bed;
 mod bounds;
 mod detect;
+mod dialects;
 mod evidence;
 mod gff;
 mod gtf;
@@ -33,6 +36,7 @@ use serde::Serialize;
 
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
 pub use self::detect::{detect, supported_formats};
+pub use self::dialects::TUMOR_VAF_COLUMN;
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
 pub use self::hint::{LineHint, LineMatcher, NumberOp};
 pub use self::lines::{
@@ -75,6 +79,16 @@ pub enum FormatKind {
     Gff3,
     Gtf,
     Tabular,
+    /// Mutation Annotation Format (GDC, vcf2maf): somatic calls, not alignments.
+    Maf,
+    /// ANNOVAR's `table_annovar.pl` output (`*_multianno.txt`).
+    Annovar,
+    /// Copy-number segments (`ID chrom loc.start loc.end num.mark seg.mean`).
+    Seg,
+    /// GWAS summary statistics (PLINK `CHR BP SNP P`, GWAS-SSF).
+    Gwas,
+    /// Picard/GATK interval list (`@HD`/`@SQ` header, then 1-based intervals).
+    IntervalList,
     Bam,
     Cram,
     BigWig,
@@ -82,7 +96,7 @@ pub enum FormatKind {
 
 impl FormatKind {
     /// Every kind, in the order the "supported formats" page lists them.
-    pub const ALL: [FormatKind; 12] = [
+    pub const ALL: [FormatKind; 17] = [
         FormatKind::Vcf,
         FormatKind::Bed,
         FormatKind::BedGraph,
@@ -92,6 +106,11 @@ impl FormatKind {
         FormatKind::Gff3,
         FormatKind::Gtf,
         FormatKind::Tabular,
+        FormatKind::Maf,
+        FormatKind::Annovar,
+        FormatKind::Seg,
+        FormatKind::Gwas,
+        FormatKind::IntervalList,
         FormatKind::Bam,
         FormatKind::Cram,
         FormatKind::BigWig,
@@ -109,6 +128,11 @@ impl FormatKind {
             FormatKind::Gff3 => "GFF3",
             FormatKind::Gtf => "GTF",
             FormatKind::Tabular => "tabular",
+            FormatKind::Maf => "MAF",
+            FormatKind::Annovar => "ANNOVAR",
+            FormatKind::Seg => "SEG",
+            FormatKind::Gwas => "GWAS summary statistics",
+            FormatKind::IntervalList => "interval list",
             FormatKind::Bam => "BAM",
             FormatKind::Cram => "CRAM",
             FormatKind::BigWig => "bigWig",
@@ -138,12 +162,21 @@ impl FormatKind {
             | FormatKind::BroadPeak
             | FormatKind::Gff3
             | FormatKind::Gtf => &[".tbi", ".csi"],
-            FormatKind::Bedpe | FormatKind::Tabular | FormatKind::BigWig => &[],
+            FormatKind::Bedpe
+            | FormatKind::Tabular
+            | FormatKind::Maf
+            | FormatKind::Annovar
+            | FormatKind::Seg
+            | FormatKind::Gwas
+            | FormatKind::IntervalList
+            | FormatKind::BigWig => &[],
         }
     }
 
     /// The `format` IGV expects when told to load such a file, if IGV can load it.
-    /// Tabular files have no IGV track format (IGV only navigates to their loci).
+    /// Tabular files have no IGV track format (IGV only navigates to their loci);
+    /// IGV takes `.maf` for multiple alignments as well as mutations, and reads
+    /// neither ANNOVAR tables nor interval lists, so those are only navigated to.
     pub fn igv_format(&self) -> Option<&'static str> {
         match self {
             FormatKind::Vcf => Some("vcf"),
@@ -154,7 +187,12 @@ impl FormatKind {
             FormatKind::Bedpe => Some("bedpe"),
             FormatKind::Gff3 => Some("gff3"),
             FormatKind::Gtf => Some("gtf"),
-            FormatKind::Tabular => None,
+            FormatKind::Tabular
+            | FormatKind::Maf
+            | FormatKind::Annovar
+            | FormatKind::IntervalList => None,
+            FormatKind::Seg => Some("seg"),
+            FormatKind::Gwas => Some("gwas"),
             FormatKind::Bam => Some("bam"),
             FormatKind::Cram => Some("cram"),
             FormatKind::BigWig => Some("bigwig"),
@@ -444,6 +482,11 @@ pub fn open(
         FormatKind::Gff3 => Box::new(gff::GffStream::open(lines)),
         FormatKind::Gtf => Box::new(gtf::GtfStream::open(lines)),
         FormatKind::Tabular => Box::new(tabular::TabularStream::open(lines, options)?),
+        FormatKind::Maf
+        | FormatKind::Annovar
+        | FormatKind::Seg
+        | FormatKind::Gwas
+        | FormatKind::IntervalList => Box::new(dialects::DialectStream::open(kind, lines)?),
         FormatKind::Bam | FormatKind::Cram | FormatKind::BigWig => {
             return Err(FormatError::NoRows(kind));
         }

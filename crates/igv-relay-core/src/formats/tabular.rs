@@ -13,6 +13,9 @@ use super::{
     StreamPosition,
 };
 
+/// The "delimiter" of tables aligned with runs of spaces.
+pub(super) const WHITESPACE: u8 = b' ';
+
 const CHROM_NAMES: &[&str] = &["chrom", "chr", "chromosome", "seqname", "contig", "seqid"];
 const START_NAMES: &[&str] = &["start", "pos", "position", "begin", "chromstart"];
 const END_NAMES: &[&str] = &["end", "stop", "chromend"];
@@ -42,8 +45,9 @@ enum Locus {
     Single(usize),
 }
 
-/// Everything needed to turn one line into an item; fixed by `open`.
-struct RowParser {
+/// Everything needed to turn one line into an item; fixed by `open` (or by a
+/// format whose specification names its columns, `dialects`).
+pub(super) struct RowParser {
     delimiter: u8,
     locus: Locus,
     base: CoordBase,
@@ -75,7 +79,7 @@ fn find(names: &[String], wanted: &[&str], except: &[usize]) -> Option<usize> {
 }
 
 /// Tab if the line has one, else comma if it has one, else tab.
-fn sniff_delimiter(line: &[u8]) -> u8 {
+pub(super) fn sniff_delimiter(line: &[u8]) -> u8 {
     if line.contains(&b'\t') {
         b'\t'
     } else if line.contains(&b',') {
@@ -86,8 +90,17 @@ fn sniff_delimiter(line: &[u8]) -> u8 {
 }
 
 /// Splits one line with the `csv` crate: flexible widths; quotes only mean something in
-/// CSV (a TSV cell may legitimately start with `"`).
-fn split(delimiter: u8, line: &[u8], record: &mut csv::ByteRecord) -> Result<Vec<String>, String> {
+/// CSV (a TSV cell may legitimately start with `"`). [`WHITESPACE`] splits on runs of
+/// spaces and tabs (PLINK's aligned `.assoc` columns).
+pub(super) fn split(
+    delimiter: u8,
+    line: &[u8],
+    record: &mut csv::ByteRecord,
+) -> Result<Vec<String>, String> {
+    if delimiter == WHITESPACE {
+        let text = std::str::from_utf8(line).map_err(|_| "line is not valid UTF-8 text")?;
+        return Ok(text.split_ascii_whitespace().map(str::to_string).collect());
+    }
     // Without quoting (every delimiter but ',') and without a CR or LF, which the
     // csv reader takes for the end of the record, csv splits on the delimiter and
     // nothing else: do that directly. A csv reader per line cost 15x the parse.
@@ -157,14 +170,32 @@ fn parse_locus(value: &str) -> Result<(&str, u64, Option<u64>), String> {
 }
 
 impl RowParser {
-    fn parse(&mut self, number: u64, bytes: &[u8]) -> Item {
+    /// A parser for rows whose columns a format's specification fixes.
+    pub(super) fn for_columns(
+        delimiter: u8,
+        (chrom, start, end): (usize, usize, Option<usize>),
+        base: CoordBase,
+        label: Option<usize>,
+        width: usize,
+    ) -> Self {
+        RowParser {
+            delimiter,
+            locus: Locus::Columns { chrom, start, end },
+            base,
+            label,
+            width,
+            record: csv::ByteRecord::new(),
+        }
+    }
+
+    pub(super) fn parse(&mut self, number: u64, bytes: &[u8]) -> Item {
         match self.try_parse(number, bytes) {
             Ok(record) => Item::Record(record),
             Err(message) => super::invalid(number, message, bytes),
         }
     }
 
-    fn try_parse(&mut self, number: u64, bytes: &[u8]) -> Result<Record, String> {
+    pub(super) fn try_parse(&mut self, number: u64, bytes: &[u8]) -> Result<Record, String> {
         let mut cells = split(self.delimiter, bytes, &mut self.record)?;
         let cell = |i: usize, what: &str| -> Result<&str, String> {
             cells.get(i).map(|s| s.trim()).ok_or_else(|| {
