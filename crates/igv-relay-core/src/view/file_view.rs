@@ -235,7 +235,8 @@ impl<'a> FileView<'a> {
         read_ahead: bool,
         input: Box<dyn BufRead + Send>,
     ) -> Result<OpenRows<'_>, CoreError> {
-        let stream = formats::open(self.kind, input, &self.read_options(purpose, read_ahead))?;
+        let stream = formats::open(self.kind, input, &self.read_options(purpose, read_ahead))
+            .map_err(|e| self.header_error(e))?;
         let triage = Triage::resolve(&self.spec.choices, stream.as_ref())?;
         let reader = RowReader::new(stream, self.rules(purpose, &triage));
         Ok(OpenRows { reader, triage })
@@ -324,6 +325,17 @@ impl<'a> FileView<'a> {
                  streamed once (a server that ignores Range, a compressed dataset, or \
                  a remote URL)",
             )),
+        }
+    }
+
+    /// A header the format cannot read, with the file's name: the line and
+    /// column are the format's to say, which file it is only the view knows.
+    fn header_error(&self, e: formats::FormatError) -> CoreError {
+        match e {
+            formats::FormatError::Header { .. } | formats::FormatError::NoLocusColumns { .. } => {
+                CoreError::Unreadable(format!("{}: {e}", self.source.name))
+            }
+            other => other.into(),
         }
     }
 

@@ -24,5 +24,6 @@ mod prefix_nginx;
 mod real_files;
 mod relay;
 mod render;
+mod table_formats;
 mod triage;
 mod viewer;

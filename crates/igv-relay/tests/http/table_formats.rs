@@ -1,0 +1,149 @@
+//! Link pages for MAF, ANNOVAR, SEG, GWAS summary statistics and interval
+//! lists (issue 25), through the real service: each file's records linked
+//! at the locus its specification gives, the MAF's triage columns usable in
+//! conditions and sort, and bad headers refused with the file, the line and
+//! the column.
+
+use serde_json::Value;
+
+use crate::support::app::{TestApp, spawn_app_with};
+use igv_relay::configuration::DataRootSettings;
+
+const GDC_MAF: &str = "#version gdc-1.0.0\n\
+Hugo_Symbol\tEntrez_Gene_Id\tNCBI_Build\tChromosome\tStart_Position\tEnd_Position\tStrand\tVariant_Classification\tReference_Allele\tTumor_Seq_Allele2\tTumor_Sample_Barcode\tHGVSp_Short\tt_depth\tt_alt_count\n\
+BRAF\t673\tGRCh38\tchr7\t140753336\t140753336\t+\tMissense_Mutation\tA\tT\tTCGA-EE-A3J5-06A\tp.V600E\t120\t40\n\
+KRAS\t3845\tGRCh38\tchr12\t25245350\t25245350\t+\tMissense_Mutation\tC\tA\tTCGA-AA-3555-01A\tp.G12V\t100\t70\n\
+EGFR\t1956\tGRCh38\tchr7\t55174772\t55174786\t+\tIn_Frame_Del\tGGAATTAAGAGAAGC\t-\tTCGA-05-4396-01A\tp.E746_A750del\t50\t5\n";
+
+/// A service over a data root holding `files`.
+async fn app_with(files: &[(&str, &[u8])]) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let path = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "t".into(),
+            path,
+            genome: None,
+        }]
+    })
+    .await;
+    (app, dir)
+}
+
+async fn json(app: &TestApp, path: &str) -> Value {
+    let r = app.get(path).await;
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+fn loci(json: &Value) -> Vec<String> {
+    json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locus"].as_str().unwrap_or("-").to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_maf_named_maf_or_tsv_links_each_mutation_at_its_one_based_locus() {
+    let (app, _dir) = app_with(&[
+        ("tumour.maf", GDC_MAF.as_bytes()),
+        ("tumour.tsv", GDC_MAF.as_bytes()),
+    ])
+    .await;
+    for name in ["tumour.maf", "tumour.tsv"] {
+        let body = json(&app, &format!("/files/t/{name}?format=json")).await;
+        assert_eq!(
+            loci(&body),
+            ["chr7:140753336", "chr12:25245350", "chr7:55174772-55174786"],
+            "{name}: {body:#}"
+        );
+        // NCBI_Build GRCh38 and chr-named sequences: hg38.
+        assert_eq!(body["genome"], "hg38", "{name}: {body:#}");
+        let r = app.get(&format!("/files/t/{name}")).await;
+        let html = r.text().await.unwrap();
+        assert!(html.contains("MAF"), "{name}");
+    }
+}
+
+#[actix_web::test]
+async fn a_maf_sorts_and_filters_by_tumour_vaf_sample_and_classification() {
+    let (app, _dir) = app_with(&[("tumour.maf", GDC_MAF.as_bytes())]).await;
+    // t_alt_count / t_depth: BRAF 40/120, KRAS 70/100, EGFR 5/50.
+    let body = json(&app, "/files/t/tumour.maf?format=json&sort=-tumor_vaf").await;
+    assert_eq!(
+        loci(&body),
+        ["chr12:25245350", "chr7:140753336", "chr7:55174772-55174786"],
+        "{body:#}"
+    );
+    let body = json(
+        &app,
+        "/files/t/tumour.maf?format=json&where=Variant_Classification%3DMissense_Mutation%3B%20tumor_vaf%3C0.5",
+    )
+    .await;
+    assert_eq!(loci(&body), ["chr7:140753336"], "{body:#}");
+    let body = json(
+        &app,
+        "/files/t/tumour.maf?format=json&where=Tumor_Sample_Barcode~TCGA-05&sort=HGVSp_Short",
+    )
+    .await;
+    assert_eq!(loci(&body), ["chr7:55174772-55174786"], "{body:#}");
+}
+
+#[actix_web::test]
+async fn a_maf_without_start_position_is_refused_naming_the_file_line_and_column() {
+    let broken = GDC_MAF.replace("Start_Position", "Start");
+    let (app, _dir) = app_with(&[("broken.maf", broken.as_bytes())]).await;
+    let r = app
+        .client
+        .get(app.url("/files/t/broken.maf"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let body: Value = r.json().await.unwrap();
+    let message = body["message"].as_str().unwrap_or_default().to_owned() + &body.to_string();
+    assert!(message.contains("broken.maf"), "{body:#}");
+    assert!(message.contains("line 2"), "{body:#}");
+    assert!(message.contains("no Start_Position column"), "{body:#}");
+}
+
+#[actix_web::test]
+async fn seg_gwas_annovar_and_interval_list_files_link_each_record_by_their_rules() {
+    let seg = "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n\
+               S1\t7\t140000000\t141000000\t120\t0.85\n\
+               S2\t12\t25000000\t25500000\t40\t-1.2\n";
+    let gwas =
+        "CHR\tBP\tSNP\tP\n7\t140753336\trs113488022\t3e-12\n12\t25245350\trs121913529\t0.04\n";
+    let annovar = "Chr\tStart\tEnd\tRef\tAlt\tFunc.refGene\tGene.refGene\n\
+                   chr7\t140753336\t140753336\tA\tT\texonic\tBRAF\n";
+    let intervals = "@HD\tVN:1.6\n@SQ\tSN:chr7\tLN:159345973\n@SQ\tSN:chr12\tLN:133275309\n\
+                     chr7\t140753300\t140753400\t+\tBRAF_ex15\n";
+    let (app, _dir) = app_with(&[
+        ("cn.seg", seg.as_bytes()),
+        ("trait.tsv", gwas.as_bytes()),
+        ("sample.hg38_multianno.txt", annovar.as_bytes()),
+        ("targets.interval_list", intervals.as_bytes()),
+    ])
+    .await;
+    let body = json(&app, "/files/t/cn.seg?format=json&genome=b37&flank=0").await;
+    assert_eq!(
+        loci(&body),
+        ["7:140000001-141000000", "12:25000001-25500000"]
+    );
+    let body = json(&app, "/files/t/trait.tsv?format=json&genome=b37&flank=0").await;
+    assert_eq!(loci(&body), ["7:140753336", "12:25245350"], "{body:#}");
+    let body = json(
+        &app,
+        "/files/t/sample.hg38_multianno.txt?format=json&flank=0",
+    )
+    .await;
+    assert_eq!(loci(&body), ["chr7:140753336"], "{body:#}");
+    let body = json(&app, "/files/t/targets.interval_list?format=json&flank=0").await;
+    assert_eq!(loci(&body), ["chr7:140753300-140753400"], "{body:#}");
+}
