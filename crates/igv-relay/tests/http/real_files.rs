@@ -9,7 +9,11 @@
 //! symbolic allele without `END` and a breakend's mate, computed here from `ALT` as VCF
 //! §5.4 writes them; for BED and GFF a few lines in this file that follow the UCSC and
 //! GFF specifications (0-based half-open `start + 1 ..= end`, a zero-length BED feature
-//! shown as the two bases around it; GFF 1-based inclusive as written).
+//! shown as the two bases around it; GFF 1-based inclusive as written); for MAF the
+//! GDC MAF specification (columns found by their header names `Chromosome`,
+//! `Start_Position`, `End_Position`, 1-based inclusive, `#` lines before the header);
+//! for SEG what IGV's `SegmentFileParser` does (columns 2 to 4 by position, the start
+//! 0-based: `loc.start + 1 ..= loc.end`).
 //!
 //! The files are read through the real service (`?format=tsv` export of a data root
 //! without a genome), so this checks what a user gets, not an internal function.
@@ -242,6 +246,68 @@ fn gff_expected(path: &Path) -> Expected {
     expected
 }
 
+/// The data lines of a table under its header (the first line that is not a
+/// `#` comment): `(line number, header names, cells)`, split on tabs.
+fn table_rows(path: &Path) -> Vec<(u64, Vec<String>, Vec<String>)> {
+    let text = text_of(path);
+    let mut header: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cells: Vec<String> = line.split('\t').map(|c| c.trim().to_owned()).collect();
+        match &header {
+            None => header = Some(cells),
+            Some(names) => rows.push((i as u64 + 1, names.clone(), cells)),
+        }
+    }
+    rows
+}
+
+/// GDC MAF: `Chromosome`, `Start_Position`, `End_Position` by name, 1-based
+/// inclusive; valid when both are whole numbers from 1 with start <= end.
+fn maf_expected(path: &Path) -> Expected {
+    let mut expected = Expected::new();
+    for (line, names, cells) in table_rows(path) {
+        let at = |name: &str| {
+            let i = names.iter().position(|n| n == name)?;
+            cells.get(i).map(String::as_str)
+        };
+        let (Some(chrom), Some(start), Some(end)) =
+            (at("Chromosome"), at("Start_Position"), at("End_Position"))
+        else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (start.parse::<u64>(), end.parse::<u64>()) else {
+            continue;
+        };
+        if !chrom.is_empty() && start >= 1 && start <= end {
+            expected.insert(line, locus(chrom, start, end));
+        }
+    }
+    expected
+}
+
+/// SEG as IGV reads it: sample, chromosome, start, end in columns 1 to 4 whatever
+/// the header says, the start 0-based (`loc.start + 1 ..= loc.end`).
+fn seg_expected(path: &Path) -> Expected {
+    let mut expected = Expected::new();
+    for (line, _, cells) in table_rows(path) {
+        let (Some(chrom), Some(start), Some(end)) = (cells.get(1), cells.get(2), cells.get(3))
+        else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (start.parse::<u64>(), end.parse::<u64>()) else {
+            continue;
+        };
+        if !chrom.is_empty() && start < end {
+            expected.insert(line, locus(chrom, start + 1, end));
+        }
+    }
+    expected
+}
+
 /// The genome the export says its loci were checked against (its first line,
 /// `# igv-relay: genome b37, from the ##contig lengths`).
 fn export_genome(tsv: &str) -> Option<String> {
@@ -330,6 +396,8 @@ async fn every_valid_record_of_real_files_gets_the_independently_computed_link()
             "BED" => bed_expected(&file, false),
             "BEDPE" => bed_expected(&file, true),
             "GFF3" | "GTF" => gff_expected(&file),
+            "MAF" => maf_expected(&file),
+            "SEG" => seg_expected(&file),
             other => panic!("corpus.tsv: no independent reader for {other}"),
         };
         let response = app
