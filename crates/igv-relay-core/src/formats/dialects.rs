@@ -32,6 +32,15 @@ use crate::domain::assembly::{Declared, GenomeEvidence};
 /// The column a MAF's tumour variant allele fraction is shown in.
 pub const TUMOR_VAF_COLUMN: &str = "tumor_vaf";
 
+/// The column a GWAS row's −log10 P is shown in (computed from its P value,
+/// as GWAS tools call it `MLOG10P`): what the Manhattan plot draws and the
+/// page sorts by.
+pub const MLOG10P_COLUMN: &str = "mlog10p";
+
+/// How a GWAS page is sorted unless `?sort=` says otherwise: smallest P
+/// (largest −log10 P) first.
+pub const GWAS_DEFAULT_SORT: &str = "-mlog10p";
+
 /// How many comment lines may come before a header.
 const MAX_LEADING_COMMENT_LINES: usize = 10_000;
 /// Records whose chromosome names are the genome evidence.
@@ -334,6 +343,9 @@ impl DialectStream {
         if vaf.is_some() {
             columns.push(TUMOR_VAF_COLUMN.to_string());
         }
+        if p_value.is_some() {
+            columns.push(MLOG10P_COLUMN.to_string());
+        }
         let parser =
             RowParser::for_columns(delimiter, (chrom, start, end), dialect.base, label, width);
         let mut stream = DialectStream {
@@ -366,7 +378,9 @@ impl DialectStream {
     fn derive(&self, mut record: Record) -> Result<Record, String> {
         if let Some((column, name)) = &self.p_value {
             let written = record.cells.get(*column).map_or("", |c| c.trim());
-            check_p_value(written, *column, name)?;
+            let p = check_p_value(written, *column, name)?;
+            // P = 0 (an underflow in the tool that wrote it) is infinitely significant.
+            record.cells.push(format!("{:.3}", -p.log10()));
         }
         if let Some((alt, depth)) = self.vaf {
             let count = |i: usize| {

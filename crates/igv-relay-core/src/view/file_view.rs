@@ -81,9 +81,13 @@ impl<'a> FileView<'a> {
     pub fn new(
         ctx: ViewContext<'a>,
         kind: FormatKind,
-        spec: ViewSpec,
+        mut spec: ViewSpec,
         source: Source,
     ) -> Result<Self, CoreError> {
+        // GWAS summary statistics are read for their strongest associations.
+        if kind == FormatKind::Gwas && spec.choices.sort_text.is_none() {
+            spec.choices.sort_text = Some(formats::GWAS_DEFAULT_SORT.to_owned());
+        }
         let lookup = |id: &GenomeId| {
             ctx.genomes
                 .get(id.as_str())

@@ -48,7 +48,7 @@ pub fn answer<C: ContextOwner>(
         ViewDefaults {
             genome: file.default_genome,
             genome_is_dbkey: file.default_is_dbkey,
-            flank: default_flank,
+            flank: file.kind.default_flank().unwrap_or(default_flank),
             fixed_keys: &fixed_keys,
         },
     )?;

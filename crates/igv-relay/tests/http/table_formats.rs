@@ -147,3 +147,51 @@ async fn seg_gwas_annovar_and_interval_list_files_link_each_record_by_their_rule
     let body = json(&app, "/files/t/targets.interval_list?format=json&flank=0").await;
     assert_eq!(loci(&body), ["chr7:140753300-140753400"], "{body:#}");
 }
+
+#[actix_web::test]
+async fn gwas_rows_come_smallest_p_first_with_a_200_kb_flank_unless_asked_otherwise() {
+    let gwas = "chromosome\tbase_pair_location\tp_value\tvariant_id\n\
+                1\t752566\t0.84\trs3094315\n\
+                7\t140753336\t3e-12\trs113488022\n\
+                12\t25245350\t0.0004\trs121913529\n\
+                2\t100000\t0\trs_underflow\n";
+    let (app, _dir) = app_with(&[("trait.tsv", gwas.as_bytes())]).await;
+    let body = json(&app, "/files/t/trait.tsv?format=json&genome=b37").await;
+    assert_eq!(
+        loci(&body),
+        [
+            "2:1-300000",
+            "7:140553336-140953336",
+            "12:25045350-25445350",
+            "1:552566-952566"
+        ],
+        "{body:#}"
+    );
+    // `?sort=` and `?flank=` win.
+    let body = json(
+        &app,
+        "/files/t/trait.tsv?format=json&genome=b37&flank=0&sort=base_pair_location",
+    )
+    .await;
+    assert_eq!(
+        loci(&body),
+        ["2:100000", "1:752566", "12:25245350", "7:140753336"],
+        "{body:#}"
+    );
+    // A P value outside [0, 1] is refused on its row, with the line and column.
+    let (app, _dir) = app_with(&[(
+        "bad.tsv",
+        b"CHR\tBP\tSNP\tP\n1\t100\trs1\t0.5\n1\t200\trs2\t1.7\n".as_slice(),
+    )])
+    .await;
+    let r = app.get("/files/t/bad.tsv?format=tsv&flank=0").await;
+    let tsv = r.text().await.unwrap();
+    let refused = tsv
+        .lines()
+        .find(|l| l.starts_with("3\t"))
+        .unwrap_or_else(|| panic!("{tsv}"));
+    assert!(
+        refused.contains("column 4 (P) is 1.7, outside [0, 1]"),
+        "{tsv}"
+    );
+}
