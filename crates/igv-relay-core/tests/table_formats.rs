@@ -279,3 +279,25 @@ fn an_interval_list_is_one_based_and_gives_its_sequences() {
     assert_eq!(evidence.sequences.len(), 2);
     assert_eq!(evidence.sequences[1].length, Some(159345973));
 }
+
+#[test]
+fn a_maf_or_gwas_table_read_as_plain_tabular_still_gets_one_based_loci() {
+    // What Galaxy's `tabular` datatype gives: no MAF or GWAS reader, the
+    // header names alone.
+    let (_, items) = read_all(FormatKind::Tabular, GDC_MAF);
+    assert_eq!(
+        loci(&items),
+        [
+            (4, Interval::new("chr7", 140753336, 140753336)),
+            (5, Interval::new("chr7", 55174772, 55174786)),
+        ]
+    );
+    let (_, items) = read_all(
+        FormatKind::Tabular,
+        "CHR\tBP\tSNP\tP\n7\t140753336\trs1\t1e-9\n",
+    );
+    assert_eq!(
+        loci(&items),
+        [(2, Interval::new("7", 140753336, 140753336))]
+    );
+}

@@ -17,8 +17,20 @@ use super::{
 pub(super) const WHITESPACE: u8 = b' ';
 
 const CHROM_NAMES: &[&str] = &["chrom", "chr", "chromosome", "seqname", "contig", "seqid"];
-const START_NAMES: &[&str] = &["start", "pos", "position", "begin", "chromstart"];
-const END_NAMES: &[&str] = &["end", "stop", "chromend"];
+/// `start_position`/`end_position` are MAF's and `bp`/`base_pair_location` GWAS
+/// tables', all 1-based: a MAF or GWAS table that reaches us as plain tabular
+/// (Galaxy's `tabular` datatype, `?format=tabular`) still links its loci.
+const START_NAMES: &[&str] = &[
+    "start",
+    "pos",
+    "position",
+    "begin",
+    "chromstart",
+    "start_position",
+    "bp",
+    "base_pair_location",
+];
+const END_NAMES: &[&str] = &["end", "stop", "chromend", "end_position"];
 const LOCUS_NAMES: &[&str] = &["locus", "position", "region"];
 const LABEL_NAMES: &[&str] = &[
     "name",

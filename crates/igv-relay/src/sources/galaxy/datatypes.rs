@@ -50,6 +50,7 @@ pub const SUPPORTED_DATATYPES: &[(&str, &str)] = &[
         "tabular",
         "interval metadata when set, else chrom/start/end column names",
     ),
+    ("picard_interval_list", "interval list (1-based)"),
     ("bam", "loaded into IGV (no rows listed)"),
 ];
 
@@ -93,6 +94,12 @@ pub fn for_extension(ext: &str, columns: &ColumnMetadata) -> Option<GalaxyFormat
         }),
         "tabular" if columns.complete() => with_columns(columns),
         "tabular" => with_columns(&ColumnMetadata::default()),
+        // Galaxy's `maf` is multiple alignments, not mutations: a mutation MAF
+        // comes as `tabular`, read by its `Start_Position` column (1-based).
+        "picard_interval_list" => GalaxyFormat {
+            igv_format: None,
+            ..plain(FormatKind::IntervalList, "")
+        },
         "bam" => GalaxyFormat {
             index_suffix: Some(".bai"),
             ..plain(FormatKind::Bam, "bam")
@@ -127,6 +134,13 @@ mod tests {
         assert_eq!(f.options.start_col, Some(4));
         assert_eq!(f.options.end_col, Some(5));
         assert_eq!(f.options.coords, Some(CoordBase::Zero));
+        assert_eq!(f.igv_format, None);
+    }
+
+    #[test]
+    fn picard_interval_lists_are_interval_lists() {
+        let f = for_extension("picard_interval_list", &ColumnMetadata::default()).unwrap();
+        assert_eq!(f.kind, FormatKind::IntervalList);
         assert_eq!(f.igv_format, None);
     }
 
