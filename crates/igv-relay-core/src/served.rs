@@ -16,6 +16,7 @@ use crate::rows::stretches::{self, StretchedFile, Text};
 use crate::rows::{
     Checkpoints, IndexedFile, ReadRules, RowReader, RowsKey, SeekableFile, read_in_stretches,
 };
+use crate::sinks::manhattan;
 use crate::sinks::overview::{self, OverviewLinks};
 use crate::sinks::page::{PageModel, PageSink, Picker, TotalsLine, genome_fix, picker};
 use crate::sinks::tally::{Known, Tally, TallyKey, TallySink};
@@ -120,6 +121,9 @@ fn page_rows(
     };
     if let Some(tally) = &tally {
         model.overview = draw_overview(view, tally, &contigs, links);
+        if view.kind == FormatKind::Gwas {
+            model.manhattan = draw_manhattan(view, tally, &contigs);
+        }
     }
     model.genome_fix = genome_fix(view, &sink.refused, tally.as_deref());
     model.rows = sink.page_rows;
@@ -259,7 +263,16 @@ impl CountJob {
                 rows: self.rows.clone(),
             })
         };
-        let mut sink = TallySink::default();
+        // A GWAS's bins keep their strongest association, for the Manhattan plot.
+        let score_column = (self.kind == FormatKind::Gwas)
+            .then(|| {
+                stream
+                    .columns()
+                    .iter()
+                    .position(|c| c == formats::MLOG10P_COLUMN)
+            })
+            .flatten();
+        let mut sink = TallySink::scoring(score_column);
         if stretched && let Some(from) = stream.position() {
             drop(stream);
             let options = FormatOptions {
@@ -278,7 +291,7 @@ impl CountJob {
                     let stream = stretches::header_stream(self.kind, &self.path, &options)?;
                     Ok(RowReader::new(stream, rules.clone()))
                 },
-                |_| TallySink::default(),
+                |_| TallySink::scoring(score_column),
                 |part| {
                     sink.tally.merge(part.tally);
                     Ok(())
@@ -321,6 +334,25 @@ fn totals_line(
         last_url: None,
         counting: matches!(known, Known::Running),
     }
+}
+
+fn draw_manhattan(
+    view: &FileView<'_>,
+    tally: &Tally,
+    contigs: &[(String, Option<u64>)],
+) -> Option<manhattan::Manhattan> {
+    let length = |name: &str| {
+        view.genome()
+            .and_then(|g| g.chromosome(name).map(|c| c.length))
+            .or_else(|| {
+                contigs
+                    .iter()
+                    .find(|(c, _)| c == name)
+                    .and_then(|(_, len)| *len)
+            })
+    };
+    let (relay, _) = view.row_links();
+    manhattan::draw(tally, length, &relay)
 }
 
 fn draw_overview(

@@ -141,6 +141,10 @@ impl fmt::Display for GenomeSource {
         match self {
             GenomeSource::Requested => f.write_str("as requested"),
             GenomeSource::SequenceLengths(from) => write!(f, "from the {from} lengths"),
+            // A MAF declares its build in a column of every record, not in a header.
+            GenomeSource::Declared(declared) if declared.source == "NCBI_Build" => {
+                write!(f, "from the MAF's NCBI_Build column {:?}", declared.text)
+            }
             GenomeSource::Declared(declared) => {
                 write!(
                     f,

@@ -525,7 +525,7 @@ pub(crate) fn evidence(kind: FormatKind, input: impl BufRead) -> GenomeEvidence 
     if let Some(text) = declared {
         evidence.declared.push(Declared {
             text,
-            source: "MAF NCBI_Build",
+            source: "NCBI_Build",
         });
     }
     evidence

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod igv_session;
 pub mod igvjs_session;
 pub mod json;
+pub mod manhattan;
 pub mod overview;
 pub mod page;
 mod row_links;

@@ -147,6 +147,8 @@ pub struct PageModel {
     /// "records 201–300 of 812,118", when the page has rows.
     pub totals: Option<TotalsLine>,
     pub overview: Option<Overview>,
+    /// GWAS summary statistics: −log10 P along the genome.
+    pub manhattan: Option<super::manhattan::Manhattan>,
     /// What the filters are, in words (for "no record matches …").
     pub active_filters: Vec<String>,
     /// The "View here" panel, or why there is none (served pages only).

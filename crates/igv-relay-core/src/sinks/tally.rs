@@ -33,6 +33,34 @@ pub struct ChromBins {
     /// The furthest end of a record seen on it.
     pub max_end: u64,
     pub bins: Vec<(u32, u32)>,
+    /// GWAS: the highest score (−log10 P) of each bin's records, for the
+    /// Manhattan plot, as [`Peak`]s; empty when the view scores nothing.
+    pub peaks: Vec<Peak>,
+}
+
+/// A bin's highest score in hundredths, plus one: 0 is no scored record,
+/// `u16::MAX` an infinite score (P = 0). Whole numbers keep the tally
+/// comparable (a merged tally equals one counted in one pass) and small.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Peak(u16);
+
+impl Peak {
+    fn of(score: f32) -> Self {
+        if score.is_infinite() && score > 0.0 {
+            return Peak(u16::MAX);
+        }
+        let hundredths = (score.max(0.0) * 100.0).round();
+        Peak((hundredths.min(f32::from(u16::MAX - 2)) as u16) + 1)
+    }
+
+    /// `None`: no scored record; `Some(f32::INFINITY)` for P = 0.
+    pub fn score(self) -> Option<f32> {
+        match self.0 {
+            0 => None,
+            u16::MAX => Some(f32::INFINITY),
+            n => Some(f32::from(n - 1) / 100.0),
+        }
+    }
 }
 
 /// Counts of a whole view, and where its records lie.
@@ -98,6 +126,20 @@ impl Tally {
         }
     }
 
+    /// Raises the peak of the bin holding `interval` to `score` (a record
+    /// already counted with [`Self::add`]).
+    pub fn peak(&mut self, interval: &Interval, score: f32) {
+        let Some(index) = self.chroms.iter().position(|c| c.name == interval.chrom) else {
+            return;
+        };
+        let bin = ((interval.start.max(1) - 1) / self.bin_bp) as usize;
+        let peaks = &mut self.chroms[index].peaks;
+        if peaks.len() <= bin {
+            peaks.resize(bin + 1, Peak::default());
+        }
+        peaks[bin] = peaks[bin].max(Peak::of(score));
+    }
+
     /// Adds the tally of the records that follow this one's in the file (a
     /// later stretch, counted apart): the same as if one pass had counted
     /// both.
@@ -129,6 +171,12 @@ impl Tally {
             for (to, from) in mine.bins.iter_mut().zip(chrom.bins) {
                 to.0 = to.0.saturating_add(from.0);
                 to.1 = to.1.saturating_add(from.1);
+            }
+            if mine.peaks.len() < chrom.peaks.len() {
+                mine.peaks.resize(chrom.peaks.len(), Peak::default());
+            }
+            for (to, from) in mine.peaks.iter_mut().zip(chrom.peaks) {
+                *to = (*to).max(from);
             }
         }
     }
@@ -162,6 +210,11 @@ impl Tally {
                     })
                 })
                 .collect();
+            chrom.peaks = chrom
+                .peaks
+                .chunks(2)
+                .map(|pair| pair.iter().copied().max().unwrap_or_default())
+                .collect();
         }
     }
 }
@@ -170,11 +223,27 @@ impl Tally {
 #[derive(Default)]
 pub struct TallySink {
     pub tally: Tally,
+    /// The column whose number is each bin's peak (a GWAS's `mlog10p`).
+    pub score_column: Option<usize>,
+}
+
+impl TallySink {
+    pub fn scoring(score_column: Option<usize>) -> Self {
+        Self {
+            score_column,
+            ..Self::default()
+        }
+    }
 }
 
 impl RowSink for TallySink {
     fn row(&mut self, row: Row) -> std::io::Result<()> {
         self.tally.add(row.interval.as_ref(), row.filter_failed);
+        if let (Some(column), Some(interval)) = (self.score_column, &row.interval)
+            && let Some(score) = row.cells.get(column).and_then(|c| c.parse::<f32>().ok())
+        {
+            self.tally.peak(interval, score);
+        }
         if let Err(refusal) = &row.loci {
             self.tally.refused.add(refusal);
         }

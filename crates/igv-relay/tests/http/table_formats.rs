@@ -64,6 +64,10 @@ async fn a_maf_named_maf_or_tsv_links_each_mutation_at_its_one_based_locus() {
         );
         // NCBI_Build GRCh38 and chr-named sequences: hg38.
         assert_eq!(body["genome"], "hg38", "{name}: {body:#}");
+        assert_eq!(
+            body["genome_reason"], "from the MAF's NCBI_Build column \"GRCh38\"",
+            "{name}"
+        );
         let r = app.get(&format!("/files/t/{name}")).await;
         let html = r.text().await.unwrap();
         assert!(html.contains("MAF"), "{name}");
@@ -193,5 +197,84 @@ async fn gwas_rows_come_smallest_p_first_with_a_200_kb_flank_unless_asked_otherw
     assert!(
         refused.contains("column 4 (P) is 1.7, outside [0, 1]"),
         "{tsv}"
+    );
+}
+
+#[actix_web::test]
+async fn a_gwas_page_draws_a_manhattan_plot_whose_points_relay_their_stretch() {
+    let gwas = "CHR\tBP\tSNP\tP\n7\t140753336\trs113488022\t3e-12\n\
+                12\t25245350\trs121913529\t0.0004\n1\t752566\trs3094315\t0.84\n2\t100000\trs0\t0\n";
+    let (app, _dir) = app_with(&[("trait.gwas", gwas.as_bytes())]).await;
+    let r = app.get("/files/t/trait.gwas?genome=b37").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    let figure = html
+        .split("<figure class=\"manhattan\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</figure>").next())
+        .unwrap_or_else(|| panic!("no Manhattan plot: {html}"));
+    let points: Vec<&str> = figure.split("<a class=\"point").skip(1).collect();
+    assert_eq!(points.len(), 4, "{figure}");
+    // Chromosomes in karyotype order, to scale: 1, 2, 7, 12.
+    let labels: Vec<&str> = figure
+        .split("class=\"chrom-label\"")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+        .collect();
+    assert_eq!(labels, ["1", "2", "7", "12"]);
+    // The strongest finite association (chr7, P 3e-12) is its stretch's point,
+    // drawn higher (smaller y) than chr12's P 4e-4.
+    let cy = |chrom: &str| -> f64 {
+        let point = points
+            .iter()
+            .find(|p| p.contains(&format!("locus={chrom}%3A")))
+            .unwrap_or_else(|| panic!("no point on {chrom}"));
+        point
+            .split("cy=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(cy("7") < cy("12"), "{figure}");
+    let title = points
+        .iter()
+        .find(|p| p.contains("locus=7%3A"))
+        .and_then(|p| p.split("<title>").nth(1))
+        .and_then(|t| t.split("</title>").next())
+        .unwrap();
+    assert!(title.contains("strongest −log10 P 11.52"), "{title}");
+    // Following a point's link is the relay's 303 to IGV with that stretch.
+    let href = points
+        .iter()
+        .find(|p| p.contains("locus=7%3A"))
+        .and_then(|p| p.split("href=\"").nth(1))
+        .and_then(|h| h.split('"').next())
+        .map(crate::support::html::unescape)
+        .unwrap();
+    let locus = url::Url::parse(&href)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "locus")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let (start, end) = locus["7:".len()..]
+        .split_once('-')
+        .map(|(s, e)| (s.parse::<u64>().unwrap(), e.parse::<u64>().unwrap()))
+        .unwrap();
+    assert!(start <= 140753336 && 140753336 <= end, "{locus}");
+    let followed = app.client.get(&href).send().await.unwrap();
+    assert_eq!(followed.status().as_u16(), 303);
+    let location = followed.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("http://127.0.0.1:60151/"),
+        "{href} → {location}"
+    );
+    assert!(
+        location.ends_with(&format!("locus={locus}")),
+        "{href} → {location}"
     );
 }

@@ -9,6 +9,7 @@
 mod click;
 mod embed;
 mod harness;
+mod manhattan;
 mod triage;
 mod viewer;
 
@@ -47,6 +48,12 @@ const GFF: &str = "##gff-version 3\n\
 chr1\te2e\tgene\t20001\t25000\t.\t+\t.\tID=g1;Name=GeneOne\n\
 chr2\te2e\tgene\t101\t900\t.\t-\t.\tID=g2;Name=GeneTwo\n\
 chr3\te2e\tgene\t3001\t3500\t.\t+\t.\tID=g3;Name=GeneThree\n";
+
+/// GWAS summary statistics on the tiny genome: the Manhattan plot's points.
+const GWAS: &str = "CHR\tBP\tSNP\tP\n\
+chr1\t3000\trs1\t2e-9\n\
+chr2\t15000\trs2\t0.001\n\
+chr3\t2000\trs3\t0.5\n";
 
 const BEDPE: &str = "chr1\t999\t2000\tchr2\t2999\t4000\tpair1\t0\t+\t-\n";
 
@@ -182,6 +189,7 @@ impl Rig {
             ("genes.gff3", GFF),
             ("pairs.bedpe", BEDPE),
             ("alt.bed", ALT_BED),
+            ("assoc.gwas", GWAS),
         ] {
             std::fs::write(data.path().join(name), content).expect("write a fixture");
         }
