@@ -461,20 +461,15 @@ impl RecordStream for DialectStream {
     }
 }
 
-/// The genome evidence of a table of this family: a MAF's `NCBI_Build`
-/// (GRCh37 or GRCh38; which GRCh37 the chromosome names say) and the
-/// chromosome names of the first records; an interval list's `@SQ` lines.
+/// The genome evidence of a table of this family (`input` already bounded by
+/// the caller): a MAF's `NCBI_Build` (GRCh37 or GRCh38; which GRCh37 the
+/// chromosome names say) and the chromosome names of the first records. An
+/// interval list's `@SQ` lines are `evidence::text_header`'s.
 pub(crate) fn evidence(kind: FormatKind, input: impl BufRead) -> GenomeEvidence {
-    if kind == FormatKind::IntervalList {
-        return super::evidence::text_header(
-            input.take(super::evidence::MAX_EVIDENCE_BYTES),
-            false,
-        );
-    }
     let Some(dialect) = dialect(kind) else {
         return GenomeEvidence::default();
     };
-    let mut lines = input.take(super::evidence::MAX_EVIDENCE_BYTES).lines();
+    let mut lines = input.lines();
     let mut header: Option<(u8, Vec<String>)> = None;
     let mut chrom = None;
     let mut build = None;

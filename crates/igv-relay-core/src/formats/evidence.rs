@@ -56,9 +56,13 @@ pub fn read_evidence(
             let input = decompress_with_limits(input, limits)?;
             Ok(text_header(input.take(MAX_EVIDENCE_BYTES), false))
         }
-        kind if super::dialects::reads(kind) => {
+        // An interval list's `@SQ` lines are read as SAM's, below.
+        kind if super::dialects::reads(kind) && kind != FormatKind::IntervalList => {
             let input = decompress_with_limits(input, limits)?;
-            Ok(super::dialects::evidence(kind, input))
+            Ok(super::dialects::evidence(
+                kind,
+                input.take(MAX_EVIDENCE_BYTES),
+            ))
         }
         _ => {
             let input = decompress_with_limits(input, limits)?;

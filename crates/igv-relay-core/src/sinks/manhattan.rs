@@ -84,33 +84,11 @@ pub fn draw(
     length: impl Fn(&str) -> Option<u64>,
     relay: &RowLink,
 ) -> Option<Manhattan> {
-    let mut chroms: Vec<&ChromBins> = tally
-        .chroms
-        .iter()
-        .filter(|c| !c.peaks.is_empty())
-        .collect();
-    if chroms.is_empty() {
+    let laid = laid_out(tally, length);
+    if laid.is_empty() {
         return None;
     }
-    chroms.sort_by(|a, b| karyotype_order(&a.name, &b.name));
-    let mut offset = 0;
-    let laid: Vec<Laid<'_>> = chroms
-        .into_iter()
-        .map(|bins| {
-            let length = length(&bins.name)
-                .unwrap_or(bins.max_end)
-                .max(bins.max_end)
-                .max(1);
-            let laid = Laid {
-                bins,
-                length,
-                offset,
-            };
-            offset += length;
-            laid
-        })
-        .collect();
-    let genome = offset.max(1);
+    let genome = laid.iter().map(|c| c.length).sum::<u64>().max(1);
     let finite_max = laid
         .iter()
         .flat_map(|c| c.bins.peaks.iter())
@@ -165,15 +143,7 @@ pub fn draw(
             });
         }
     }
-    let step = (top_value / 5.0).ceil().max(1.0);
-    let ticks = (0..)
-        .map(|i| f64::from(i) * step)
-        .take_while(|v| *v <= top_value)
-        .map(|v| Tick {
-            y: y_of(v),
-            label: format!("{v:.0}"),
-        })
-        .collect();
+    let ticks = ticks(top_value, y_of);
     Some(Manhattan {
         width: WIDTH,
         height: HEIGHT,
@@ -186,6 +156,46 @@ pub fn draw(
         ticks,
         genome_wide_y: Some(y_of(GENOME_WIDE)),
     })
+}
+
+/// The scored chromosomes in karyotype order, end to end.
+fn laid_out(tally: &Tally, length: impl Fn(&str) -> Option<u64>) -> Vec<Laid<'_>> {
+    let mut chroms: Vec<&ChromBins> = tally
+        .chroms
+        .iter()
+        .filter(|c| !c.peaks.is_empty())
+        .collect();
+    chroms.sort_by(|a, b| karyotype_order(&a.name, &b.name));
+    let mut offset = 0;
+    chroms
+        .into_iter()
+        .map(|bins| {
+            let length = length(&bins.name)
+                .unwrap_or(bins.max_end)
+                .max(bins.max_end)
+                .max(1);
+            let laid = Laid {
+                bins,
+                length,
+                offset,
+            };
+            offset += length;
+            laid
+        })
+        .collect()
+}
+
+/// About five whole-number ticks from 0 to `top_value`.
+fn ticks(top_value: f64, y_of: impl Fn(f64) -> f64) -> Vec<Tick> {
+    let step = (top_value / 5.0).ceil().max(1.0);
+    (0..)
+        .map(|i| f64::from(i) * step)
+        .take_while(|v| *v <= top_value)
+        .map(|v| Tick {
+            y: y_of(v),
+            label: format!("{v:.0}"),
+        })
+        .collect()
 }
 
 /// `1 < 2 < … < 22 < X < Y < M`, `chr` or not; other names after, by name.
