@@ -277,6 +277,17 @@ impl DialectStream {
                     });
                 }
                 Some(Line::Text { number, bytes }) => {
+                    // UCSC's multiple-alignment format shares the name and the
+                    // `.maf` extension, and Galaxy's `maf` datatype is it.
+                    if kind == FormatKind::Maf && bytes.starts_with(b"##maf") {
+                        return Err(FormatError::Header {
+                            kind,
+                            line: Some(number),
+                            message: "this is a multiple-alignment MAF (##maf), not a \
+                                      mutation MAF: it has no mutations to link"
+                                .to_string(),
+                        });
+                    }
                     if is_blank(bytes) || is_comment(dialect, bytes) {
                         comments += 1;
                         continue;
