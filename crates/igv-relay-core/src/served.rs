@@ -16,10 +16,10 @@ use crate::rows::stretches::{self, StretchedFile, Text};
 use crate::rows::{
     Checkpoints, IndexedFile, ReadRules, RowReader, RowsKey, SeekableFile, read_in_stretches,
 };
-use crate::sinks::manhattan;
 use crate::sinks::overview::{self, OverviewLinks};
 use crate::sinks::page::{PageModel, PageSink, Picker, TotalsLine, genome_fix, picker};
 use crate::sinks::tally::{Known, Tally, TallyKey, TallySink};
+use crate::sinks::{manhattan, segments};
 use crate::view::{FileView, OpenInput, OpenRows, Paging, Purpose, Triage};
 use crate::words::group;
 
@@ -123,6 +123,14 @@ fn page_rows(
         model.overview = draw_overview(view, tally, &contigs, links);
         if view.kind == FormatKind::Gwas {
             model.manhattan = draw_manhattan(view, tally, &contigs);
+        }
+        if view.kind == FormatKind::Seg {
+            let (relay, _) = view.row_links();
+            let length = |name: &str| {
+                view.genome()
+                    .and_then(|g| g.chromosome(name).map(|c| c.length))
+            };
+            model.segments = segments::draw(&tally.segments, length, &relay);
         }
     }
     model.genome_fix = genome_fix(view, &sink.refused, tally.as_deref());
@@ -272,7 +280,16 @@ impl CountJob {
                     .position(|c| c == formats::MLOG10P_COLUMN)
             })
             .flatten();
-        let mut sink = TallySink::scoring(score_column);
+        // A SEG's segments, for the per-sample picture: the sample is the
+        // first column and the mean the last, as IGV reads them.
+        let segment_columns = (self.kind == FormatKind::Seg)
+            .then(|| stream.columns().len().checked_sub(1).map(|last| (0, last)))
+            .flatten();
+        let sinks = || TallySink {
+            segment_columns,
+            ..TallySink::scoring(score_column)
+        };
+        let mut sink = sinks();
         if stretched && let Some(from) = stream.position() {
             drop(stream);
             let options = FormatOptions {
@@ -291,7 +308,7 @@ impl CountJob {
                     let stream = stretches::header_stream(self.kind, &self.path, &options)?;
                     Ok(RowReader::new(stream, rules.clone()))
                 },
-                |_| TallySink::scoring(score_column),
+                |_| sinks(),
                 |part| {
                     sink.tally.merge(part.tally);
                     Ok(())

@@ -8,8 +8,7 @@
 //! [`COLUMNS`] stretches across the whole genome: a genome-wide file of ten
 //! million variants is still a picture of at most a couple of thousand links.
 
-use std::cmp::Ordering;
-
+use super::karyotype::karyotype_order;
 use super::tally::{ChromBins, Tally};
 use crate::links::RowLink;
 
@@ -198,31 +197,12 @@ fn ticks(top_value: f64, y_of: impl Fn(f64) -> f64) -> Vec<Tick> {
         .collect()
 }
 
-/// `1 < 2 < … < 22 < X < Y < M`, `chr` or not; other names after, by name.
-fn karyotype_order(a: &str, b: &str) -> Ordering {
-    fn rank(name: &str) -> (u32, String) {
-        let bare = name.strip_prefix("chr").unwrap_or(name);
-        match bare {
-            "X" | "x" | "23" => (23, String::new()),
-            "Y" | "y" | "24" => (24, String::new()),
-            "M" | "MT" | "m" | "mt" => (25, String::new()),
-            _ => match bare.parse::<u32>() {
-                Ok(n) => (n, String::new()),
-                Err(_) => (u32::MAX, bare.to_owned()),
-            },
-        }
-    }
-    rank(a).cmp(&rank(b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn chromosomes_follow_the_karyotype() {
-        let mut names = vec!["chrX", "chr10", "chr2", "chrM", "chr1", "chrUn_x"];
-        names.sort_by(|a, b| karyotype_order(a, b));
-        assert_eq!(names, ["chr1", "chr2", "chr10", "chrX", "chrM", "chrUn_x"]);
+    fn the_genome_wide_line_is_five_times_ten_to_the_minus_eight() {
+        assert!((GENOME_WIDE - -(5e-8_f64).log10()).abs() < 1e-9);
     }
 }

@@ -149,6 +149,8 @@ pub struct PageModel {
     pub overview: Option<Overview>,
     /// GWAS summary statistics: −log10 P along the genome.
     pub manhattan: Option<super::manhattan::Manhattan>,
+    /// SEG: each sample's segments, coloured by their mean.
+    pub segments: Option<super::segments::SegmentPicture>,
     /// What the filters are, in words (for "no record matches …").
     pub active_filters: Vec<String>,
     /// The "View here" panel, or why there is none (served pages only).

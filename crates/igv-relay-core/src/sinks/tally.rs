@@ -76,6 +76,9 @@ pub struct Tally {
     pub unplaced: u64,
     /// Records without a link, by why (the page's refusal summary).
     pub refused: RefusalCounts,
+    /// SEG: the first [`super::segments::MAX_SEGMENTS`] segments, for the
+    /// per-sample picture of segment means.
+    pub segments: super::segments::Segments,
 }
 
 impl Default for Tally {
@@ -87,6 +90,7 @@ impl Default for Tally {
             chroms: Vec::new(),
             unplaced: 0,
             refused: RefusalCounts::default(),
+            segments: super::segments::Segments::default(),
         }
     }
 }
@@ -154,6 +158,7 @@ impl Tally {
         self.failed += later.failed;
         self.unplaced += later.unplaced;
         self.refused.merge(&later.refused);
+        self.segments.merge(std::mem::take(&mut later.segments));
         for chrom in later.chroms {
             let Some(index) = self.chrom_slot(&chrom.name) else {
                 self.unplaced += chrom
@@ -225,6 +230,8 @@ pub struct TallySink {
     pub tally: Tally,
     /// The column whose number is each bin's peak (a GWAS's `mlog10p`).
     pub score_column: Option<usize>,
+    /// SEG: the columns of the sample and the segment mean.
+    pub segment_columns: Option<(usize, usize)>,
 }
 
 impl TallySink {
@@ -239,6 +246,16 @@ impl TallySink {
 impl RowSink for TallySink {
     fn row(&mut self, row: Row) -> std::io::Result<()> {
         self.tally.add(row.interval.as_ref(), row.filter_failed);
+        if let (Some((sample, mean)), Some(interval)) = (self.segment_columns, &row.interval)
+            && let (Some(sample), Some(mean)) = (
+                row.cells.get(sample),
+                row.cells
+                    .get(mean)
+                    .and_then(|m| m.trim().parse::<f32>().ok()),
+            )
+        {
+            self.tally.segments.add(sample, interval, mean);
+        }
         if let (Some(column), Some(interval)) = (self.score_column, &row.interval)
             && let Some(score) = row.cells.get(column).and_then(|c| c.parse::<f32>().ok())
         {

@@ -278,3 +278,56 @@ async fn a_gwas_page_draws_a_manhattan_plot_whose_points_relay_their_stretch() {
         "{href} → {location}"
     );
 }
+
+#[actix_web::test]
+async fn a_seg_page_draws_each_samples_segment_means_and_each_segment_relays_it() {
+    let seg = "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n\
+               tumour\t7\t140000000\t141000000\t120\t0.85\n\
+               tumour\t12\t25000000\t25500000\t40\t-1.2\n\
+               normal\t7\t1\t159000000\t900\t0.01\n";
+    let (app, _dir) = app_with(&[("cn.seg", seg.as_bytes())]).await;
+    let r = app.get("/files/t/cn.seg?genome=b37").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    let figure = html
+        .split("<figure class=\"segments\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</figure>").next())
+        .unwrap_or_else(|| panic!("no segment picture: {html}"));
+    let samples: Vec<&str> = figure
+        .split("class=\"sample\"")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+        .collect();
+    assert_eq!(samples, ["tumour", "normal"]);
+    let segments: Vec<&str> = figure.split("<a class=\"segment\"").skip(1).collect();
+    assert_eq!(segments.len(), 3, "{figure}");
+    let segment = |locus: &str| {
+        *segments
+            .iter()
+            .find(|s| s.contains(&format!("locus={}", locus.replace(':', "%3A"))))
+            .unwrap_or_else(|| panic!("no segment at {locus}: {figure}"))
+    };
+    // The loci are IGV's reading of the SEG (loc.start + 1), the colours the sign.
+    let fill = |s: &str| s.split("fill=\"#").nth(1).unwrap()[..6].to_owned();
+    let (gain, loss, flat) = (
+        fill(segment("7:140000001-141000000")),
+        fill(segment("12:25000001-25500000")),
+        fill(segment("7:2-159000000")),
+    );
+    let rgb = |hex: &str| {
+        (0..3)
+            .map(|i| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    assert!(rgb(&gain)[0] > rgb(&gain)[2], "a gain is red: {gain}");
+    assert!(rgb(&loss)[2] > rgb(&loss)[0], "a loss is blue: {loss}");
+    assert!(
+        rgb(&flat).iter().all(|c| *c > 240),
+        "no change is white: {flat}"
+    );
+    assert!(
+        segment("12:25000001-25500000")
+            .contains("<title>tumour 12:25000001-25500000: mean -1.200</title>")
+    );
+}
