@@ -14,6 +14,8 @@
 #   ca-certificates  the WebDriver client (fantoccini/rustls) loads the system roots
 #   nginx            a real reverse proxy in front of the service (tests/prefix_nginx.rs)
 #   bcftools         htslib's reader, the independent judge of tests/real_files.rs
+#   python3-pip      `pip download` of the PyPI source distributions in the real-file
+#                    corpus (GDC MAFs from pymaftools; scripts/fetch-real-files.sh)
 #
 # Idempotent: installs only what dpkg-query reports missing. `apt-get update` runs only if
 # that install fails (stale or missing package lists), as igv-e2e.md §1 recommends, so a
@@ -22,7 +24,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false
