@@ -144,6 +144,7 @@ galaxy:
   enable_celery_tasks: false
   enable_old_display_applications: true
   log_level: INFO
+  static_dir: $DIR/static/
 EOF
     cat >"$CONF/tool_conf.xml" <<EOF
 <?xml version="1.0"?>
@@ -191,11 +192,32 @@ EOF
         -e "s#http://127.0.0.1:8080/#$RELAY_URL#g" \
         "$ROOT/deploy/galaxy/tools/igv_relay_render.xml" >"$CONF/tools/igv_relay_render.xml"
     echo "igv_relay_render" >"$CONF/sanitize_allowlist.txt"
+    install_visualization
+}
+
+# The visualization plugin (README.md, "Galaxy", "The igv-relay visualization"): Galaxy's
+# registry loads plugins from <root>/static/plugins/visualizations (root: the working
+# directory, $DIR) and the client loads the plugin's script from
+# /static/plugins/visualizations/igv_relay/static/, served from static_dir. The package's
+# own static files stay where they are, linked into $DIR/static.
+install_visualization() {
+    local package_static entry file
+    package_static=$(cd "$(galaxy_package_dir)/../webapps/base/static" && pwd)
+    rm -rf "$DIR/static"
+    mkdir -p "$DIR/static/plugins/visualizations/igv_relay/static"
+    for entry in "$package_static"/*; do
+        [[ "$(basename "$entry")" == plugins ]] && continue
+        ln -s "$entry" "$DIR/static/$(basename "$entry")"
+    done
+    for file in "$ROOT"/deploy/galaxy/visualizations/igv_relay/static/*; do
+        sed "s#http://127.0.0.1:8080/#$RELAY_URL#g" "$file" \
+            >"$DIR/static/plugins/visualizations/igv_relay/static/$(basename "$file")"
+    done
 }
 
 config_hash() {
     cat "$CONF"/*.xml "$CONF"/*.yml "$CONF"/*.txt "$CONF"/display_applications/igv_relay/*.xml \
-        "$CONF"/tools/*.xml | sha256sum | cut -d' ' -f1
+        "$CONF"/tools/*.xml "$DIR"/static/plugins/visualizations/igv_relay/static/* | sha256sum | cut -d' ' -f1
 }
 
 running_pid() {
