@@ -39,7 +39,9 @@ const REFRESH_SECS: u32 = 5;
 pub fn upstream(e: GalaxyError) -> AppError {
     match e {
         GalaxyError::Timeout { .. } => AppError::GatewayTimeout(e.to_string()),
-        GalaxyError::NoSuchDataset(_) => AppError::NotFound(e.to_string()),
+        GalaxyError::NoSuchDataset(_) | GalaxyError::NoSuchCollection(_) => {
+            AppError::NotFound(e.to_string())
+        }
         GalaxyError::TooLarge { .. } => AppError::UnprocessableFile {
             message: e.to_string(),
         },

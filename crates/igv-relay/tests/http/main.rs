@@ -10,6 +10,7 @@ mod api;
 mod cli;
 mod e2e;
 mod galaxy;
+mod galaxy_collections;
 mod galaxy_faults;
 mod galaxy_plugin;
 mod galaxy_range;
