@@ -187,6 +187,9 @@ EOF
     cp "$sample/datatypes_conf.xml.sample" "$CONF/datatypes_conf.xml"
     "$VENV/bin/python" "$ROOT/deploy/galaxy/add_displays.py" \
         "$CONF/datatypes_conf.xml" "$CONF/display_applications/igv_relay" >/dev/null
+    # The visualization as the default view of VCF datasets (README.md, "Galaxy", step 5).
+    "$VENV/bin/python" "$ROOT/deploy/galaxy/map_visualization.py" \
+        "$CONF/datatypes_conf.xml" igv_relay vcf >/dev/null
     sed -e "s#^igv-relay render#'$RELAY_BIN' render#" \
         -e "s#>igv-relay --version<#>'$RELAY_BIN' --version<#" \
         -e "s#http://127.0.0.1:8080/#$RELAY_URL#g" \

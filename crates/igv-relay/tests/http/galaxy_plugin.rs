@@ -3,7 +3,7 @@
 //! ("Galaxy", "The igv-relay visualization") tells an admin: Galaxy's API lists
 //! the plugin for a VCF and a BED dataset (and not for a plain text one), serves
 //! its script where Galaxy's client loads it from, carries the relay's address
-//! from the plugin's XML, and the page the script opens lists each dataset's
+//! from the plugin's XML, is VCF's default view (`visualization_mappings`), and the page the script opens lists each dataset's
 //! records at their exact loci, with links that leave Galaxy's frame.
 //!
 //! Galaxy comes as for tests/http/galaxy.rs (skips without one, fails with
@@ -74,6 +74,13 @@ async fn galaxy_offers_the_plugin_for_vcf_and_bed_and_its_page_lists_their_loci(
     assert!(
         script.contains("galaxy/datasets/"),
         "{script_url}: {script}"
+    );
+
+    // scripts/galaxy.sh makes it VCF's default view (visualization_mappings).
+    let mapping = api.get("api/datatypes/vcf/visualizations").await;
+    assert_eq!(
+        mapping,
+        serde_json::json!([{"datatype": "vcf", "visualization": "igv_relay"}])
     );
 
     let ids = api
