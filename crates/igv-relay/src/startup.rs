@@ -12,7 +12,7 @@ use url::Url;
 use crate::configuration::{ConfigError, MetricsExposure, Settings};
 use crate::metrics;
 use crate::middleware::{RequestContext, raw_cors};
-use crate::routes::{api, assets, embed, files, galaxy, galaxy_collections, health, pages, relay};
+use crate::routes::{api, assets, embed, files, galaxy, health, pages, relay};
 pub use crate::state::{AppState, StartupError};
 
 /// Registers every route; shared by the server and in-process tests.
@@ -48,9 +48,7 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig, relay_limited: bool) {
     )
     .route(
         "/galaxy/collections/{id}",
-        web::route()
-            .guard(get_or_head())
-            .to(galaxy_collections::collection),
+        web::route().guard(get_or_head()).to(galaxy::collection),
     )
     .route("/files/", web::get().to(files::roots))
     .route("/files", web::get().to(files::roots))

@@ -6,7 +6,6 @@ pub mod assets;
 pub mod embed;
 pub mod files;
 pub mod galaxy;
-pub mod galaxy_collections;
 pub mod health;
 pub mod pages;
 pub mod relay;

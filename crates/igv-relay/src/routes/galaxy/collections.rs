@@ -11,8 +11,8 @@ use askama::Template;
 use futures_util::future::join_all;
 use serde::Serialize;
 
+use super::upstream;
 use crate::error::{AppError, Rejection, wants_json};
-use crate::routes::galaxy::upstream;
 use crate::sources::galaxy::{
     DatasetId, GalaxyClient, GalaxyError, MAX_COLLECTION_DATASETS, for_extension,
 };
