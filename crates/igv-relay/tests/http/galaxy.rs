@@ -271,7 +271,7 @@ impl Api<'_> {
 
 /// Galaxy's display applications point at one fixed relay URL, so only one
 /// test process at a time can be that relay: wait for another to finish.
-fn wait_for_free_port(port: u16) -> Result<(), String> {
+pub(super) fn wait_for_free_port(port: u16) -> Result<(), String> {
     let wait = Duration::from_secs(if in_ci() { 180 } else { 30 });
     let deadline = Instant::now() + wait;
     while std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
