@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A real Galaxy server for igv-relay's integration tests (crates/igv-relay/tests/http/galaxy.rs), installed
-# from PyPI into a cached directory and configured the way README.md (section "Galaxy")
-# tells a Galaxy admin to.
+# A real Galaxy server for igv-relay's integration tests (crates/igv-relay/tests/http/galaxy*.rs and
+# e2e/galaxy_plugin.rs), installed from PyPI into a cached directory and configured the way
+# README.md (section "Galaxy") tells a Galaxy admin to: display applications, the render tool,
+# and the igv_relay visualization (GALAXY_RELAY_URL written into it; VCF's default view).
 #
 #   scripts/galaxy.sh install   venv + Galaxy (idempotent: a marker file skips it next time)
 #   scripts/galaxy.sh start     install if needed, write the config, start, wait until the
