@@ -235,7 +235,7 @@ fn roots_no_slash() {}
     tag = "files",
     params(
         ("tail" = String, Path, description = "`root/path/to/file`"),
-        ("format" = Option<String>, Query, description = "Export instead of the page: `tsv`, `json` or `igv-batch`"),
+        ("format" = Option<String>, Query, description = "Export instead of the page: `tsv`, `json`, `igv-batch`, `igv-session` (IGV session XML), `igv3-session` (IGV 3 session JSON, needs a genome) or `igvjs-session`"),
         ("page" = Option<u64>, Query, description = "Page number"),
         ("per_page" = Option<u64>, Query, description = "Rows per page (100, at most 1,000)"),
         ("genome" = Option<String>, Query, description = "Genome id or Galaxy dbkey"),
