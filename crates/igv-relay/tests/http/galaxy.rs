@@ -269,6 +269,12 @@ impl Api<'_> {
     }
 }
 
+/// The tests of this binary that listen at GALAXY_RELAY_URL (this file's and
+/// e2e/galaxy_plugin.rs) hold this while they do, one at a time: the port
+/// being free a moment before is no promise that the other test will not
+/// bind it first.
+pub(super) static RELAY_PORT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Galaxy's display applications point at one fixed relay URL, so only one
 /// test process at a time can be that relay: wait for another to finish.
 pub(super) fn wait_for_free_port(port: u16) -> Result<(), String> {
@@ -356,6 +362,7 @@ pub(super) async fn answering(galaxy: Galaxy) -> Result<Galaxy, String> {
 
 #[actix_web::test]
 async fn galaxy_display_links_and_api_route_list_exact_loci() {
+    let _relay_port = RELAY_PORT.lock().await;
     let galaxy = match galaxy() {
         Ok(galaxy) => answering(galaxy).await,
         Err(reason) => Err(reason),

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::galaxy::{Api, answering, galaxy, wait_for_free_port};
+use crate::galaxy::{Api, RELAY_PORT, answering, galaxy, wait_for_free_port};
 use crate::support::app::spawn_app_with;
 use crate::support::browser::Browser;
 use crate::support::igv::TestIgv;
@@ -73,6 +73,7 @@ async fn login(base: &url::Url) -> String {
 
 #[actix_web::test]
 async fn a_click_in_galaxys_igv_relay_visualization_moves_igv_and_galaxy_stays() {
+    let _relay_port = RELAY_PORT.lock().await;
     let galaxy = match galaxy() {
         Ok(galaxy) => answering(galaxy).await,
         Err(reason) => Err(reason),
