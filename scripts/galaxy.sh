@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A real Galaxy server for igv-relay's integration tests (crates/igv-relay/tests/http/galaxy.rs), installed
-# from PyPI into a cached directory and configured the way README.md (section "Galaxy")
-# tells a Galaxy admin to.
+# A real Galaxy server for igv-relay's integration tests (crates/igv-relay/tests/http/galaxy*.rs and
+# e2e/galaxy_plugin.rs), installed from PyPI into a cached directory and configured the way
+# README.md (section "Galaxy") tells a Galaxy admin to: display applications, the render tool,
+# and the igv_relay visualization (GALAXY_RELAY_URL written into it; VCF's default view).
 #
 #   scripts/galaxy.sh install   venv + Galaxy (idempotent: a marker file skips it next time)
 #   scripts/galaxy.sh start     install if needed, write the config, start, wait until the
@@ -144,6 +145,7 @@ galaxy:
   enable_celery_tasks: false
   enable_old_display_applications: true
   log_level: INFO
+  static_dir: $DIR/static/
 EOF
     cat >"$CONF/tool_conf.xml" <<EOF
 <?xml version="1.0"?>
@@ -186,16 +188,40 @@ EOF
     cp "$sample/datatypes_conf.xml.sample" "$CONF/datatypes_conf.xml"
     "$VENV/bin/python" "$ROOT/deploy/galaxy/add_displays.py" \
         "$CONF/datatypes_conf.xml" "$CONF/display_applications/igv_relay" >/dev/null
+    # The visualization as the default view of VCF datasets (README.md, "Galaxy", step 5).
+    "$VENV/bin/python" "$ROOT/deploy/galaxy/map_visualization.py" \
+        "$CONF/datatypes_conf.xml" igv_relay vcf >/dev/null
     sed -e "s#^igv-relay render#'$RELAY_BIN' render#" \
         -e "s#>igv-relay --version<#>'$RELAY_BIN' --version<#" \
         -e "s#http://127.0.0.1:8080/#$RELAY_URL#g" \
         "$ROOT/deploy/galaxy/tools/igv_relay_render.xml" >"$CONF/tools/igv_relay_render.xml"
     echo "igv_relay_render" >"$CONF/sanitize_allowlist.txt"
+    install_visualization
+}
+
+# The visualization plugin (README.md, "Galaxy", "The igv-relay visualization"): Galaxy's
+# registry loads plugins from <root>/static/plugins/visualizations (root: the working
+# directory, $DIR) and the client loads the plugin's script from
+# /static/plugins/visualizations/igv_relay/static/, served from static_dir. The package's
+# own static files stay where they are, linked into $DIR/static.
+install_visualization() {
+    local package_static entry file
+    package_static=$(cd "$(galaxy_package_dir)/../webapps/base/static" && pwd)
+    rm -rf "$DIR/static"
+    mkdir -p "$DIR/static/plugins/visualizations/igv_relay/static"
+    for entry in "$package_static"/*; do
+        [[ "$(basename "$entry")" == plugins ]] && continue
+        ln -s "$entry" "$DIR/static/$(basename "$entry")"
+    done
+    for file in "$ROOT"/deploy/galaxy/visualizations/igv_relay/static/*; do
+        sed "s#http://127.0.0.1:8080/#$RELAY_URL#g" "$file" \
+            >"$DIR/static/plugins/visualizations/igv_relay/static/$(basename "$file")"
+    done
 }
 
 config_hash() {
     cat "$CONF"/*.xml "$CONF"/*.yml "$CONF"/*.txt "$CONF"/display_applications/igv_relay/*.xml \
-        "$CONF"/tools/*.xml | sha256sum | cut -d' ' -f1
+        "$CONF"/tools/*.xml "$DIR"/static/plugins/visualizations/igv_relay/static/* | sha256sum | cut -d' ' -f1
 }
 
 running_pid() {
@@ -333,7 +359,7 @@ status)
     ;;
 env) print_env "export " ;;
 *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -14,6 +14,7 @@ use crate::formats::{self, FormatKind, RecordStream};
 use crate::rows::{RowReader, RowSink, read_in_stretches};
 use crate::sinks::batch::BatchSink;
 use crate::sinks::igv_session::{SessionSink, SessionSpec, Xml};
+use crate::sinks::igv3_session::Igv3Json;
 use crate::sinks::igvjs_session::Json;
 use crate::sinks::json::JsonSink;
 use crate::sinks::tsv::TsvSink;
@@ -51,6 +52,16 @@ impl ExportPlan {
         threads: usize,
     ) -> Result<Self, CoreError> {
         let input = view.decide(input)?;
+        if format == ExportFormat::Igv3Session && !SessionSpec::of(&view).igv3_ready() {
+            // IGV 3's session reader throws on a session without a genome.
+            return Err(CoreError::choice(
+                "genome",
+                "",
+                "an IGV 3 session must name its genome (IGV 3 refuses one without), and this \
+                 view has none: choose one with ?genome=, or use the XML session \
+                 (?format=igv-session), which keeps IGV's current genome",
+            ));
+        }
         let order = match &view.spec.choices.sort_text {
             None => None,
             Some(_) => {
@@ -127,6 +138,11 @@ impl ExportPlan {
             }
             ExportFormat::IgvSession => {
                 let mut sink = SessionSink::<W, Xml>::new(SessionSpec::of(&view), out);
+                rows.read(&mut reader, &mut sink)?;
+                sink.finish()
+            }
+            ExportFormat::Igv3Session => {
+                let mut sink = SessionSink::<W, Igv3Json>::new(SessionSpec::of(&view), out);
                 rows.read(&mut reader, &mut sink)?;
                 sink.finish()
             }

@@ -46,6 +46,10 @@ pub fn configure_routes(cfg: &mut web::ServiceConfig, relay_limited: bool) {
         "/galaxy/datasets/{id}",
         web::route().guard(get_or_head()).to(galaxy::dataset),
     )
+    .route(
+        "/galaxy/collections/{id}",
+        web::route().guard(get_or_head()).to(galaxy::collection),
+    )
     .route("/files/", web::get().to(files::roots))
     .route("/files", web::get().to(files::roots))
     .service(

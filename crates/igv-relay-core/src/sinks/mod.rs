@@ -1,11 +1,12 @@
 //! Writers of a view's rows, one per output, each a [`crate::rows::RowSink`]:
 //! the page model ([`page`]), the tally behind totals and the overview
 //! ([`tally`], drawn by [`overview`]), the exports (TSV, JSON, IGV batch,
-//! IGV session, igv.js session) and the static page of `igv-relay render`.
+//! IGV session XML, IGV 3 session JSON, igv.js session) and the static page of `igv-relay render`.
 //! A writer knows its output's shape and nothing of where the rows come
 //! from; exports write to any [`ExportOut`].
 
 pub mod batch;
+pub mod igv3_session;
 pub mod igv_session;
 pub mod igvjs_session;
 pub mod json;
@@ -44,18 +45,21 @@ pub enum ExportFormat {
     Tsv,
     Json,
     IgvBatch,
-    /// IGV desktop session XML.
+    /// IGV desktop session XML (IGV 2.x and 3).
     IgvSession,
+    /// IGV desktop 3's session JSON.
+    Igv3Session,
     /// The igv.js JSON session, for IGV-Web.
     IgvJsSession,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 5] = [
+    pub const ALL: [ExportFormat; 6] = [
         Self::Tsv,
         Self::Json,
         Self::IgvBatch,
         Self::IgvSession,
+        Self::Igv3Session,
         Self::IgvJsSession,
     ];
 
@@ -68,6 +72,7 @@ impl ExportFormat {
             Self::Json => "json",
             Self::IgvBatch => "igv-batch",
             Self::IgvSession => "igv-session.xml",
+            Self::Igv3Session => "igv3-session.json",
             Self::IgvJsSession => "igvjs-session.json",
         }
     }
@@ -80,6 +85,7 @@ impl ExportFormat {
             "json" => Some(Self::Json),
             "igv-batch" => Some(Self::IgvBatch),
             "igv-session" | "igv-session.xml" => Some(Self::IgvSession),
+            "igv3-session" | "igv3-session.json" => Some(Self::Igv3Session),
             "igvjs-session" | "igvjs-session.json" => Some(Self::IgvJsSession),
             _ => None,
         }
@@ -91,6 +97,7 @@ impl ExportFormat {
             Self::Tsv => "text/tab-separated-values; charset=utf-8",
             Self::IgvBatch => "text/plain; charset=utf-8",
             Self::IgvSession => "application/xml; charset=utf-8",
+            Self::Igv3Session => "application/json",
             Self::IgvJsSession => "application/json",
         }
     }
@@ -114,6 +121,7 @@ impl ExportFormat {
             Self::Json => "igv-links.json",
             Self::IgvBatch => "igv-batch.txt",
             Self::IgvSession => "igv-session.xml",
+            Self::Igv3Session => "igv3-session.json",
             Self::IgvJsSession => "igvjs-session.json",
         };
         format!("{safe}.{suffix}")

@@ -55,6 +55,9 @@ pub struct FileLinks {
     pub batch: Option<String>,
     /// IGV desktop session XML of the view (the URL ends in `.xml`).
     pub igv_session: Option<String>,
+    /// IGV 3's session JSON of the view (the URL ends in `.json`); only
+    /// with a genome, which IGV 3 requires.
+    pub igv3_session: Option<String>,
     /// "Open all in IGV": the relay loading `igv_session` into IGV.
     pub open_all: Option<String>,
     /// The igv.js JSON session of the view, for IGV-Web.

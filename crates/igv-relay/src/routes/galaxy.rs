@@ -5,10 +5,13 @@
 //!   Galaxy's session-less data URL; it is fetched only if it is under `galaxy.url`.
 //! * `GET /galaxy/datasets/{id}` reads metadata and contents through the API
 //!   with `galaxy.api_key`.
+//! * `GET /galaxy/collections/{id}`: a collection's datasets ([`collections`]).
 //!
 //! Either way the bytes stream from Galaxy into the format parsers and the page
 //! is the one local files get (`records`). "Load in IGV" links give IGV Galaxy's
 //! data URL, so IGV fetches the data from Galaxy itself.
+
+mod collections;
 
 use std::sync::Arc;
 
@@ -32,6 +35,8 @@ use crate::web::link_page::{self, FileRequest};
 use crate::web::view::export_format;
 use crate::web::{Outcome, QueryParams, render, respond};
 
+pub use self::collections::collection;
+
 /// Seconds between reloads of the page for a dataset Galaxy is still making.
 const REFRESH_SECS: u32 = 5;
 
@@ -39,7 +44,9 @@ const REFRESH_SECS: u32 = 5;
 pub fn upstream(e: GalaxyError) -> AppError {
     match e {
         GalaxyError::Timeout { .. } => AppError::GatewayTimeout(e.to_string()),
-        GalaxyError::NoSuchDataset(_) => AppError::NotFound(e.to_string()),
+        GalaxyError::NoSuchDataset(_) | GalaxyError::NoSuchCollection(_) => {
+            AppError::NotFound(e.to_string())
+        }
         GalaxyError::TooLarge { .. } => AppError::UnprocessableFile {
             message: e.to_string(),
         },

@@ -8,6 +8,7 @@
 //! streamed (see [`body`]); metadata is read up to a size limit.
 
 mod body;
+mod collections;
 mod datatypes;
 mod ranged;
 
@@ -23,6 +24,7 @@ use url::Url;
 use crate::configuration::{ApiKey, ConfigError, GalaxySettings};
 
 pub use self::body::{BodyReader, Failure};
+pub use self::collections::{Collection, MAX_COLLECTION_DATASETS};
 pub use self::datatypes::{ColumnMetadata, GalaxyFormat, SUPPORTED_DATATYPES, for_extension};
 pub use self::ranged::{DatasetBody, HEAD_WINDOW, RangedDataset};
 
@@ -76,6 +78,8 @@ pub enum GalaxyError {
     },
     #[error("Galaxy has no dataset {0} that the relay's API key can see")]
     NoSuchDataset(String),
+    #[error("Galaxy has no collection {0} that the relay's API key can see")]
+    NoSuchCollection(String),
     #[error(
         "Galaxy redirected to {location} while {what} (a login page?), so there is no data to show"
     )]

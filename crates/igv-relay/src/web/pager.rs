@@ -102,6 +102,10 @@ impl PageLinks<'_> {
         // IGV (and IGV-Web) take a file ending so for a session.
         model.links.igv_session = export_link(ExportFormat::IgvSession);
         model.links.igvjs_session = export_link(ExportFormat::IgvJsSession);
+        // IGV 3 refuses a JSON session without a genome.
+        if !model.genome.is_empty() {
+            model.links.igv3_session = export_link(ExportFormat::Igv3Session);
+        }
         model.links.open_all = model.links.igv_session.as_deref().map(|session| {
             self.urls
                 .load(&LoadLink {

@@ -192,7 +192,7 @@ pub fn export_format(query: &Query) -> Result<Option<ExportFormat>, AppError> {
             AppError::invalid(
                 "format",
                 name,
-                "expected html, tsv, json, igv-batch, igv-session or igvjs-session",
+                "expected html, tsv, json, igv-batch, igv-session, igv3-session or igvjs-session",
             )
         }),
     }

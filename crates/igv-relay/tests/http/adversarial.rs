@@ -553,6 +553,16 @@ async fn no_file_field_becomes_markup_on_pages_listings_or_exports() {
                     );
                 }
             }
+            // IGV 3's JSON session (it needs a genome): still one JSON document.
+            let r = app
+                .get(&format!("{path}?genome=hg38&format=igv3-session"))
+                .await;
+            assert_eq!(r.status().as_u16(), 200, "{file} igv3-session");
+            let text = r.text().await.unwrap();
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{file} igv3-session: {text}"
+            );
             let raw = raw_get(&app, &format!("/raw/h/{}", enc(file).replace('+', "%20"))).await;
             assert_eq!(raw.status, 200, "{file}");
             assert_eq!(raw.headers("content-type"), ["application/octet-stream"]);

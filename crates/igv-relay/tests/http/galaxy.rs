@@ -24,23 +24,23 @@ use crate::support::in_ci;
 use serde_json::{Value, json};
 use url::Url;
 
-const BED: &str =
+pub(super) const BED: &str =
     "chr1\t100\t200\tfeat1\t0\t+\nchr2\t1000\t1500\tfeat2\t0\t-\nchrX\t0\t1\tfirst_base\t0\t+\n";
-const BED_LOCI: &[&str] = &["chr1:101-200", "chr2:1001-1500", "chrX:1"];
-const VCF: &str = "##fileformat=VCFv4.2\n##contig=<ID=1,length=249250621>\n##contig=<ID=2,length=243199373>\n\
+pub(super) const BED_LOCI: &[&str] = &["chr1:101-200", "chr2:1001-1500", "chrX:1"];
+pub(super) const VCF: &str = "##fileformat=VCFv4.2\n##contig=<ID=1,length=249250621>\n##contig=<ID=2,length=243199373>\n\
 #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n\
 1\t12345\trs1\tA\tG\t50\tPASS\tDP=10\tGT\t0/1\t1/1\n\
 2\t5000\tdel1\tACGT\tA\t40\tPASS\tDP=7\tGT\t0/0\t0/1\n";
-const VCF_LOCI: &[&str] = &["1:12345", "2:5000-5003"];
+pub(super) const VCF_LOCI: &[&str] = &["1:12345", "2:5000-5003"];
 /// Galaxy sniffs chromCol=3, startCol=4, endCol=5 from the header; 0-based starts.
 const INTERVAL: &str =
     "#name\tscore\tchrom\tstart\tend\ng1\t5\tchr3\t10\t20\ng2\t7\tchr4\t99\t100\n";
 const INTERVAL_LOCI: &[&str] = &["chr3:11-20", "chr4:100"];
 
-struct Galaxy {
-    url: Url,
-    api_key: String,
-    relay_url: Url,
+pub(super) struct Galaxy {
+    pub(super) url: Url,
+    pub(super) api_key: String,
+    pub(super) relay_url: Url,
     /// Launched by this test (not merely found running): stop it at the end.
     started_here: bool,
 }
@@ -70,7 +70,7 @@ fn parse_env(text: &str) -> HashMap<String, String> {
 }
 
 /// The Galaxy to test against, or why there is none.
-fn galaxy() -> Result<Galaxy, String> {
+pub(super) fn galaxy() -> Result<Galaxy, String> {
     let from_env: HashMap<String, String> = ["GALAXY_URL", "GALAXY_API_KEY", "GALAXY_RELAY_URL"]
         .iter()
         .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
@@ -120,9 +120,9 @@ fn galaxy() -> Result<Galaxy, String> {
 }
 
 /// A client for Galaxy's API, as the admin user.
-struct Api<'g> {
-    galaxy: &'g Galaxy,
-    http: reqwest::Client,
+pub(super) struct Api<'g> {
+    pub(super) galaxy: &'g Galaxy,
+    pub(super) http: reqwest::Client,
 }
 
 impl Api<'_> {
@@ -130,7 +130,7 @@ impl Api<'_> {
         self.galaxy.url.join(path).expect("a Galaxy URL")
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub(super) async fn get(&self, path: &str) -> Value {
         let response = self
             .http
             .get(self.url(path))
@@ -146,7 +146,7 @@ impl Api<'_> {
         response.json().await.expect("JSON from Galaxy")
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(super) async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let response = self
             .http
             .request(method.clone(), self.url(path))
@@ -162,7 +162,10 @@ impl Api<'_> {
     }
 
     /// Uploads pasted files into a new history; returns dataset ids by name.
-    async fn upload(&self, files: &[(&str, &str, &str, &str)]) -> HashMap<String, String> {
+    pub(super) async fn upload(
+        &self,
+        files: &[(&str, &str, &str, &str)],
+    ) -> HashMap<String, String> {
         let elements: Vec<Value> = files
             .iter()
             .map(|(name, ext, dbkey, content)| {
@@ -215,7 +218,7 @@ impl Api<'_> {
             .collect()
     }
 
-    async fn wait_ok(&self, id: &str) -> Value {
+    pub(super) async fn wait_ok(&self, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             let dataset = self.get(&format!("api/datasets/{id}")).await;
@@ -266,9 +269,15 @@ impl Api<'_> {
     }
 }
 
+/// The tests of this binary that listen at GALAXY_RELAY_URL (this file's and
+/// e2e/galaxy_plugin.rs) hold this while they do, one at a time: the port
+/// being free a moment before is no promise that the other test will not
+/// bind it first.
+pub(super) static RELAY_PORT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Galaxy's display applications point at one fixed relay URL, so only one
 /// test process at a time can be that relay: wait for another to finish.
-fn wait_for_free_port(port: u16) -> Result<(), String> {
+pub(super) fn wait_for_free_port(port: u16) -> Result<(), String> {
     let wait = Duration::from_secs(if in_ci() { 180 } else { 30 });
     let deadline = Instant::now() + wait;
     while std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
@@ -342,7 +351,7 @@ async fn assert_igv_loads_from_galaxy(app: &TestApp, html: &str, galaxy: &Galaxy
 }
 
 /// Whether Galaxy's API answers (GALAXY_URL may name a server that is down).
-async fn answering(galaxy: Galaxy) -> Result<Galaxy, String> {
+pub(super) async fn answering(galaxy: Galaxy) -> Result<Galaxy, String> {
     let url = galaxy.url.join("api/version").map_err(|e| e.to_string())?;
     match reqwest::get(url.clone()).await {
         Ok(r) if r.status().is_success() => Ok(galaxy),
@@ -353,6 +362,7 @@ async fn answering(galaxy: Galaxy) -> Result<Galaxy, String> {
 
 #[actix_web::test]
 async fn galaxy_display_links_and_api_route_list_exact_loci() {
+    let _relay_port = RELAY_PORT.lock().await;
     let galaxy = match galaxy() {
         Ok(galaxy) => answering(galaxy).await,
         Err(reason) => Err(reason),

@@ -364,6 +364,7 @@ async fn the_exports_of_a_large_file_are_what_they_were() {
         ("batch", "format=igv-batch&chrom=chr7"),
         ("session", "format=igv-session&where=Impact%3DHIGH"),
         ("igvjs", "format=igvjs-session&where=Impact%3DHIGH"),
+        ("igv3", "format=igv3-session&where=Impact%3DHIGH"),
         ("sorted", "format=tsv&sort=-QUAL"),
         ("sorted-where", "format=tsv&sort=-QUAL&where=Impact%3DHIGH"),
         ("page-deep", "page=700&per_page=100&where=DP%3E10"),

@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 #[openapi(
     paths(
         goto, load, start, start_post, settings, save_settings, healthz, readyz, metrics, asset, embed,
-        galaxy_display, galaxy_dataset, roots, roots_no_slash, file_or_dir, raw
+        galaxy_display, galaxy_dataset, galaxy_collection, roots, roots_no_slash, file_or_dir, raw
     ),
     tags(
         (name = "relay", description = "Validated IGV commands, answered with 303 See Other to the user's own IGV (http://127.0.0.1:<port>/…)"),
@@ -202,6 +202,24 @@ fn galaxy_display() {}
 )]
 fn galaxy_dataset() {}
 
+/// A Galaxy collection (`list`, `list:paired`, …) by its encoded id (needs
+/// `galaxy.api_key`): a section per element, each dataset linked to its
+/// page, or refused when Galaxy refuses the key that dataset.
+#[utoipa::path(
+    get,
+    path = "/galaxy/collections/{id}",
+    tag = "galaxy",
+    params(("id" = String, Path, description = "Galaxy's encoded id of a history's collection")),
+    responses(
+        (status = 200, description = "The collection's page (JSON with Accept: application/json)", content_type = "text/html"),
+        (status = 404, description = "Galaxy or its API key is not configured, or no such collection"),
+        (status = 422, description = "More datasets than a page lists"),
+        (status = 502, description = "Galaxy failed"),
+        (status = 504, description = "Galaxy did not answer in time"),
+    )
+)]
+fn galaxy_collection() {}
+
 /// The data roots.
 #[utoipa::path(get, path = "/files/", tag = "files", responses((status = 200, description = "The roots", content_type = "text/html")))]
 fn roots() {}
@@ -217,7 +235,7 @@ fn roots_no_slash() {}
     tag = "files",
     params(
         ("tail" = String, Path, description = "`root/path/to/file`"),
-        ("format" = Option<String>, Query, description = "Export instead of the page: `tsv`, `json` or `igv-batch`"),
+        ("format" = Option<String>, Query, description = "Export instead of the page: `tsv`, `json`, `igv-batch`, `igv-session` (IGV session XML), `igv3-session` (IGV 3 session JSON, needs a genome) or `igvjs-session`"),
         ("page" = Option<u64>, Query, description = "Page number"),
         ("per_page" = Option<u64>, Query, description = "Rows per page (100, at most 1,000)"),
         ("genome" = Option<String>, Query, description = "Genome id or Galaxy dbkey"),

@@ -8,6 +8,7 @@
 
 mod click;
 mod embed;
+mod galaxy_plugin;
 mod harness;
 mod manhattan;
 mod triage;
