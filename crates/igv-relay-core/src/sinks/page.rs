@@ -499,11 +499,12 @@ mod tests {
             ..ViewSpec::default()
         };
         let source = Source {
-            reads: Some(ReadsSource {
+            reads: vec![ReadsSource {
                 file_url: "https://lab.example/igv/raw/run/tumour.bam".into(),
                 index_url: Some("https://lab.example/igv/raw/run/tumour.bam.bai".into()),
                 name: "tumour.bam".into(),
-            }),
+                format: "bam",
+            }],
             ..Source::default()
         };
         let mut view = FileView::new(test.ctx(), FormatKind::Vcf, spec, source).unwrap();
@@ -548,6 +549,56 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .starts_with("https://lab.example/igv/igv/load?")
+        );
+    }
+
+    #[test]
+    fn paired_samples_load_together_in_one_link_sorted_at_the_base() {
+        let test = TestContext::new();
+        let reads = |sample: &str| ReadsSource {
+            file_url: format!("https://lab.example/igv/raw/run/{sample}.bam"),
+            index_url: Some(format!("https://lab.example/igv/raw/run/{sample}.bam.bai")),
+            name: sample.to_owned(),
+            format: "bam",
+        };
+        let source = Source {
+            reads: vec![reads("tumour"), reads("normal")],
+            ..Source::default()
+        };
+        let mut view =
+            FileView::new(test.ctx(), FormatKind::Vcf, ViewSpec::default(), source).unwrap();
+        let vcf = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+                   chr7\t140753336\tsnv\tA\tT\t.\tPASS\t.\n";
+        let input = view
+            .decide(Box::new(std::io::Cursor::new(vcf.as_bytes().to_vec())))
+            .unwrap();
+        let mut open = view.open(Purpose::Page, false, input).unwrap();
+        let mut sink = PageSink::new(&view, &open.triage);
+        open.reader.read_page(1, 10, None, &mut sink).unwrap();
+        let link = Url::parse(sink.page_rows[0].reads_url.as_deref().unwrap()).unwrap();
+        let pairs: Vec<(String, String)> = link.query_pairs().into_owned().collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("file"),
+            Some(
+                "https://lab.example/igv/raw/run/tumour.bam https://lab.example/igv/raw/run/normal.bam"
+            )
+        );
+        assert_eq!(
+            get("index"),
+            Some(
+                "https://lab.example/igv/raw/run/tumour.bam.bai https://lab.example/igv/raw/run/normal.bam.bai"
+            )
+        );
+        assert_eq!(get("locus"), Some("chr7:140753336"));
+        assert_eq!(get("sort"), Some("base"));
+        // One name cannot name two tracks (IGV wants one per file).
+        assert_eq!(get("name"), None);
+        // The panel stacks both, named by sample.
+        let tracks: Vec<String> = view.web_tracks().into_iter().map(|t| t.name).collect();
+        assert!(
+            tracks.ends_with(&["tumour".to_owned(), "normal".to_owned()]),
+            "{tracks:?}"
         );
     }
 }
