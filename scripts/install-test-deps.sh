@@ -14,6 +14,8 @@
 #   ca-certificates  the WebDriver client (fantoccini/rustls) loads the system roots
 #   nginx            a real reverse proxy in front of the service (tests/prefix_nginx.rs)
 #   bcftools         htslib's reader, the independent judge of tests/real_files.rs
+#   samtools         writes the test BAMs (scripts/make-pairing-bams.sh, make-e2e-bam.sh,
+#                    make-demo-bam.sh) and reads the benchmark's (benches/pairing.sh)
 #
 # Idempotent: installs only what dpkg-query reports missing. `apt-get update` runs only if
 # that install fails (stale or missing package lists), as igv-e2e.md §1 recommends, so a
@@ -22,7 +24,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools samtools)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false

@@ -14,6 +14,8 @@ use igv_relay_core::error::CoreError;
 use igv_relay_core::formats::FormatKind;
 use igv_relay_core::view::Source;
 
+mod reads;
+
 use crate::error::{AppError, Rejection};
 use crate::sources::local::{self, LocalPath, PathError};
 use crate::state::AppState;
@@ -272,7 +274,7 @@ fn file_request<'l>(
 ) -> Result<FileRequest<'l>, AppError> {
     let (raw_url, index_url) = raw_and_index(state, local, kind);
     let raw_in_root = |path: &str| root_url(state, "raw/", &local.root.name, path, false);
-    let (reads, reads_choice) = super::reads::reads_for(state, local, kind, params, &raw_in_root)?;
+    let (reads, reads_choice) = reads::reads_for(state, local, kind, params, &raw_in_root)?;
     let source = Source {
         name: local.file_name().to_owned(),
         export_name: local

@@ -8,5 +8,4 @@ pub mod files;
 pub mod galaxy;
 pub mod health;
 pub mod pages;
-pub mod reads;
 pub mod relay;

@@ -3,7 +3,8 @@
 //! says which and why, offers the others, names the files it cannot use;
 //! each row's "reads sorted here" loads the paired files together, sorted at
 //! the variant's base. The real service on a random port, the BAMs of
-//! `tests/fixtures/pairing` (scripts/make-pairing-bams.sh, samtools).
+//! `tests/fixtures/pairing` and `pairing-trio` (real reads, samtools'
+//! example alignments of NA18507, cut by scripts/make-pairing-bams.sh).
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +19,12 @@ fn fixtures() -> PathBuf {
 
 /// The pairing fixtures copied into a fresh data root `r` (tests add files).
 fn pairing_root() -> tempfile::TempDir {
+    copied(&fixtures())
+}
+
+fn copied(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(fixtures()).unwrap() {
+    for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
@@ -138,7 +143,7 @@ async fn a_vcf_pairs_exactly_the_bams_whose_read_groups_name_its_samples() {
     // Every row loads both, with their indexes, sorted at its base.
     let rows = links(&html, "igv-reads");
     assert_eq!(rows.len(), 3);
-    let bases = ["chr1:2950", "chr1:3000", "chr1:3100"];
+    let bases = ["chr1:288", "chr1:548", "chr1:1294"];
     for (row, base) in rows.iter().zip(bases) {
         let igv = igv_query(&app, row).await;
         let raw = |name: &str| app.url(&format!("/raw/r/{name}"));
@@ -272,4 +277,22 @@ async fn reads_in_the_query_keeps_working_and_refuses_what_igv_cannot_show() {
             "{reads}: {body}"
         );
     }
+}
+
+#[actix_web::test]
+async fn a_trio_pairs_its_three_and_each_row_loads_all_three() {
+    let dir = copied(&fixtures().with_file_name("pairing-trio"));
+    let app = app_on(dir.path()).await;
+    let html = page(&app, "/files/r/trio.vcf").await;
+    let loaded = items(&html, "reads-loaded");
+    assert_eq!(loaded.len(), 3, "{loaded:?}");
+    for (item, sample) in loaded.iter().zip(["child", "father", "mother"]) {
+        assert!(item.contains(&format!("{sample}.bam")), "{item}");
+        assert!(item.contains(&format!("SM is {sample}")), "{item}");
+    }
+    assert!(items(&html, "reads-offered").is_empty());
+    let igv = igv_query(&app, &links(&html, "igv-reads")[1]).await;
+    let files: Vec<&str> = param(&igv, "file").unwrap().split(',').collect();
+    assert_eq!(files.len(), 3);
+    assert_eq!(param(&igv, "locus"), Some("chr1:548"));
 }
