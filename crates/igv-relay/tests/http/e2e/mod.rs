@@ -9,6 +9,7 @@
 mod click;
 mod embed;
 mod harness;
+mod reads;
 mod triage;
 mod viewer;
 
