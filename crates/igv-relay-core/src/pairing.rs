@@ -109,6 +109,9 @@ pub struct DirectoryScan {
     pub files: Vec<AlignmentFile>,
     /// The walk stopped at one of its bounds: more files may exist.
     pub truncated: bool,
+    /// The directories walked, each with its time before it was listed:
+    /// the scan's version.
+    pub dirs: TreeVersion,
 }
 
 /// The BAM/CRAM files of `dir` and its subdirectories down to [`MAX_DEPTH`]
@@ -119,6 +122,7 @@ pub fn scan_directory(dir: &Path) -> DirectoryScan {
     let mut entries = 0usize;
     let mut pending = vec![(dir.to_path_buf(), String::new(), 0usize)];
     while let Some((path, prefix, depth)) = pending.pop() {
+        scan.dirs.push((path.clone(), modified(&path)));
         let Ok(listing) = std::fs::read_dir(&path) else {
             continue;
         };
@@ -399,39 +403,21 @@ fn name_contains_word(name: &str, word: &str) -> bool {
     })
 }
 
-/// Each directory of a tree with its modification time.
-type TreeVersion = Vec<(PathBuf, Option<SystemTime>)>;
+/// Each directory of a tree with its modification time: the tree's version.
+/// Adding, removing or renaming a file or a subdirectory changes its
+/// directory's time. A BAM rewritten in place under the same name keeps its
+/// directory's time: its old read groups are used until the directory
+/// changes or the scan is forgotten.
+pub type TreeVersion = Vec<(PathBuf, Option<SystemTime>)>;
 
-/// The version of a directory tree: the modification times of it and its
-/// subdirectories down to [`MAX_DEPTH`] (adding, removing or renaming a file
-/// changes its directory's). A BAM rewritten in place under the same name
-/// keeps its directory's time: its old read groups are used until the
-/// directory changes or the scan is forgotten.
-fn tree_version(dir: &Path) -> TreeVersion {
-    let mut version = Vec::new();
-    let mut pending = vec![(dir.to_path_buf(), 0usize)];
-    let mut entries = 0usize;
-    while let Some((path, depth)) = pending.pop() {
-        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        version.push((path.clone(), modified));
-        if depth >= MAX_DEPTH {
-            continue;
-        }
-        let Ok(listing) = std::fs::read_dir(&path) else {
-            continue;
-        };
-        for entry in listing.flatten() {
-            entries += 1;
-            if entries > MAX_ENTRIES {
-                return version;
-            }
-            let hidden = entry.file_name().as_encoded_bytes().starts_with(b".");
-            if !hidden && entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                pending.push((entry.path(), depth + 1));
-            }
-        }
-    }
-    version
+fn modified(dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(dir).and_then(|m| m.modified()).ok()
+}
+
+/// The version of the directories a scan walked, as they are now: one
+/// `stat` each, no listing.
+fn version_now(dirs: &[PathBuf]) -> TreeVersion {
+    dirs.iter().map(|d| (d.clone(), modified(d))).collect()
 }
 
 /// The directory trees a service has scanned for reads, each with the
@@ -453,14 +439,19 @@ impl ReadsDirectories {
     /// The scan of `dir`: the remembered one while the tree's version is
     /// the same, else a new one.
     pub fn scan(&self, dir: &Path) -> Arc<DirectoryScan> {
-        let version = tree_version(dir);
         let lock = || self.scans.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((seen, scan)) = lock().get(&dir.to_path_buf())
-            && *seen == version
-        {
-            return scan.clone();
+        let remembered = lock().get(&dir.to_path_buf()).cloned();
+        if let Some((seen, scan)) = remembered {
+            let dirs: Vec<PathBuf> = seen.iter().map(|(d, _)| d.clone()).collect();
+            if version_now(&dirs) == seen {
+                return scan;
+            }
         }
-        let scan = Arc::new(scan_directory(dir));
+        // The times were taken before each listing: a change during the
+        // walk makes the next page walk again.
+        let mut scan = scan_directory(dir);
+        let version = std::mem::take(&mut scan.dirs);
+        let scan = Arc::new(scan);
         lock().insert(dir.to_path_buf(), (version, scan.clone()), |_| true);
         scan
     }

@@ -296,3 +296,33 @@ async fn a_trio_pairs_its_three_and_each_row_loads_all_three() {
     assert_eq!(files.len(), 3);
     assert_eq!(param(&igv, "locus"), Some("chr1:548"));
 }
+
+#[actix_web::test]
+async fn more_paired_files_than_one_load_takes_are_offered_beyond_the_limit() {
+    let dir = pairing_root();
+    for i in 0..11 {
+        for ext in ["bam", "bam.bai"] {
+            std::fs::copy(
+                dir.path().join(format!("tumour.{ext}")),
+                dir.path().join(format!("tumour-lane{i:02}.{ext}")),
+            )
+            .unwrap();
+        }
+    }
+    let app = app_on(dir.path()).await;
+    let html = page(&app, "/files/r/calls.vcf").await;
+    // 13 files pair (12 tumour, 1 normal); one IGV request loads ten.
+    assert_eq!(items(&html, "reads-loaded").len(), 10);
+    let offered = items(&html, "reads-offered");
+    assert_eq!(offered.len(), 4, "{offered:?}");
+    assert!(
+        links(&html, "reads-add").is_empty(),
+        "a full load takes no more"
+    );
+    assert!(
+        html.contains("13 files pair with this file&#39;s samples"),
+        "{html}"
+    );
+    let igv = igv_query(&app, &links(&html, "igv-reads")[0]).await;
+    assert_eq!(param(&igv, "file").unwrap().split(',').count(), 10);
+}

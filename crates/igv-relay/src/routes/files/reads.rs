@@ -17,6 +17,9 @@ use crate::state::AppState;
 use crate::web::QueryParams;
 use crate::web::reads::{NO_READS, ReadsChoice, ReadsEntry, ReadsQuery};
 
+/// Files offered beside the loaded ones, listed on the page at most.
+const MAX_OFFERED_SHOWN: usize = 50;
+
 /// Most files `?reads=` may name (the relay's limit of one `/load`).
 const MAX_CHOSEN: usize = igv_relay_core::domain::request::MAX_FILES;
 
@@ -48,9 +51,11 @@ pub fn reads_for(
     let explicit = chosen.is_some();
     let reads = match chosen {
         Some(reads) => reads,
+        // One `/load` names at most MAX_CHOSEN files: the rest are offered.
         None => pairing
             .pairs
             .iter()
+            .take(MAX_CHOSEN)
             .map(|p| {
                 let path = in_root(&p.file);
                 let source = source(raw_url, &path, &p.file, p.track_name());
@@ -178,16 +183,22 @@ fn choice(
                     "no read group names a sample of this file, nor does its name".to_owned(),
                 )
             }));
+    let mut not_shown = 0usize;
     for (file, why) in candidates {
         let path = in_root(file);
-        if loaded_paths.contains(&path) || loaded_paths.len() >= MAX_CHOSEN {
+        if loaded_paths.contains(&path) {
+            continue;
+        }
+        if choice.offered.len() >= MAX_OFFERED_SHOWN {
+            not_shown += 1;
             continue;
         }
         choice.offered.push(ReadsEntry {
             samples: samples_of(file),
             path: path.clone(),
             why,
-            action: Some(with(&path)),
+            // A full `/load` takes no more: drop one first.
+            action: (loaded_paths.len() < MAX_CHOSEN).then(|| with(&path)),
         });
     }
     for (file, why) in &pairing.unusable {
@@ -197,6 +208,19 @@ fn choice(
             why: why.clone(),
             action: None,
         });
+    }
+    if not_shown > 0 {
+        choice.notes.push(format!(
+            "{not_shown} more alignment files lie here (the list shows the first \
+             {MAX_OFFERED_SHOWN}); name one in ?reads= to load it."
+        ));
+    }
+    if !explicit && pairing.pairs.len() > MAX_CHOSEN {
+        choice.notes.push(format!(
+            "{} files pair with this file's samples; one IGV request loads at most \
+             {MAX_CHOSEN}, so the first {MAX_CHOSEN} are loaded and the others offered.",
+            pairing.pairs.len()
+        ));
     }
     if pairing.truncated {
         choice.notes.push(format!(
