@@ -80,6 +80,9 @@ pub struct AlignmentFile {
     /// The read groups' `SM` values (distinct, in header order), or why the
     /// header could not be read.
     pub samples: Result<Vec<String>, String>,
+    /// A symbolic link: it may lead out of the data root, which the
+    /// service checks before it serves the file.
+    pub link: bool,
 }
 
 impl AlignmentFile {
@@ -126,7 +129,7 @@ pub fn scan_directory(dir: &Path) -> DirectoryScan {
         let Ok(listing) = std::fs::read_dir(&path) else {
             continue;
         };
-        let mut names: Vec<(String, bool)> = Vec::new();
+        let mut names: Vec<(String, bool, bool)> = Vec::new();
         for entry in listing.flatten() {
             entries += 1;
             if entries > MAX_ENTRIES {
@@ -140,13 +143,16 @@ pub fn scan_directory(dir: &Path) -> DirectoryScan {
             if name.starts_with('.') {
                 continue;
             }
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            names.push((name, is_dir));
+            // Not followed: a link to a directory is not walked.
+            let file_type = entry.file_type().ok();
+            let is_dir = file_type.is_some_and(|t| t.is_dir());
+            let is_link = file_type.is_some_and(|t| t.is_symlink());
+            names.push((name, is_dir, is_link));
         }
         names.sort();
         let present: std::collections::HashSet<&str> =
-            names.iter().map(|(n, _)| n.as_str()).collect();
-        for (name, is_dir) in &names {
+            names.iter().map(|(n, _, _)| n.as_str()).collect();
+        for (name, is_dir, is_link) in &names {
             if *is_dir {
                 if depth < MAX_DEPTH {
                     pending.push((path.join(name), format!("{prefix}{name}/"), depth + 1));
@@ -170,6 +176,7 @@ pub fn scan_directory(dir: &Path) -> DirectoryScan {
                 kind,
                 index_suffix,
                 samples: read_samples(&path.join(name), kind),
+                link: *is_link,
             });
         }
         if scan.truncated {

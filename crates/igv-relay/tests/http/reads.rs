@@ -326,3 +326,27 @@ async fn more_paired_files_than_one_load_takes_are_offered_beyond_the_limit() {
     let igv = igv_query(&app, &links(&html, "igv-reads")[0]).await;
     assert_eq!(param(&igv, "file").unwrap().split(',').count(), 10);
 }
+
+#[actix_web::test]
+async fn a_linked_bam_that_leads_out_of_the_data_root_is_named_and_never_served() {
+    let outside = pairing_root();
+    let dir = pairing_root();
+    std::fs::remove_file(dir.path().join("normal.bam")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("normal.bam"),
+        dir.path().join("normal.bam"),
+    )
+    .unwrap();
+    let app = app_on(dir.path()).await;
+    let html = page(&app, "/files/r/calls.vcf").await;
+    let loaded = items(&html, "reads-loaded");
+    assert_eq!(loaded.len(), 1, "{loaded:?}");
+    assert!(loaded[0].contains("tumour.bam"));
+    let unusable = items(&html, "reads-unusable");
+    assert_eq!(unusable.len(), 1, "{unusable:?}");
+    assert!(
+        unusable[0].starts_with("normal.bam cannot be paired: it lies outside the data root"),
+        "{}",
+        unusable[0]
+    );
+}

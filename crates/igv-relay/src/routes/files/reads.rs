@@ -80,11 +80,14 @@ fn keep_inside_root(
     pairing: &mut Pairing,
     in_root: &dyn Fn(&AlignmentFile) -> String,
 ) {
+    // The walk follows no directory link and starts in the canonical
+    // directory of the VCF: only a file that is itself a link can lead out.
     let inside = |file: &AlignmentFile| {
-        state
-            .roots
-            .resolve(&format!("{}/{}", local.root.name, in_root(file)))
-            .is_ok()
+        !file.link
+            || state
+                .roots
+                .resolve(&format!("{}/{}", local.root.name, in_root(file)))
+                .is_ok()
     };
     const OUTSIDE: &str = "it lies outside the data root (a link), so it is not served";
     let (pairs, outside): (Vec<_>, Vec<_>) = std::mem::take(&mut pairing.pairs)
@@ -301,6 +304,7 @@ fn chosen(
             kind,
             index_suffix,
             samples,
+            link: false,
         };
         reads.push((
             found.relative.clone(),
