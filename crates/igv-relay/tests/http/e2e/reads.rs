@@ -136,3 +136,24 @@ async fn the_panel_stacks_the_paired_reads_named_by_sample() {
     assert_eq!(names, ["normal", "tumour"]);
     rig.finish().await;
 }
+
+#[actix_web::test]
+async fn a_breakend_rows_mate_link_shows_the_mate_in_igv() {
+    let Some(rig) = Rig::start(|_, _| {}).await else {
+        return;
+    };
+    let vcf = "##fileformat=VCFv4.2\n\
+               ##contig=<ID=chr1,length=50000>\n\
+               ##contig=<ID=chr2,length=20000>\n\
+               ##INFO=<ID=SVTYPE,Number=1,Type=String,Description=\"SV type\">\n\
+               #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+               chr1\t5000\tbnd_a\tN\tN[chr2:3000[\t50\tPASS\tSVTYPE=BND\n";
+    std::fs::write(rig._data.path().join("breakends.vcf"), vcf).expect("write the VCF");
+    rig.browser
+        .goto(&rig.page("breakends.vcf"))
+        .await
+        .expect("open the VCF's page");
+    rig.click_and_expect("a.igv-mate", 0, &window("chr2", 3000))
+        .await;
+    rig.finish().await;
+}
