@@ -16,6 +16,8 @@
 #   bcftools         htslib's reader, the independent judge of tests/real_files.rs
 #   python3-pip      `pip download` of the PyPI source distributions in the real-file
 #                    corpus (GDC MAFs from pymaftools; scripts/fetch-real-files.sh)
+#   samtools         writes the test BAMs (scripts/make-pairing-bams.sh, make-e2e-bam.sh,
+#                    make-demo-bam.sh) and reads the benchmark's (benches/pairing.sh)
 #
 # Idempotent: installs only what dpkg-query reports missing. `apt-get update` runs only if
 # that install fails (stale or missing package lists), as igv-e2e.md §1 recommends, so a
@@ -24,7 +26,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false

@@ -40,12 +40,13 @@
       if (d.trackIndex) { track.indexURL = d.trackIndex; } else { track.indexed = false; }
       o.tracks = [track];
     }
-    if (d.readsUrl) {
-      // Reads paired with the file (?reads=): shown under it.
-      var reads = { url: d.readsUrl, name: d.readsName, indexURL: d.readsIndex };
-      if (d.readsFormat) { reads.format = d.readsFormat; }
+    // Reads paired with the file (?reads=, or paired by sample): stacked
+    // under it, one track per file, named by sample.
+    Array.prototype.forEach.call(panel.querySelectorAll(".viewer-reads"), function (r) {
+      var reads = { url: r.dataset.url, name: r.dataset.name, indexURL: r.dataset.index };
+      if (r.dataset.format) { reads.format = r.dataset.format; }
       o.tracks = (o.tracks || []).concat([reads]);
-    }
+    });
     return o;
   }
 

@@ -4,7 +4,7 @@
 //!
 //! Layers, each importing only those above it in this list's reverse:
 //! `domain` (loci, genomes, IGV commands) and `formats` (one record stream
-//! per format); `genomes` and `links`; `rows` (the one row reader);
+//! per format); `genomes`, `links` and `pairing` (reads beside a VCF); `rows` (the one row reader);
 //! `view` (what a view of a file is); `sinks` (one writer per output);
 //! `served`, `export` and `caches` (a page, an export, what a service
 //! remembers between them).
@@ -16,6 +16,7 @@ pub mod export;
 pub mod formats;
 pub mod genomes;
 pub mod links;
+pub mod pairing;
 mod recent;
 pub mod rows;
 pub mod served;

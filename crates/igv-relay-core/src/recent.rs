@@ -52,8 +52,8 @@ impl<K: Eq + Hash + Clone, V> Recent<K, V> {
         }
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
+    /// How many entries are remembered.
+    pub fn count(&self) -> usize {
         self.entries.len()
     }
 }
@@ -71,7 +71,7 @@ mod tests {
         recent.insert("c", 3, |_| true);
         assert_eq!(recent.get(&"b"), None);
         assert_eq!(recent.get(&"a"), Some(&1));
-        assert_eq!(recent.len(), 2);
+        assert_eq!(recent.count(), 2);
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub struct ViewerPanel {
     /// The file as a track (`None`: a format igv.js is not given, e.g. a
     /// tabular file; the panel then shows the genome at the rows' loci).
     pub track: Option<WebTrack>,
-    /// Reads paired with the file (`?reads=`), shown under it.
-    pub reads: Option<WebTrack>,
+    /// Reads paired with the file (`?reads=`, or paired by sample), shown
+    /// under it, stacked, named by sample.
+    pub reads: Vec<WebTrack>,
     /// Where the panel opens (`data-view-locus`; rows' `data-locus` is what
     /// IGV receives): the page's first linked row.
     pub locus: Option<String>,
@@ -60,7 +61,7 @@ impl ViewerPanel {
         base: &Url,
         genome: &ResolvedIgvJsGenome,
         track: Option<WebTrack>,
-        reads: Option<WebTrack>,
+        reads: Vec<WebTrack>,
         locus: Option<String>,
     ) -> Self {
         let mut panel = Self {

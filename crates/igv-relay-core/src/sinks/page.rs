@@ -38,6 +38,9 @@ pub struct PageRow {
     /// "reads sorted here": load the paired reads, go to the row's first
     /// base and sort the alignments there (when the view has reads).
     pub reads_url: Option<String>,
+    /// "mate": a breakend's mate locus as its own link (a VCF row whose
+    /// ALT names its mate has two loci; the row's own link shows both).
+    pub mate_url: Option<String>,
     /// "IGV-Web": the file at this row in the IGV-Web app.
     pub igv_web_url: Option<String>,
     pub error: Option<String>,
@@ -317,6 +320,7 @@ impl<'v> PageRows<'v> {
                     relay_url: None,
                     load_go_url: None,
                     reads_url: None,
+                    mate_url: None,
                     igv_web_url: None,
                     error: Some(refusal.to_string()),
                 };
@@ -348,6 +352,10 @@ impl<'v> PageRows<'v> {
                 view.load_link(Some(&locus))
             },
             reads_url: view.reads_link(&loci),
+            mate_url: match (view.kind, loci.as_slice()) {
+                (FormatKind::Vcf, [_, mate]) => Some(relay.to(&mate.to_string())),
+                _ => None,
+            },
             igv_web_url: None,
             data_locus: locus,
             error: None,
@@ -506,11 +514,12 @@ mod tests {
             ..ViewSpec::default()
         };
         let source = Source {
-            reads: Some(ReadsSource {
+            reads: vec![ReadsSource {
                 file_url: "https://lab.example/igv/raw/run/tumour.bam".into(),
                 index_url: Some("https://lab.example/igv/raw/run/tumour.bam.bai".into()),
                 name: "tumour.bam".into(),
-            }),
+                format: "bam",
+            }],
             ..Source::default()
         };
         let mut view = FileView::new(test.ctx(), FormatKind::Vcf, spec, source).unwrap();
@@ -556,5 +565,90 @@ mod tests {
                 .unwrap()
                 .starts_with("https://lab.example/igv/igv/load?")
         );
+    }
+
+    #[test]
+    fn paired_samples_load_together_in_one_link_sorted_at_the_base() {
+        let test = TestContext::new();
+        let reads = |sample: &str| ReadsSource {
+            file_url: format!("https://lab.example/igv/raw/run/{sample}.bam"),
+            index_url: Some(format!("https://lab.example/igv/raw/run/{sample}.bam.bai")),
+            name: sample.to_owned(),
+            format: "bam",
+        };
+        let source = Source {
+            reads: vec![reads("tumour"), reads("normal")],
+            ..Source::default()
+        };
+        let mut view =
+            FileView::new(test.ctx(), FormatKind::Vcf, ViewSpec::default(), source).unwrap();
+        let vcf = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+                   chr7\t140753336\tsnv\tA\tT\t.\tPASS\t.\n";
+        let input = view
+            .decide(Box::new(std::io::Cursor::new(vcf.as_bytes().to_vec())))
+            .unwrap();
+        let mut open = view.open(Purpose::Page, false, input).unwrap();
+        let mut sink = PageSink::new(&view, &open.triage);
+        open.reader.read_page(1, 10, None, &mut sink).unwrap();
+        let link = Url::parse(sink.page_rows[0].reads_url.as_deref().unwrap()).unwrap();
+        let pairs: Vec<(String, String)> = link.query_pairs().into_owned().collect();
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("file"),
+            Some(
+                "https://lab.example/igv/raw/run/tumour.bam https://lab.example/igv/raw/run/normal.bam"
+            )
+        );
+        assert_eq!(
+            get("index"),
+            Some(
+                "https://lab.example/igv/raw/run/tumour.bam.bai https://lab.example/igv/raw/run/normal.bam.bai"
+            )
+        );
+        assert_eq!(get("locus"), Some("chr7:140753336"));
+        assert_eq!(get("sort"), Some("base"));
+        // One name cannot name two tracks (IGV wants one per file).
+        assert_eq!(get("name"), None);
+        // The panel stacks both, named by sample.
+        let tracks: Vec<String> = view.web_tracks().into_iter().map(|t| t.name).collect();
+        assert!(
+            tracks.ends_with(&["tumour".to_owned(), "normal".to_owned()]),
+            "{tracks:?}"
+        );
+    }
+
+    #[test]
+    fn a_breakend_row_links_its_mate_on_its_own() {
+        let test = TestContext::new();
+        let mut view = FileView::new(
+            test.ctx(),
+            FormatKind::Vcf,
+            ViewSpec::default(),
+            Source::default(),
+        )
+        .unwrap();
+        let vcf = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+                   chr1\t1000\tbnd1\tN\tN[chr2:3000[\t.\tPASS\tSVTYPE=BND\n\
+                   chr1\t2000\tsnv\tA\tT\t.\tPASS\t.\n";
+        let input = view
+            .decide(Box::new(std::io::Cursor::new(vcf.as_bytes().to_vec())))
+            .unwrap();
+        let mut open = view.open(Purpose::Page, false, input).unwrap();
+        let mut sink = PageSink::new(&view, &open.triage);
+        open.reader.read_page(1, 10, None, &mut sink).unwrap();
+        let bnd = &sink.page_rows[0];
+        let mate = Url::parse(bnd.mate_url.as_deref().expect("a mate link")).unwrap();
+        let locus: String = mate
+            .query_pairs()
+            .find(|(k, _)| k == "locus")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        // The row's own link shows both ends side by side; the mate's
+        // link, its own end.
+        let ends: Vec<&str> = bnd.data_locus.split(' ').collect();
+        assert_eq!(ends.len(), 2, "{}", bnd.data_locus);
+        assert_eq!(locus, ends[1]);
+        assert!(locus.starts_with("chr2:"), "{locus}");
+        assert!(sink.page_rows[1].mate_url.is_none());
     }
 }

@@ -429,17 +429,25 @@ impl FileView<'_> {
 
     /// The relay link that loads the paired reads, goes to the first base of
     /// `loci` and sorts the alignments by base there.
+    /// With several paired files, one `/load` names them all (the relay's
+    /// `file` and `index` lists, space-separated); IGV then names each track
+    /// after its file, since one `name` cannot name several.
     pub fn reads_link(&self, loci: &Loci) -> Option<String> {
-        let reads = self.source.reads.as_ref()?;
+        let reads = &self.source.reads;
+        let first_reads = reads.first()?;
         let first = loci.as_slice().first()?;
         let (start, _) = first.bounds()?;
         let base = Locus::from_interval(first.chrom().clone(), start, start).ok()?;
         let at = BasePosition::from_locus(&base).ok()?;
+        let files: Vec<&str> = reads.iter().map(|r| r.file_url.as_str()).collect();
+        let files = files.join(" ");
+        let indexes: Option<Vec<&str>> = reads.iter().map(|r| r.index_url.as_deref()).collect();
+        let indexes = indexes.map(|i| i.join(" "));
         let link = LoadLink {
-            file: &reads.file_url,
-            index: reads.index_url.as_deref(),
+            file: &files,
+            index: indexes.as_deref(),
             genome: self.genome_id(),
-            name: Some(&reads.name),
+            name: (reads.len() == 1).then_some(first_reads.name.as_str()),
             ..LoadLink::default()
         };
         Some(self.ctx.urls.reads_sorted_here(&link, &at).to_string())
@@ -468,31 +476,32 @@ impl FileView<'_> {
         })
     }
 
-    /// The paired reads as an igv.js / IGV-Web track.
-    fn reads_track(&self) -> Option<WebTrack> {
-        let ReadsSource {
-            file_url,
-            index_url,
-            name,
-        } = self.source.reads.as_ref()?;
-        let format = if name.ends_with(".cram") {
-            "cram"
-        } else {
-            "bam"
-        };
-        Some(WebTrack {
-            url: file_url.clone(),
-            index: index_url.clone(),
-            name: name.clone(),
-            format: Some(format.to_owned()),
-        })
+    /// The paired reads as igv.js / IGV-Web tracks, named by sample.
+    fn reads_tracks(&self) -> Vec<WebTrack> {
+        self.source
+            .reads
+            .iter()
+            .map(
+                |ReadsSource {
+                     file_url,
+                     index_url,
+                     name,
+                     format,
+                 }| WebTrack {
+                    url: file_url.clone(),
+                    index: index_url.clone(),
+                    name: name.clone(),
+                    format: Some((*format).to_owned()),
+                },
+            )
+            .collect()
     }
 
     /// The file's track and the paired reads', for sessions and IGV-Web.
     pub fn web_tracks(&self) -> Vec<WebTrack> {
         self.web_track()
             .into_iter()
-            .chain(self.reads_track())
+            .chain(self.reads_tracks())
             .collect()
     }
 
@@ -503,7 +512,7 @@ impl FileView<'_> {
                 self.ctx.urls.base(),
                 &genome,
                 self.web_track(),
-                self.reads_track(),
+                self.reads_tracks(),
                 locus,
             ))),
             None => Viewer::Unavailable(igv_web::unavailable_reason(self.genome_id())),

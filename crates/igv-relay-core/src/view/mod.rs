@@ -138,8 +138,9 @@ pub struct Source {
     /// Or a file elsewhere that can be read from an offset (a Galaxy dataset
     /// whose server honours Range requests), for the same purposes.
     pub remote: Option<RemoteFile>,
-    /// Reads shown with the rows (`?reads=`, a BAM beside a VCF).
-    pub reads: Option<ReadsSource>,
+    /// Reads shown with the rows (`?reads=`, or the BAM/CRAM files paired
+    /// with a VCF's samples, `crate::pairing`): loaded together.
+    pub reads: Vec<ReadsSource>,
 }
 
 /// Reads shown with a page's rows (a BAM/CRAM paired with a VCF): what IGV
@@ -148,8 +149,10 @@ pub struct Source {
 pub struct ReadsSource {
     pub file_url: String,
     pub index_url: Option<String>,
-    /// The track name IGV shows.
+    /// The track name IGV shows (the samples, for a paired file).
     pub name: String,
+    /// IGV's format (`bam`, `cram`).
+    pub format: &'static str,
 }
 
 /// What a view needs of the service: genomes to check loci against, the

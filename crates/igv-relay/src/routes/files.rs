@@ -12,7 +12,9 @@ use url::Url;
 
 use igv_relay_core::error::CoreError;
 use igv_relay_core::formats::FormatKind;
-use igv_relay_core::view::{ReadsSource, Source};
+use igv_relay_core::view::Source;
+
+mod reads;
 
 use crate::error::{AppError, Rejection};
 use crate::sources::local::{self, LocalPath, PathError};
@@ -261,50 +263,8 @@ fn raw_and_index(
     (raw_url, index_url)
 }
 
-/// `?reads=`: a BAM or CRAM in the same data root whose alignments each row
-/// can load sorted at its first base ("reads sorted here").
-fn reads_source(
-    state: &AppState,
-    local: &LocalPath<'_>,
-    params: &QueryParams,
-) -> Result<Option<ReadsSource>, AppError> {
-    let Some(reads) = params.non_empty("reads") else {
-        return Ok(None);
-    };
-    let found = state
-        .roots
-        .resolve(&format!(
-            "{}/{}",
-            local.root.name,
-            reads.trim_start_matches('/')
-        ))
-        .map_err(|e| AppError::invalid("reads", reads, e))?;
-    let kind = local::sniff(&found.absolute, found.file_name(), local::PAGE_SNIFF_BYTES);
-    if !matches!(kind, Some(FormatKind::Bam | FormatKind::Cram)) {
-        return Err(AppError::invalid(
-            "reads",
-            reads,
-            "expected a BAM or CRAM file of the same data root (a path relative to it)",
-        ));
-    }
-    let kind = kind.unwrap_or(FormatKind::Bam);
-    let (file_url, index_url) = raw_and_index(state, &found, kind);
-    if index_url.is_none() {
-        return Err(AppError::invalid(
-            "reads",
-            reads,
-            "IGV needs an index next to the reads (.bai, .csi or .crai) to show a locus",
-        ));
-    }
-    Ok(Some(ReadsSource {
-        file_url,
-        index_url,
-        name: found.file_name().to_owned(),
-    }))
-}
-
 /// A data-root file as a link page's file: its URLs under `files/` and
-/// `raw/`, an index found next to it, paired reads, and the root's genome
+/// `raw/`, an index found next to it, its reads (`super::reads`), and the root's genome
 /// unless `?genome=` says otherwise.
 fn file_request<'l>(
     state: &AppState,
@@ -313,7 +273,8 @@ fn file_request<'l>(
     params: &QueryParams,
 ) -> Result<FileRequest<'l>, AppError> {
     let (raw_url, index_url) = raw_and_index(state, local, kind);
-    let reads = reads_source(state, local, params)?;
+    let raw_in_root = |path: &str| root_url(state, "raw/", &local.root.name, path, false);
+    let (reads, reads_choice) = reads::reads_for(state, local, kind, params, &raw_in_root)?;
     let source = Source {
         name: local.file_name().to_owned(),
         export_name: local
@@ -340,6 +301,7 @@ fn file_request<'l>(
         fixed: Vec::new(),
         default_genome: local.root.genome.as_deref(),
         default_is_dbkey: false,
+        reads: reads_choice,
     })
 }
 

@@ -138,6 +138,7 @@ async fn finish(
             fixed,
             default_genome: default_genome.as_deref(),
             default_is_dbkey: true,
+            reads: None,
         };
         let input = move || {
             body.map(DatasetBody::into_reader).ok_or_else(|| {

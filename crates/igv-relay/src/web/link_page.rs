@@ -14,6 +14,7 @@ use url::Url;
 
 use super::page::ServedPage;
 use super::pager::PageLinks;
+use super::reads::ReadsChoice;
 use super::view::{ViewDefaults, ViewRequest};
 use super::{Outcome, QueryParams, export, render};
 use crate::error::AppError;
@@ -29,6 +30,8 @@ pub struct FileRequest<'a> {
     /// The genome the view starts from ([`ViewDefaults`]).
     pub default_genome: Option<&'a str>,
     pub default_is_dbkey: bool,
+    /// The page's "Reads" box (a VCF in a data root).
+    pub reads: Option<ReadsChoice>,
 }
 
 /// The page or export `params` ask for, of `file`; `input` opens its bytes.
@@ -71,9 +74,14 @@ pub fn answer<C: ContextOwner>(
     };
     let mut page = served_page(&mut view, input, caches, &links)?;
     links.add_to(&mut page, &view.spec, view.kind.has_rows(), ctx.genomes);
+    let reads = file
+        .reads
+        .as_ref()
+        .map(|choice| choice.panel(|query| links.with_reads(query.value())));
     render(ServedPage {
         base: ctx.urls.base().as_str(),
         model: &page.model,
+        reads: reads.as_ref(),
     })
     .map(Outcome::Html)
 }

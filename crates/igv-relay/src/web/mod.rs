@@ -9,6 +9,7 @@ pub mod page;
 pub mod pager;
 pub mod policy;
 pub mod query;
+pub mod reads;
 pub mod view;
 
 use actix_web::HttpResponse;

@@ -147,6 +147,12 @@ impl PageLinks<'_> {
         }
     }
 
+    /// This view's page 1 with `reads` as its `?reads=` (`None`: none).
+    pub fn with_reads(&self, reads: Option<String>) -> String {
+        let set: Vec<(&'static str, String)> = reads.map(|r| ("reads", r)).into_iter().collect();
+        self.filtered(&set, &["reads"])
+    }
+
     /// This view's page 1 with `set` replacing the keys in `drop`.
     fn filtered(&self, set: &[(&'static str, String)], drop: &[&str]) -> String {
         let mut pairs = self.fixed.to_vec();

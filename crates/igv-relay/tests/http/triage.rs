@@ -527,7 +527,7 @@ async fn reads_sorted_here_loads_the_paired_bam_at_each_rows_first_base() {
     // The "View here" panel and the sessions show the reads under the file.
     assert!(
         body.contains(&format!(
-            "data-reads-url=\"{}/raw/demo/braf-reads.bam\"",
+            "class=\"viewer-reads\" hidden data-url=\"{}/raw/demo/braf-reads.bam\"",
             app.address
         )),
         "{body}"
@@ -544,7 +544,8 @@ async fn reads_sorted_here_loads_the_paired_bam_at_each_rows_first_base() {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    assert_eq!(names, ["variants.vcf", "braf-reads.bam"], "{session}");
+    // The reads are named by their read groups' sample.
+    assert_eq!(names, ["variants.vcf", "tumour"], "{session}");
     let xml = app
         .get("/files/demo/variants.vcf?reads=braf-reads.bam&format=igv-session")
         .await

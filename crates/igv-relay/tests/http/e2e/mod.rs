@@ -11,6 +11,7 @@ mod embed;
 mod galaxy_plugin;
 mod harness;
 mod manhattan;
+mod reads;
 mod triage;
 mod viewer;
 
