@@ -2,7 +2,7 @@
 // settings are the panel's data- attributes (no inline script under the CSP).
 // igv.js is loaded only when the panel is first opened; whether it is open is
 // remembered in localStorage. Row selection (pages.js: a click on a row, j/k)
-// moves the panel; "View in IGV" links keep going to IGV desktop.
+// opens the panel (unless it was closed on purpose) and moves it; "View in IGV" links keep going to IGV desktop.
 (function () {
   "use strict";
   var panel = document.getElementById("igv-viewer");
@@ -19,6 +19,10 @@
 
   function remember(open) {
     try { window.localStorage.setItem(KEY, open ? "open" : "closed"); } catch (e) { /* storage off */ }
+  }
+
+  function closedOnPurpose() {
+    try { return window.localStorage.getItem(KEY) === "closed"; } catch (e) { return false; }
   }
 
   function remembered() {
@@ -91,7 +95,13 @@
     if (panel.open) { start(); }
   });
   document.addEventListener("igv-relay:row", function (e) {
-    if (e.detail && e.detail.locus) { go(e.detail.locus); }
+    if (!e.detail || !e.detail.locus) { return; }
+    // A row picked opens the panel, unless the user closed it on purpose.
+    if (!panel.open && !closedOnPurpose()) {
+      pending = e.detail.locus;
+      panel.open = true;
+    }
+    go(e.detail.locus);
   });
   if (remembered()) { panel.open = true; }
 })();

@@ -6,6 +6,7 @@
 //! from; exports write to any [`ExportOut`].
 
 pub mod batch;
+pub mod columns;
 pub mod igv_session;
 pub mod igvjs_session;
 pub mod json;

@@ -7,6 +7,7 @@
 
 use std::io;
 
+use super::columns::{SortLink, is_blank, keep_only};
 use super::overview::Overview;
 use super::tally::Tally;
 use crate::formats::FormatKind;
@@ -77,6 +78,15 @@ pub struct FilterForm {
     pub where_text: String,
     pub sort_text: String,
     pub region: String,
+    /// The genome asked for in the URL (empty: the file's or the root's
+    /// own), so submitting the form does not turn a genome the file chose
+    /// into one "as requested".
+    pub genome_choice: String,
+    /// The same page without filters, conditions or sort (`None` when the
+    /// view has none).
+    pub clear_url: Option<String>,
+    /// How many filters, conditions and sorts the view has.
+    pub active: usize,
     /// The column picker (VCF), `None` for other formats.
     pub picker: Option<Picker>,
 }
@@ -151,6 +161,14 @@ pub struct PageModel {
     pub active_filters: Vec<String>,
     /// The "View here" panel, or why there is none (served pages only).
     pub viewer: Option<Viewer>,
+    /// The field each column sorts by (`?sort=`), when it has one.
+    pub sort_fields: Vec<Option<String>>,
+    /// Each column's sort link (served pages; empty on static ones).
+    pub sort_links: Vec<Option<SortLink>>,
+    /// Columns left out because no row of the page has a value in them.
+    pub hidden_columns: Vec<String>,
+    /// The same page with those columns shown.
+    pub show_hidden_url: Option<String>,
 }
 
 impl PageModel {
@@ -254,6 +272,11 @@ impl PageModel {
             .columns
             .iter()
             .map(|c| triage.column_title(c))
+            .collect();
+        self.sort_fields = self
+            .columns
+            .iter()
+            .map(|c| super::columns::sort_field(triage, c))
             .collect();
         self.unchecked = !reader.checks_chromosomes();
         if stream.hidden_columns() > 0 {
@@ -549,5 +572,102 @@ mod tests {
                 .unwrap()
                 .starts_with("https://lab.example/igv/igv/load?")
         );
+    }
+}
+
+/// One column head as a writer shows it.
+pub struct HeadCell<'m> {
+    pub name: &'m str,
+    pub title: &'m str,
+    pub sort: Option<&'m SortLink>,
+}
+
+impl PageModel {
+    /// Each column's name, hover text and sort link.
+    pub fn head_cells(&self) -> Vec<HeadCell<'_>> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| HeadCell {
+                name,
+                title: self.column_titles.get(i).map_or("", String::as_str),
+                sort: self.sort_links.get(i).and_then(Option::as_ref),
+            })
+            .collect()
+    }
+
+    /// Drops the columns in which no row of the page has a value, and names
+    /// them in [`PageModel::hidden_columns`]. A page without rows keeps its
+    /// columns: there is nothing to judge them by.
+    pub fn hide_blank_columns(&mut self) {
+        let rows: Vec<&Vec<String>> = self
+            .rows
+            .iter()
+            .filter(|r| r.raw.is_none())
+            .map(|r| &r.cells)
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let keep: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                rows.iter()
+                    .any(|cells| cells.get(i).is_some_and(|c| !is_blank(c)))
+            })
+            .collect();
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        let kept = |i: &usize| keep.get(*i).copied().unwrap_or(true);
+        self.hidden_columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !kept(i))
+            .map(|(_, c)| c.clone())
+            .collect();
+        keep_only(&mut self.columns, &kept);
+        keep_only(&mut self.column_titles, &kept);
+        keep_only(&mut self.sort_fields, &kept);
+        for row in self.rows.iter_mut().filter(|r| r.raw.is_none()) {
+            keep_only(&mut row.cells, &kept);
+        }
+    }
+}
+
+#[cfg(test)]
+mod blank_column_tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> PageRow {
+        PageRow {
+            line: 1,
+            label: String::new(),
+            title: String::new(),
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+            raw: None,
+            locus_display: String::new(),
+            data_locus: String::new(),
+            relay_url: None,
+            load_go_url: None,
+            reads_url: None,
+            igv_web_url: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_column_blank_on_every_row_of_the_page_is_hidden_and_named() {
+        let mut model = PageModel {
+            columns: vec!["POS".into(), "HGVSc".into(), "END".into()],
+            column_titles: vec![String::new(), "hgvs".into(), "end".into()],
+            rows: vec![row(&["10", "", "."]), row(&["20", "", "30"])],
+            ..PageModel::default()
+        };
+        model.hide_blank_columns();
+        assert_eq!(model.columns, ["POS", "END"]);
+        assert_eq!(model.column_titles, ["", "end"]);
+        assert_eq!(model.hidden_columns, ["HGVSc"]);
+        assert_eq!(model.rows[0].cells, ["10", "."]);
     }
 }

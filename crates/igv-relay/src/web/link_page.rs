@@ -70,6 +70,9 @@ pub fn answer<C: ContextOwner>(
         sticky: &request.sticky,
     };
     let mut page = served_page(&mut view, input, caches, &links)?;
+    if view.spec.choices.cols.is_none() && !request.show_blank {
+        page.model.hide_blank_columns();
+    }
     links.add_to(&mut page, &view.spec, view.kind.has_rows(), ctx.genomes);
     render(ServedPage {
         base: ctx.urls.base().as_str(),

@@ -25,4 +25,5 @@ mod real_files;
 mod relay;
 mod render;
 mod triage;
+mod triage_page;
 mod viewer;

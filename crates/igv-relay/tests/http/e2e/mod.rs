@@ -10,6 +10,7 @@ mod click;
 mod embed;
 mod harness;
 mod triage;
+mod triage_layout;
 mod viewer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

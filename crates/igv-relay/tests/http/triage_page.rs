@@ -1,0 +1,204 @@
+//! The triage page's controls over HTTP (issue 24): column heads that sort
+//! (both ways, marked), columns with no value on the page left out unless
+//! asked for, "clear filters", and a genome label that a filter does not
+//! change. Expectations come from the file written here, not from the
+//! service's parsers.
+
+use crate::support::app::{TestApp, spawn_app_with};
+use igv_relay::configuration::DataRootSettings;
+
+/// hg38's chr1 and chr2 lengths: the `##contig` lines pick hg38.
+const HEADER: &str = "##fileformat=VCFv4.2\n\
+##contig=<ID=chr1,length=248956422>\n##contig=<ID=chr2,length=242193529>\n\
+##INFO=<ID=DP,Number=1,Type=Integer,Description=\"Total read depth\">\n\
+##INFO=<ID=END,Number=1,Type=Integer,Description=\"End of the variant\">\n\
+##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ttumour\n";
+
+/// `(id, QUAL, DP)` of the records, in file order; no record has END.
+const RECORDS: [(&str, u32, u32); 6] = [
+    ("v1", 50, 12),
+    ("v2", 7, 30),
+    ("v3", 99, 5),
+    ("v4", 23, 41),
+    ("v5", 61, 8),
+    ("v6", 15, 19),
+];
+
+fn vcf() -> String {
+    let mut out = HEADER.to_owned();
+    for (i, (id, qual, dp)) in RECORDS.iter().enumerate() {
+        out.push_str(&format!(
+            "chr1\t{}\t{id}\tA\tG\t{qual}\tPASS\tDP={dp}\tGT\t0/1\n",
+            1000 + i * 100
+        ));
+    }
+    out
+}
+
+async fn app() -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("calls.vcf"), vcf()).unwrap();
+    let root = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "t".into(),
+            path: root,
+            genome: None,
+        }]
+    })
+    .await;
+    (app, dir)
+}
+
+async fn html(app: &TestApp, path: &str) -> String {
+    let r = app.get(path).await;
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
+/// The text between `start` and the next `end` after it.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}
+
+/// The `<th ...>...</th>` of the column whose text starts with `name`.
+fn head<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let thead = between(body, "<thead>", "</thead>")?;
+    thead
+        .split("<th")
+        .skip(1)
+        .find(|cell| cell.contains(&format!(">{name}<")))
+}
+
+/// A link's target inside `html`, as a path and query the test app takes.
+fn href(html: &str, class: &str) -> Option<String> {
+    let url = between(html, &format!("class=\"{class}\" href=\""), "\"")?.replace("&#38;", "&");
+    let at = url.find("/files/")?;
+    Some(url[at..].to_owned())
+}
+
+/// The record ids of a page, in order.
+fn ids(body: &str) -> Vec<String> {
+    let tbody = between(body, "<tbody>", "</tbody>").expect("a table body");
+    tbody
+        .split("<tr")
+        .skip(1)
+        .filter_map(|row| {
+            let cells: Vec<&str> = row.split("<td").skip(1).collect();
+            // Line, IGV, Locus, CHROM, POS, ID
+            let cell = cells.get(5)?;
+            Some(between(cell, ">", "<")?.to_owned())
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_column_head_sorts_smallest_first_then_largest_first_and_says_which() {
+    let (app, _dir) = app().await;
+    let body = html(&app, "/files/t/calls.vcf?where=DP%3E6").await;
+    let qual = head(&body, "QUAL").expect("a QUAL head");
+    assert!(qual.contains("aria-sort=\"none\""), "{qual}");
+    let ascending = href(qual, "sort").expect("QUAL's head is a sort link");
+    assert!(ascending.contains("sort=QUAL"), "{ascending}");
+    assert!(
+        ascending.contains("where=DP%3E6"),
+        "sorting keeps the view's conditions: {ascending}"
+    );
+    // A sample's column shows several FORMAT keys: no single field to sort by.
+    let sample = head(&body, "tumour").expect("the sample's head");
+    assert!(!sample.contains("class=\"sort\""), "{sample}");
+
+    let mut kept: Vec<_> = RECORDS.iter().filter(|r| r.2 > 6).collect();
+    kept.sort_by_key(|r| r.1);
+    let expected: Vec<&str> = kept.iter().map(|r| r.0).collect();
+    let body = html(&app, &ascending).await;
+    assert_eq!(ids(&body), expected, "QUAL smallest first");
+    let qual = head(&body, "QUAL").unwrap();
+    assert!(
+        qual.contains("aria-sort=\"ascending\"") && qual.contains('▲'),
+        "{qual}"
+    );
+    let descending = href(qual, "sort").unwrap();
+    assert!(descending.contains("sort=-QUAL"), "{descending}");
+
+    let body = html(&app, &descending).await;
+    let mut reversed = expected.clone();
+    reversed.reverse();
+    assert_eq!(ids(&body), reversed, "QUAL largest first");
+    let qual = head(&body, "QUAL").unwrap();
+    assert!(
+        qual.contains("aria-sort=\"descending\"") && qual.contains('▼'),
+        "{qual}"
+    );
+    // Another column's head starts its own sort, smallest first.
+    let dp = href(head(&body, "DP").unwrap(), "sort").unwrap();
+    assert!(dp.contains("sort=DP") && !dp.contains("QUAL"), "{dp}");
+}
+
+#[actix_web::test]
+async fn a_column_no_row_of_the_page_fills_is_left_out_until_asked_for() {
+    let (app, _dir) = app().await;
+    let body = html(&app, "/files/t/calls.vcf").await;
+    assert!(head(&body, "DP").is_some());
+    assert!(head(&body, "END").is_none(), "END has no value on the page");
+    let note = between(&body, "<p class=\"hint hidden-columns\">", "</p>").expect("the note");
+    assert!(note.contains("END"), "{note}");
+    let show = href(note, "show-hidden").expect("a link that shows them");
+    assert!(show.contains("blank=1"), "{show}");
+    let body = html(&app, &show).await;
+    assert!(head(&body, "END").is_some(), "blank=1 shows END");
+    assert!(!body.contains("hidden-columns"));
+    // Paging and sorting keep the choice.
+    let sort = href(head(&body, "QUAL").unwrap(), "sort").unwrap();
+    assert!(sort.contains("blank=1"), "{sort}");
+    // Columns picked by hand are shown as picked, blank or not.
+    let body = html(&app, "/files/t/calls.vcf?cols=END,DP").await;
+    assert!(head(&body, "END").is_some());
+}
+
+#[actix_web::test]
+async fn clear_filters_drops_the_filters_and_keeps_genome_and_columns() {
+    let (app, _dir) = app().await;
+    let body = html(
+        &app,
+        "/files/t/calls.vcf?genome=hg38&cols=DP&chrom=chr1&q=v&where=DP%3E6&sort=-QUAL&pass=1",
+    )
+    .await;
+    assert!(body.contains("· 5 active"), "the sheet counts the filters");
+    let clear = href(&body, "clear-filters").expect("a clear filters link");
+    assert_eq!(clear, "/files/t/calls.vcf?cols=DP&genome=hg38");
+    let body = html(&app, &clear).await;
+    assert_eq!(ids(&body).len(), RECORDS.len(), "every record again");
+    assert!(!body.contains("clear-filters"), "nothing left to clear");
+}
+
+#[actix_web::test]
+async fn a_filter_keeps_the_genome_label_the_file_chose() {
+    let (app, _dir) = app().await;
+    let body = html(&app, "/files/t/calls.vcf").await;
+    let label = between(&body, "<span class=\"genome-source\">", "</span>").unwrap();
+    assert_eq!(label, "(from the ##contig lengths)");
+    // The form sends the genome the user picked: none, so "(file's own)".
+    let select = between(&body, "<select name=\"genome\">", "</select>").unwrap();
+    assert!(
+        select.starts_with("<option value=\"\" selected>"),
+        "{select}"
+    );
+    assert!(!select.contains("value=\"hg38\" selected"), "{select}");
+    // What submitting the form with a condition asks for.
+    let body = html(
+        &app,
+        "/files/t/calls.vcf?chrom=&region=&q=&where=DP%3E6&sort=&flank=0&genome=&per_page=100",
+    )
+    .await;
+    let label = between(&body, "<span class=\"genome-source\">", "</span>").unwrap();
+    assert_eq!(label, "(from the ##contig lengths)");
+    // Asked for, it says so, and the form keeps it.
+    let body = html(&app, "/files/t/calls.vcf?genome=hg38").await;
+    let label = between(&body, "<span class=\"genome-source\">", "</span>").unwrap();
+    assert_eq!(label, "(as requested)");
+    assert!(body.contains("<option value=\"hg38\" selected>"));
+}
