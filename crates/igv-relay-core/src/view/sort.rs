@@ -12,7 +12,7 @@ use super::file_view::{FileView, OpenRows, Purpose};
 use super::triage::Triage;
 use crate::error::CoreError;
 use crate::recent::Recent;
-use crate::rows::{FileIdentity, Row, RowsKey};
+use crate::rows::{Checkpoints, FileIdentity, IndexedFile, Row, RowsKey};
 
 /// Most records a sort orders (two numbers each: 32 MB at most).
 pub const MAX_SORT_ROWS: usize = 1_000_000;
@@ -57,11 +57,14 @@ impl SortOrders {
 impl FileView<'_> {
     /// The numbers of the view's rows (0-based, among the rows it keeps) in
     /// `triage`'s sort order; empty when the view is not sorted. Reads the
-    /// file again from its start, unless `orders` remembers the order.
+    /// file again from its start, unless `orders` remembers the order; that
+    /// pass fills `index` (the page index), from which the pages of the
+    /// order then read their rows.
     pub fn sort_order(
         &self,
         triage: &Triage,
         orders: Option<&SortOrders>,
+        index: Option<&Checkpoints>,
     ) -> Result<Arc<Vec<u64>>, CoreError> {
         let Some(sort) = &self.spec.choices.sort_text else {
             return Ok(Arc::default());
@@ -76,14 +79,18 @@ impl FileView<'_> {
         {
             return Ok(order);
         }
-        let order = Arc::new(self.first_pass(triage)?);
+        let order = Arc::new(self.first_pass(triage, index)?);
         if let (Some(orders), Some(key)) = (orders, key) {
             orders.keep(key, order.clone());
         }
         Ok(order)
     }
 
-    fn first_pass(&self, triage: &Triage) -> Result<Vec<u64>, CoreError> {
+    fn first_pass(
+        &self,
+        triage: &Triage,
+        index: Option<&Checkpoints>,
+    ) -> Result<Vec<u64>, CoreError> {
         let Some(spec) = &triage.sort else {
             return Ok(Vec::new());
         };
@@ -106,7 +113,14 @@ impl FileView<'_> {
             keys.push((SortKey::of(spec, &fields), keys.len() as u64));
             Ok(())
         };
-        let read = reader.read_all(None, &mut collect);
+        let index = index
+            .zip(self.seekable())
+            .map(|(checkpoints, file)| IndexedFile {
+                checkpoints,
+                file,
+                rows: self.rows_key(),
+            });
+        let read = reader.read_all(index, &mut collect);
         if too_many {
             return Err(CoreError::Unreadable(format!(
                 "sorting is limited to {} records and this view has more; \
