@@ -13,6 +13,7 @@ use super::tally::Tally;
 use crate::formats::FormatKind;
 use crate::links::RowLink;
 use crate::links::igv_web::Viewer;
+use crate::links::outs::{LinkOut, LinkTemplate, PageRowFields};
 use crate::rows::{RefusalCounts, Row, RowReader, RowSink};
 use crate::view::FileView;
 use crate::view::annotations::ANNOTATION_COLUMNS;
@@ -42,6 +43,8 @@ pub struct PageRow {
     /// "IGV-Web": the file at this row in the IGV-Web app.
     pub igv_web_url: Option<String>,
     pub error: Option<String>,
+    /// Links to other sites (`links:`), served pages only.
+    pub link_outs: Vec<LinkOut>,
 }
 
 /// The file-level links of a page.
@@ -169,6 +172,8 @@ pub struct PageModel {
     pub hidden_columns: Vec<String>,
     /// The same page with those columns shown.
     pub show_hidden_url: Option<String>,
+    /// Some row has link-outs: the table has a "Links" column.
+    pub has_link_outs: bool,
 }
 
 impl PageModel {
@@ -335,6 +340,7 @@ impl<'v> PageRows<'v> {
                     reads_url: None,
                     igv_web_url: None,
                     error: Some(refusal.to_string()),
+                    link_outs: Vec::new(),
                 };
             }
         };
@@ -367,6 +373,7 @@ impl<'v> PageRows<'v> {
             igv_web_url: None,
             data_locus: locus,
             error: None,
+            link_outs: Vec::new(),
         }
     }
 }
@@ -596,6 +603,20 @@ impl PageModel {
             .collect()
     }
 
+    /// Each row's links to other sites, from `templates` (before blank
+    /// columns are left out: a link may use a column the page hides).
+    pub fn add_link_outs(&mut self, templates: &[LinkTemplate]) {
+        let columns = &self.columns;
+        for row in self.rows.iter_mut().filter(|r| r.raw.is_none()) {
+            let fields = PageRowFields {
+                columns,
+                cells: &row.cells,
+            };
+            row.link_outs = templates.iter().filter_map(|t| t.fill(&fields)).collect();
+        }
+        self.has_link_outs = self.rows.iter().any(|r| !r.link_outs.is_empty());
+    }
+
     /// Drops the columns in which no row of the page has a value, and names
     /// them in [`PageModel::hidden_columns`]. A page without rows keeps its
     /// columns: there is nothing to judge them by.
@@ -653,6 +674,7 @@ mod blank_column_tests {
             reads_url: None,
             igv_web_url: None,
             error: None,
+            link_outs: Vec::new(),
         }
     }
 

@@ -60,6 +60,8 @@ fn table(html: &str) -> Table {
             let text = text_of(cell.split("</th>").next().unwrap_or(""));
             text.trim_end_matches(['▲', '▼']).trim().to_owned()
         })
+        // The served page's link-outs column.
+        .filter(|head: &String| head != "Links")
         .collect();
     let body = between(table, "<tbody>", "</tbody>").expect("a body");
     let rows = body
@@ -67,6 +69,11 @@ fn table(html: &str) -> Table {
         .skip(1)
         .map(|row| {
             let cells: Vec<&str> = row.split("<td").skip(1).collect();
+            // Link-outs (`td class="outs"`) are the served page's only.
+            let cells: Vec<&str> = cells
+                .into_iter()
+                .filter(|c| !c.starts_with(" class=\"outs\""))
+                .collect();
             let igv_cell = cells.get(1).copied().unwrap_or("");
             // The served page adds "load + go" beside "View in IGV"; the static
             // page cannot (it has no file URL). The relay link is the same.

@@ -123,6 +123,8 @@ fn header(body: &str) -> Vec<String> {
             }
             out.trim_end_matches(['▲', '▼']).trim().to_owned()
         })
+        // The link-outs column (issue 24) is not one of the record's.
+        .filter(|head| head != "Links")
         .collect()
 }
 
