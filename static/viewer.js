@@ -64,8 +64,24 @@
       status("");
       if (pending) { go(pending); }
     }).catch(function (e) {
-      status("igv.js could not show this file: " + (e && e.message ? e.message : e));
+      status(failure(e && e.message ? e.message : String(e)));
     });
+  }
+
+  // igv.js describes its hosted genomes (data-genome) in a list on
+  // igv.org; unreachable, it says only "Unknown genome id: hg38", which
+  // reads as if the genome did not exist. Say which host could not be
+  // reached instead (issue 24).
+  var GENOME_LIST = "https://igv.org/genomes/genomes3.json";
+
+  function failure(message) {
+    if (d.genome && /unknown genome id/i.test(message)) {
+      return "igv.js could not reach " + new URL(GENOME_LIST).host + " (" + GENOME_LIST +
+        "), where its hosted genome " + d.genome + " is described: this browser may be offline or the site blocked. " +
+        "An administrator can serve the genome from this service instead (genomes." + d.genome +
+        ".igvjs: fasta and index URLs; see the README, \"View here\").";
+    }
+    return "igv.js could not show this file: " + message;
   }
 
   function start() {

@@ -56,7 +56,7 @@ impl ExportPlan {
             Some(_) => {
                 let OpenRows { triage, .. } =
                     view.open(Purpose::SortKeys, false, view.reread()?)?;
-                Some(view.sort_order(&triage, orders, None)?)
+                Some(view.sort_order(&triage, orders)?.order)
             }
         };
         if let Some(order) = &order

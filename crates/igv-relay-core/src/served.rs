@@ -135,7 +135,8 @@ fn sorted_page(
     caches: &ViewCaches,
     sink: &mut PageSink<'_>,
 ) -> Result<(bool, u64), CoreError> {
-    let order = view.sort_order(triage, Some(&caches.sort_orders), Some(&caches.checkpoints))?;
+    let sorted = view.sort_order(triage, Some(&caches.sort_orders))?;
+    let order = &sorted.order;
     let paging = view.spec.paging;
     let total = order.len() as u64;
     let start = paging.skipped().min(total) as usize;
@@ -143,7 +144,7 @@ fn sorted_page(
     if start < end {
         let OpenRows { mut reader, .. } = view.open(Purpose::Page, false, view.reread()?)?;
         let index = view.seekable().map(|file| IndexedFile {
-            checkpoints: &caches.checkpoints,
+            checkpoints: &sorted.positions,
             file,
             rows: view.rows_key(),
         });

@@ -262,10 +262,10 @@ impl<'g> RowReader<'g> {
     /// sort order. The rows are visited in file order; rows after the last
     /// wanted one are not read. With an [`IndexedFile`] (a reader at the
     /// file's start) each wanted row is reached from the nearest remembered
-    /// position before it, so a page of a sorted view reads at most
-    /// [`super::CHECKPOINT_EVERY`] rows per row it shows instead of the file
-    /// up to its last row (issue 24: 4.3 s for every later page of a
-    /// 300,000-record sort before).
+    /// position before it, so a page of a sorted view reads at most the
+    /// index's stride of rows per row it shows (a sort order keeps its own
+    /// positions, `view::sort`) instead of the file up to its last row
+    /// (issue 24: 4.3 s for every later page of a 300,000-record sort).
     pub fn read_selected<S: RowSink + ?Sized>(
         &mut self,
         wanted: &[u64],

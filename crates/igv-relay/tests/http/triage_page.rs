@@ -376,3 +376,42 @@ async fn without_configured_links_a_human_genome_gets_dbsnp_clinvar_and_gnomad()
     let body = html(&app, "/files/t/calls.vcf").await;
     assert!(!body.contains("link-out"), "no link-outs with links: {{}}");
 }
+
+#[actix_web::test]
+async fn the_start_page_offers_a_gene_name_only_when_a_genome_has_an_annotation() {
+    // Built-in genomes carry no gene annotation: no KRAS in the example.
+    let plain = spawn_app_with(|_| {}).await;
+    let body = html(&plain, "/").await;
+    let placeholder = between(&body, "placeholder=\"", "\"").unwrap();
+    assert!(!placeholder.contains("KRAS"), "{placeholder}");
+    assert!(
+        body.contains("no genome has a gene annotation"),
+        "the label says so"
+    );
+
+    // A genome with a (tiny, real-format) GTF: KRAS is offered, naming it.
+    let dir = tempfile::tempdir().unwrap();
+    let gtf = dir.path().join("genes.gtf");
+    std::fs::write(
+        &gtf,
+        "chr1\ttest\tgene\t1000\t2000\t.\t+\t.\tgene_id \"G1\"; gene_name \"KRAS\";\n",
+    )
+    .unwrap();
+    let cache = dir.path().join("cache").display().to_string();
+    let annotated = spawn_app_with(move |s| {
+        s.genes.cache_dir = cache;
+        s.genomes.insert(
+            "tiny".into(),
+            igv_relay::configuration::GenomeSettings {
+                chromosomes: [("chr1".to_owned(), 50_000)].into(),
+                genes: Some(gtf.display().to_string()),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
+    let body = html(&annotated, "/").await;
+    let placeholder = between(&body, "placeholder=\"", "\"").unwrap();
+    assert!(placeholder.contains("KRAS"), "{placeholder}");
+    assert!(body.contains("with a genome that has a gene annotation: tiny"));
+}

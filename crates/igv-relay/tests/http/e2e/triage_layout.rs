@@ -320,3 +320,60 @@ async fn the_viewer_stays_beside_the_table_and_the_link_column_sticks() {
     );
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn offline_the_viewer_names_the_genome_host_it_could_not_reach() {
+    // igv.org (igv.js's list of hosted genomes) and its GitHub fallback do
+    // not resolve, whatever the network of the machine running the test.
+    let Some(browser) = Browser::start(&[
+        "--window-size=1400,1000",
+        "--host-resolver-rules=MAP igv.org ~NOTFOUND, MAP raw.githubusercontent.com ~NOTFOUND",
+    ])
+    .await
+    else {
+        eprintln!("skipping: no headless browser (chromium, chromedriver)");
+        return;
+    };
+    let data = tempfile::tempdir().expect("a data directory");
+    std::fs::write(
+        data.path().join("calls.vcf"),
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n\
+         chr1\t1000\tv1\tA\tG\t50\tPASS\t.\nchr1\t2000\tv2\tA\tG\t50\tPASS\t.\n",
+    )
+    .unwrap();
+    let root = data.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![igv_relay::configuration::DataRootSettings {
+            name: "h".into(),
+            path: root,
+            genome: Some("hg38".into()),
+        }]
+    })
+    .await;
+    let client = browser.client().clone();
+    browser
+        .goto(&app.url("/files/h/calls.vcf"))
+        .await
+        .expect("open the page");
+    client
+        .find(Locator::Css("table.records tbody tr td.num"))
+        .await
+        .expect("a row")
+        .click()
+        .await
+        .expect("pick the row");
+    let status = wait_for(
+        &client,
+        "the viewer says why igv.js cannot start",
+        "var s = document.querySelector('.viewer-status').textContent; return /could not|cannot/.test(s) ? s : null;",
+    )
+    .await;
+    let status = status.as_str().unwrap_or("");
+    assert!(
+        status.contains("could not reach igv.org") && status.contains("hg38"),
+        "{status}"
+    );
+    assert!(!status.contains("Unknown genome id"), "{status}");
+    browser.close().await;
+}
