@@ -415,3 +415,31 @@ async fn the_start_page_offers_a_gene_name_only_when_a_genome_has_an_annotation(
     assert!(placeholder.contains("KRAS"), "{placeholder}");
     assert!(body.contains("with a genome that has a gene annotation: tiny"));
 }
+
+#[actix_web::test]
+async fn a_vcf_without_contigs_whose_records_pass_hg38s_chromosome_end_is_not_hg38() {
+    // No ##contig lines; the records name chr22 and an unplaced contig only
+    // hg38 has, so the names alone say hg38. But a record on chr22 lies at
+    // 50,999,964, past hg38's chr22 end (50,818,468), like the last records
+    // of 1000 Genomes' chr22 VCF: the positions rule hg38 out.
+    let vcf = |last: u64| {
+        let mut text =
+            String::from("##fileformat=VCFv4.1\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+        text.push_str("chr22_KI270731v1_random\t100\t.\tA\tG\t100\tPASS\t.\n");
+        for pos in [16_050_075u64, 35_000_000, last] {
+            text.push_str(&format!("chr22\t{pos}\t.\tA\tG\t100\tPASS\t.\n"));
+        }
+        text
+    };
+    let genome_of = |body: &str| {
+        between(body, "<span class=\"genome\">", "</span>")
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (app, _dir) = app_with_links(vcf(50_800_000), None).await;
+    let body = html(&app, "/files/t/calls.vcf").await;
+    assert_eq!(genome_of(&body), "hg38", "the names alone say hg38");
+    let (app, _dir) = app_with_links(vcf(50_999_964), None).await;
+    let body = html(&app, "/files/t/calls.vcf").await;
+    assert_ne!(genome_of(&body), "hg38", "the positions rule hg38 out");
+}
