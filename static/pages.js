@@ -4,6 +4,10 @@
 // an `igv-relay:row` event. Pages work fully without this.
 (function () {
   "use strict";
+  // The filter sheet (templates/file.html) is a one-line bar on a wide
+  // screen, so it starts open there; on a small one it stays a button.
+  var sheet = document.getElementById("filters");
+  if (sheet && window.matchMedia && window.matchMedia("(min-width: 600px)").matches) { sheet.open = true; }
   var rows = Array.prototype.slice.call(document.querySelectorAll("table.records tbody tr"))
     .filter(function (r) { return r.querySelector("a.igv-link"); });
   if (!rows.length) { return; }
@@ -15,6 +19,18 @@
     rows[current].scrollIntoView({ block: "nearest" });
     var locus = rows[current].querySelector("a.igv-link").getAttribute("data-locus");
     document.dispatchEvent(new CustomEvent("igv-relay:row", { detail: { locus: locus } }));
+    clearOfViewer(rows[current]);
+  }
+  // On a narrow screen the viewer is pinned at the foot of the window, over
+  // the table: scroll the page so the selected row shows above it.
+  function clearOfViewer(row) {
+    var viewer = document.getElementById("igv-viewer");
+    if (!viewer) { return; }
+    var v = viewer.getBoundingClientRect();
+    var r = row.getBoundingClientRect();
+    var box = row.closest(".table-box");
+    var beside = box && v.left >= box.getBoundingClientRect().right - 1;
+    if (!beside && r.bottom > v.top && r.top < v.bottom) { window.scrollBy(0, r.bottom - v.top + 8); }
   }
   document.addEventListener("keydown", function (e) {
     var t = e.target;

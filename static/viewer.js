@@ -2,7 +2,7 @@
 // settings are the panel's data- attributes (no inline script under the CSP).
 // igv.js is loaded only when the panel is first opened; whether it is open is
 // remembered in localStorage. Row selection (pages.js: a click on a row, j/k)
-// moves the panel; "View in IGV" links keep going to IGV desktop.
+// opens the panel (unless it was closed on purpose) and moves it; "View in IGV" links keep going to IGV desktop.
 (function () {
   "use strict";
   var panel = document.getElementById("igv-viewer");
@@ -19,6 +19,10 @@
 
   function remember(open) {
     try { window.localStorage.setItem(KEY, open ? "open" : "closed"); } catch (e) { /* storage off */ }
+  }
+
+  function closedOnPurpose() {
+    try { return window.localStorage.getItem(KEY) === "closed"; } catch (e) { return false; }
   }
 
   function remembered() {
@@ -61,8 +65,24 @@
       status("");
       if (pending) { go(pending); }
     }).catch(function (e) {
-      status("igv.js could not show this file: " + (e && e.message ? e.message : e));
+      status(failure(e && e.message ? e.message : String(e)));
     });
+  }
+
+  // igv.js describes its hosted genomes (data-genome) in a list on
+  // igv.org; unreachable, it says only "Unknown genome id: hg38", which
+  // reads as if the genome did not exist. Say which host could not be
+  // reached instead (issue 24).
+  var GENOME_LIST = "https://igv.org/genomes/genomes3.json";
+
+  function failure(message) {
+    if (d.genome && /unknown genome id/i.test(message)) {
+      return "igv.js could not reach " + new URL(GENOME_LIST).host + " (" + GENOME_LIST +
+        "), where its hosted genome " + d.genome + " is described: this browser may be offline or the site blocked. " +
+        "An administrator can serve the genome from this service instead (genomes." + d.genome +
+        ".igvjs: fasta and index URLs; see the README, \"View here\").";
+    }
+    return "igv.js could not show this file: " + message;
   }
 
   function start() {
@@ -92,7 +112,13 @@
     if (panel.open) { start(); }
   });
   document.addEventListener("igv-relay:row", function (e) {
-    if (e.detail && e.detail.locus) { go(e.detail.locus); }
+    if (!e.detail || !e.detail.locus) { return; }
+    // A row picked opens the panel, unless the user closed it on purpose.
+    if (!panel.open && !closedOnPurpose()) {
+      pending = e.detail.locus;
+      panel.open = true;
+    }
+    go(e.detail.locus);
   });
   if (remembered()) { panel.open = true; }
 })();

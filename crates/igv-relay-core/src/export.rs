@@ -67,7 +67,7 @@ impl ExportPlan {
             Some(_) => {
                 let OpenRows { triage, .. } =
                     view.open(Purpose::SortKeys, false, view.reread()?)?;
-                Some(view.sort_order(&triage, orders)?)
+                Some(view.sort_order(&triage, orders)?.order)
             }
         };
         if let Some(order) = &order
@@ -166,7 +166,7 @@ impl<'v> Rows<'v> {
     fn read<S: RowSink>(&self, reader: &mut RowReader<'_>, sink: &mut S) -> io::Result<()> {
         match self.order {
             // A sorted export collects its rows first (bounded, see `ExportPlan::new`).
-            Some(order) => reader.read_selected(order, sink),
+            Some(order) => reader.read_selected(order, None, sink),
             None => reader.read_all(None, sink).map(drop),
         }
     }

@@ -147,15 +147,21 @@ fn sorted_page(
     caches: &ViewCaches,
     sink: &mut PageSink<'_>,
 ) -> Result<(bool, u64), CoreError> {
-    let order = view.sort_order(triage, Some(&caches.sort_orders))?;
+    let sorted = view.sort_order(triage, Some(&caches.sort_orders))?;
+    let order = &sorted.order;
     let paging = view.spec.paging;
     let total = order.len() as u64;
     let start = paging.skipped().min(total) as usize;
     let end = (start + paging.per_page).min(order.len());
     if start < end {
         let OpenRows { mut reader, .. } = view.open(Purpose::Page, false, view.reread()?)?;
+        let index = view.seekable().map(|file| IndexedFile {
+            checkpoints: &sorted.positions,
+            file,
+            rows: view.rows_key(),
+        });
         reader
-            .read_selected(&order[start..end], sink)
+            .read_selected(&order[start..end], index, sink)
             .map_err(|e| view.read_error(e))?;
     }
     Ok((end < order.len(), total))

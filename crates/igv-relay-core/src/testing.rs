@@ -16,6 +16,7 @@ pub(crate) struct TestContext {
     urls: ServiceUrls,
     igv: IgvTarget,
     igv_web: Url,
+    link_outs: crate::links::outs::LinkOuts,
 }
 
 impl TestContext {
@@ -25,6 +26,7 @@ impl TestContext {
             urls: ServiceUrls::new(Url::parse("https://lab.example/igv/").unwrap()),
             igv: IgvTarget::new("127.0.0.1", IgvPort::DEFAULT).unwrap(),
             igv_web: Url::parse("https://igv.org/app/").unwrap(),
+            link_outs: crate::links::outs::LinkOuts::default(),
         }
     }
 
@@ -36,6 +38,7 @@ impl TestContext {
             loci_rules: LociRules::default(),
             decompression: DEFAULT_DECOMPRESSION_LIMITS,
             igv_web: &self.igv_web,
+            link_outs: &self.link_outs,
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct Settings {
     pub viewer: ViewerSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    /// Link-outs: name → http(s) URL template with `{FIELD}`s (README,
+    /// "Link-outs"); unset: the defaults for the page's genome, `{}`: none.
+    #[serde(default)]
+    pub links: Option<BTreeMap<String, String>>,
 }
 
 /// Pasted lines (start page, `/embed`, `POST /api/links` with `text`).

@@ -2,6 +2,7 @@
 //! no route and nothing of start-up: routes, middleware and error pages all
 //! read it, so it sits below them.
 
+use igv_relay_core::links::outs::LinkOuts;
 use url::Url;
 
 use crate::configuration::{ConfigError, Settings};
@@ -37,6 +38,8 @@ pub struct AppState {
     /// What the service remembers of the views it showed (page index,
     /// tallies, sort orders).
     pub caches: ViewCaches,
+    /// Per-row links to other sites (`links:`), checked at start-up.
+    pub link_outs: LinkOuts,
 }
 
 impl AppState {
@@ -78,6 +81,12 @@ impl AppState {
         let web_policy = WebPolicy::from_settings(&settings, &public_url, &genomes)
             .map_err(|e| StartupError::Config(ConfigError::Invalid(e)))?;
         let igv_web = settings.viewer.igv_web_url()?;
+        let configured_links: Option<Vec<(String, String)>> = settings
+            .links
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let link_outs = LinkOuts::new(configured_links.as_deref())
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
         Ok(Self {
             metrics,
             web_policy,
@@ -92,6 +101,7 @@ impl AppState {
             galaxy,
             settings,
             caches: ViewCaches::default(),
+            link_outs,
         })
     }
 }
@@ -106,6 +116,7 @@ impl ContextOwner for AppState {
             loci_rules: self.loci_rules,
             decompression: self.settings.limits.decompression(),
             igv_web: &self.igv_web,
+            link_outs: &self.link_outs,
         }
     }
 }

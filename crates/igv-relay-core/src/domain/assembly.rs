@@ -35,6 +35,11 @@ pub struct GenomeEvidence {
     /// Which header lines the sequences came from, for the page: `##contig`, `@SQ`,
     /// `##sequence-region`.
     pub sequences_from: Option<&'static str>,
+    /// When the header lists no sequences: the largest position the first
+    /// records reach on each sequence they name (issue 24: a 1000 Genomes
+    /// chr22 VCF reaches 50,999,964, past hg38's chr22 end at 50,818,468).
+    /// Only rules genomes out of a choice by the names.
+    pub record_ends: Vec<(String, u64)>,
 }
 
 /// One sequence a header lists.
@@ -104,6 +109,17 @@ pub fn fit(genome: &Genome, evidence: &GenomeEvidence) -> Fit {
         }
     }
     fit
+}
+
+/// Whether some record of the file ends past the end of `genome`'s sequence
+/// of the same name: then the names cannot pick `genome`. (A default or a
+/// requested genome still stands: its rows past the end are refused, and the
+/// page offers the genome that fits, as before.)
+fn records_pass_ends(genome: &Genome, evidence: &GenomeEvidence) -> bool {
+    evidence
+        .record_ends
+        .iter()
+        .any(|(name, end)| genome.chromosome(name).is_some_and(|c| *end > c.length))
 }
 
 /// Where the genome a page uses came from.
@@ -562,6 +578,7 @@ pub fn families_by_names<'g>(evidence: &GenomeEvidence, known: &[&'g Genome]) ->
     }
     let mut all: Vec<(&'g Genome, Fit)> = known
         .iter()
+        .filter(|g| !records_pass_ends(g, evidence))
         .map(|g| (*g, fit(g, evidence)))
         .filter(|(_, f)| f.missing == 0 && f.lengths_differ == 0)
         .collect();
@@ -592,6 +609,7 @@ pub fn evidence_from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Geno
         sequences,
         declared: Vec::new(),
         sequences_from: Some("record"),
+        record_ends: Vec::new(),
     }
 }
 
@@ -620,6 +638,7 @@ mod tests {
                 .collect(),
             declared: Vec::new(),
             sequences_from: Some("##contig"),
+            record_ends: Vec::new(),
         }
     }
 
@@ -741,6 +760,7 @@ mod tests {
                 source: "##reference",
             }],
             sequences_from: Some("##contig"),
+            record_ends: Vec::new(),
         };
         let none = GenomeRequest::default();
         assert_eq!(

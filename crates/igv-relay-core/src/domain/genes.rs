@@ -226,7 +226,9 @@ fn no_annotation(name: &str, genome: Option<&str>) -> String {
         Some(g) => format!(
             "genome {g} has no gene annotation to look it up in (an administrator can name a GTF/GFF3 whose features carry such names in genomes.{g}.genes)"
         ),
-        None => "no genome was chosen, so there is no gene annotation to look it up in (pick a genome that has one)".to_owned(),
+        // Which genomes have an annotation is the service's to say (the
+        // start page names them); a genome must be chosen first.
+        None => "no genome was chosen, so there is no gene annotation to look it up in (choose a genome with a gene annotation, if the service has one)".to_owned(),
     };
     format!(
         "{name:?} looks like {what}; IGV freezes on names it cannot find, so the relay never forwards one, and {fix}; or write the locus as chr:start-end"

@@ -64,9 +64,13 @@ pub fn read_evidence(
                 input.take(MAX_EVIDENCE_BYTES),
             ))
         }
-        _ => {
+        kind => {
             let input = decompress_with_limits(input, limits)?;
-            Ok(text_header(input.take(MAX_EVIDENCE_BYTES), true))
+            Ok(text_header_with_ends(
+                input.take(MAX_EVIDENCE_BYTES),
+                true,
+                end_column(kind),
+            ))
         }
     }
 }
@@ -86,8 +90,19 @@ pub fn evidence_from_prefix(
 /// record (lines starting `#`, `@`, `track` or `browser`, and blank lines); then,
 /// with `record_names` and no sequences in the header, the first column of the
 /// first [`NAMED_RECORDS`] records.
-pub fn text_header(mut input: impl BufRead, record_names: bool) -> GenomeEvidence {
+pub fn text_header(input: impl BufRead, record_names: bool) -> GenomeEvidence {
+    text_header_with_ends(input, record_names, None)
+}
+
+/// [`text_header`], and with `end_column` the largest end each sequence's
+/// first records reach ([`GenomeEvidence::record_ends`]).
+fn text_header_with_ends(
+    mut input: impl BufRead,
+    record_names: bool,
+    end_column: Option<usize>,
+) -> GenomeEvidence {
     let mut evidence = GenomeEvidence::default();
+    let mut ends: Vec<(String, u64)> = Vec::new();
     let mut line = Vec::new();
     let mut in_header = true;
     let mut names: Vec<String> = Vec::new();
@@ -118,13 +133,39 @@ pub fn text_header(mut input: impl BufRead, record_names: bool) -> GenomeEvidenc
         if !name.is_empty() && !names.iter().any(|n| n == name) {
             names.push(name.to_owned());
         }
+        if let Some(end) = end_column
+            .and_then(|c| text.split('\t').nth(c))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|_| !name.is_empty())
+        {
+            match ends.iter_mut().find(|(n, _)| n == name) {
+                Some((_, max)) => *max = (*max).max(end),
+                None => ends.push((name.to_owned(), end)),
+            }
+        }
     }
     if evidence.sequences.is_empty() && !names.is_empty() {
         let declared = std::mem::take(&mut evidence.declared);
         evidence = crate::domain::assembly::evidence_from_names(names.iter().map(String::as_str));
         evidence.declared = declared;
+        evidence.record_ends = ends;
     }
     evidence
+}
+
+/// The column (0-based) whose number is where a record ends, in formats
+/// whose records say so plainly: VCF's POS, BED's end, GFF's end.
+fn end_column(kind: FormatKind) -> Option<usize> {
+    match kind {
+        FormatKind::Vcf => Some(1),
+        FormatKind::Bed
+        | FormatKind::BedGraph
+        | FormatKind::NarrowPeak
+        | FormatKind::BroadPeak
+        | FormatKind::Bedpe => Some(2),
+        FormatKind::Gff3 | FormatKind::Gtf => Some(4),
+        _ => None,
+    }
 }
 
 /// Adds what one line says; `false` when it is a record (the header has ended).

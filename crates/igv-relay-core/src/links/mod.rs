@@ -2,6 +2,7 @@
 //! behind a reverse proxy under a path prefix. Templates never build URLs.
 
 pub mod igv_web;
+pub mod outs;
 
 use url::Url;
 

@@ -154,9 +154,16 @@ pub struct CheckpointKey {
 }
 
 /// The page index (see the module comment).
-#[derive(Default)]
 pub struct Checkpoints {
     inner: Mutex<Index>,
+    /// Rows between positions for a file not seen before.
+    stride: u64,
+}
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Self::with_stride(CHECKPOINT_EVERY)
+    }
 }
 
 #[derive(Default)]
@@ -174,6 +181,16 @@ struct FilePositions {
 }
 
 impl Checkpoints {
+    /// An index that keeps a position every `stride` rows (at least 1): a
+    /// sort order keeps its own, denser one (`view::sort`), since each row
+    /// of a sorted page is reached on its own.
+    pub fn with_stride(stride: u64) -> Self {
+        Self {
+            inner: Mutex::default(),
+            stride: stride.max(1),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Index> {
         // A panic elsewhere while holding the lock leaves consistent data.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -200,10 +217,7 @@ impl Checkpoints {
 
     /// Rows between the positions kept for `key` (they widen for long files).
     pub fn every(&self, key: &CheckpointKey) -> u64 {
-        self.lock()
-            .files
-            .get(key)
-            .map_or(CHECKPOINT_EVERY, |f| f.every)
+        self.lock().files.get(key).map_or(self.stride, |f| f.every)
     }
 
     /// Adds positions found by a read that used a stretch of `every` rows; only

@@ -259,27 +259,39 @@ impl<'g> RowReader<'g> {
 
     /// The rows numbered `wanted` (0-based among the rows the filters keep)
     /// into `sink`, in the order of `wanted`: a page, or a whole export, in
-    /// sort order. Rows after the last wanted one are not read.
+    /// sort order. The rows are visited in file order; rows after the last
+    /// wanted one are not read. With an [`IndexedFile`] (a reader at the
+    /// file's start) each wanted row is reached from the nearest remembered
+    /// position before it, so a page of a sorted view reads at most the
+    /// index's stride of rows per row it shows (a sort order keeps its own
+    /// positions, `view::sort`) instead of the file up to its last row
+    /// (issue 24: 4.3 s for every later page of a 300,000-record sort).
     pub fn read_selected<S: RowSink + ?Sized>(
         &mut self,
         wanted: &[u64],
+        index: Option<IndexedFile<'_>>,
         sink: &mut S,
     ) -> io::Result<()> {
-        let Some(&last) = wanted.iter().max() else {
-            return Ok(());
-        };
-        let mut slot_of = vec![u32::MAX; usize::try_from(last).unwrap_or(usize::MAX) + 1];
-        for (slot, &seq) in wanted.iter().enumerate() {
-            slot_of[seq as usize] = slot as u32;
-        }
+        let mut recorder = index.map(|i| Recorder::new(i.checkpoints, i.file, i.rows));
+        let mut in_file_order: Vec<(u64, usize)> = wanted
+            .iter()
+            .enumerate()
+            .map(|(slot, &seq)| (seq, slot))
+            .collect();
+        in_file_order.sort_unstable();
         let mut slots: Vec<Option<Row>> = vec![None; wanted.len()];
-        let mut seq = 0usize;
-        while seq < slot_of.len() {
-            let Some(row) = self.next_row()? else { break };
-            if let Some(slot) = slots.get_mut(slot_of[seq] as usize) {
-                *slot = Some(row);
+        for (seq, slot) in in_file_order {
+            // A number given twice is shown once.
+            if seq < self.row {
+                continue;
             }
-            seq += 1;
+            if !self.skip_rows(seq, recorder.as_mut())? {
+                break;
+            }
+            match self.next_noted(recorder.as_mut())? {
+                Some(row) => slots[slot] = Some(row),
+                None => break,
+            }
         }
         for row in slots.into_iter().flatten() {
             sink.row(row)?;

@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod igv3_session;
+pub mod columns;
 pub mod igv_session;
 pub mod igvjs_session;
 pub mod json;

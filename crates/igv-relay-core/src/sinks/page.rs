@@ -7,11 +7,13 @@
 
 use std::io;
 
+use super::columns::{SortLink, is_blank, keep_only};
 use super::overview::Overview;
 use super::tally::Tally;
 use crate::formats::FormatKind;
 use crate::links::RowLink;
 use crate::links::igv_web::Viewer;
+use crate::links::outs::{LinkOut, LinkTemplate, PageRowFields};
 use crate::rows::{RefusalCounts, Row, RowReader, RowSink};
 use crate::view::FileView;
 use crate::view::annotations::ANNOTATION_COLUMNS;
@@ -44,6 +46,8 @@ pub struct PageRow {
     /// "IGV-Web": the file at this row in the IGV-Web app.
     pub igv_web_url: Option<String>,
     pub error: Option<String>,
+    /// Links to other sites (`links:`), served pages only.
+    pub link_outs: Vec<LinkOut>,
 }
 
 /// The file-level links of a page.
@@ -83,6 +87,15 @@ pub struct FilterForm {
     pub where_text: String,
     pub sort_text: String,
     pub region: String,
+    /// The genome asked for in the URL (empty: the file's or the root's
+    /// own), so submitting the form does not turn a genome the file chose
+    /// into one "as requested".
+    pub genome_choice: String,
+    /// The same page without filters, conditions or sort (`None` when the
+    /// view has none).
+    pub clear_url: Option<String>,
+    /// How many filters, conditions and sorts the view has.
+    pub active: usize,
     /// The column picker (VCF), `None` for other formats.
     pub picker: Option<Picker>,
 }
@@ -161,6 +174,16 @@ pub struct PageModel {
     pub active_filters: Vec<String>,
     /// The "View here" panel, or why there is none (served pages only).
     pub viewer: Option<Viewer>,
+    /// The field each column sorts by (`?sort=`), when it has one.
+    pub sort_fields: Vec<Option<String>>,
+    /// Each column's sort link (served pages; empty on static ones).
+    pub sort_links: Vec<Option<SortLink>>,
+    /// Columns left out because no row of the page has a value in them.
+    pub hidden_columns: Vec<String>,
+    /// The same page with those columns shown.
+    pub show_hidden_url: Option<String>,
+    /// Some row has link-outs: the table has a "Links" column.
+    pub has_link_outs: bool,
 }
 
 impl PageModel {
@@ -265,6 +288,11 @@ impl PageModel {
             .iter()
             .map(|c| triage.column_title(c))
             .collect();
+        self.sort_fields = self
+            .columns
+            .iter()
+            .map(|c| super::columns::sort_field(triage, c))
+            .collect();
         self.unchecked = !reader.checks_chromosomes();
         if stream.hidden_columns() > 0 {
             // Wide files are cut to bound memory (formats::bounds); say so.
@@ -323,6 +351,7 @@ impl<'v> PageRows<'v> {
                     mate_url: None,
                     igv_web_url: None,
                     error: Some(refusal.to_string()),
+                    link_outs: Vec::new(),
                 };
             }
         };
@@ -359,6 +388,7 @@ impl<'v> PageRows<'v> {
             igv_web_url: None,
             data_locus: locus,
             error: None,
+            link_outs: Vec::new(),
         }
     }
 }
@@ -650,5 +680,118 @@ mod tests {
         assert_eq!(locus, ends[1]);
         assert!(locus.starts_with("chr2:"), "{locus}");
         assert!(sink.page_rows[1].mate_url.is_none());
+    }
+}
+
+/// One column head as a writer shows it.
+pub struct HeadCell<'m> {
+    pub name: &'m str,
+    pub title: &'m str,
+    pub sort: Option<&'m SortLink>,
+}
+
+impl PageModel {
+    /// Each column's name, hover text and sort link.
+    pub fn head_cells(&self) -> Vec<HeadCell<'_>> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| HeadCell {
+                name,
+                title: self.column_titles.get(i).map_or("", String::as_str),
+                sort: self.sort_links.get(i).and_then(Option::as_ref),
+            })
+            .collect()
+    }
+
+    /// Each row's links to other sites, from `templates` (before blank
+    /// columns are left out: a link may use a column the page hides).
+    pub fn add_link_outs(&mut self, templates: &[LinkTemplate]) {
+        let columns = &self.columns;
+        for row in self.rows.iter_mut().filter(|r| r.raw.is_none()) {
+            let fields = PageRowFields {
+                columns,
+                cells: &row.cells,
+            };
+            row.link_outs = templates.iter().filter_map(|t| t.fill(&fields)).collect();
+        }
+        self.has_link_outs = self.rows.iter().any(|r| !r.link_outs.is_empty());
+    }
+
+    /// Drops the columns in which no row of the page has a value, and names
+    /// them in [`PageModel::hidden_columns`]. A page without rows keeps its
+    /// columns: there is nothing to judge them by.
+    pub fn hide_blank_columns(&mut self) {
+        let rows: Vec<&Vec<String>> = self
+            .rows
+            .iter()
+            .filter(|r| r.raw.is_none())
+            .map(|r| &r.cells)
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let keep: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                rows.iter()
+                    .any(|cells| cells.get(i).is_some_and(|c| !is_blank(c)))
+            })
+            .collect();
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        let kept = |i: &usize| keep.get(*i).copied().unwrap_or(true);
+        self.hidden_columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !kept(i))
+            .map(|(_, c)| c.clone())
+            .collect();
+        keep_only(&mut self.columns, &kept);
+        keep_only(&mut self.column_titles, &kept);
+        keep_only(&mut self.sort_fields, &kept);
+        for row in self.rows.iter_mut().filter(|r| r.raw.is_none()) {
+            keep_only(&mut row.cells, &kept);
+        }
+    }
+}
+
+#[cfg(test)]
+mod blank_column_tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> PageRow {
+        PageRow {
+            line: 1,
+            label: String::new(),
+            title: String::new(),
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+            raw: None,
+            locus_display: String::new(),
+            data_locus: String::new(),
+            relay_url: None,
+            load_go_url: None,
+            reads_url: None,
+            mate_url: None,
+            igv_web_url: None,
+            error: None,
+            link_outs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_column_blank_on_every_row_of_the_page_is_hidden_and_named() {
+        let mut model = PageModel {
+            columns: vec!["POS".into(), "HGVSc".into(), "END".into()],
+            column_titles: vec![String::new(), "hgvs".into(), "end".into()],
+            rows: vec![row(&["10", "", "."]), row(&["20", "", "30"])],
+            ..PageModel::default()
+        };
+        model.hide_blank_columns();
+        assert_eq!(model.columns, ["POS", "END"]);
+        assert_eq!(model.column_titles, ["", "end"]);
+        assert_eq!(model.hidden_columns, ["HGVSc"]);
+        assert_eq!(model.rows[0].cells, ["10", "."]);
     }
 }

@@ -166,6 +166,8 @@ pub struct ViewContext<'a> {
     pub decompression: DecompressionLimits,
     /// Where "Open in IGV-Web" links go.
     pub igv_web: &'a Url,
+    /// Per-row links to other sites (`links:`).
+    pub link_outs: &'a crate::links::outs::LinkOuts,
 }
 
 /// Something that can lend a [`ViewContext`] to a writer thread (the

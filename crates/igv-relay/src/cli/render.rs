@@ -280,7 +280,10 @@ pub fn render(
     let igv_web = crate::configuration::ViewerSettings::default()
         .igv_web_url()
         .map_err(|e| RenderError::Input(e.to_string()))?;
+    // Static pages have no link-outs; the default only completes the context.
+    let link_outs = igv_relay_core::links::outs::LinkOuts::default();
     let ctx = ViewContext {
+        link_outs: &link_outs,
         genomes: registry,
         urls: &urls,
         igv: &igv,

@@ -53,6 +53,9 @@ struct StartPage<'a> {
     coords: &'static str,
     genome: String,
     genome_ids: Vec<&'a str>,
+    /// Genomes with a gene annotation: gene names work only with these, so
+    /// the placeholder offers `KRAS` only when there is one (issue 24).
+    gene_genomes: Vec<&'a str>,
     rows: Vec<LocusRow>,
     notice: Option<PasteNotice>,
     roots: Vec<(String, String)>,
@@ -184,6 +187,12 @@ fn start_page(params: &Query, state: &AppState) -> Result<HttpResponse, AppError
         coords: convention.param(),
         genome: genome_id,
         genome_ids: state.genomes.ids(),
+        gene_genomes: state
+            .genomes
+            .ids()
+            .into_iter()
+            .filter(|id| state.genomes.get(id).is_ok_and(|g| g.genes().is_some()))
+            .collect(),
         rows,
         notice,
         roots,

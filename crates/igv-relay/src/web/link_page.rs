@@ -73,6 +73,11 @@ pub fn answer<C: ContextOwner>(
         sticky: &request.sticky,
     };
     let mut page = served_page(&mut view, input, caches, &links)?;
+    let templates = ctx.link_outs.templates(&page.model.genome);
+    page.model.add_link_outs(&templates);
+    if view.spec.choices.cols.is_none() && !request.show_blank {
+        page.model.hide_blank_columns();
+    }
     links.add_to(&mut page, &view.spec, view.kind.has_rows(), ctx.genomes);
     let reads = file
         .reads

@@ -8,10 +8,15 @@ use igv_relay_core::genomes::GenomeRegistry;
 use igv_relay_core::links::{LoadLink, ServiceUrls};
 use igv_relay_core::served::ServedPage;
 use igv_relay_core::sinks::ExportFormat;
+use igv_relay_core::sinks::columns::{SortLink, SortMark, mark_of};
 use igv_relay_core::sinks::overview::OverviewLinks;
 use igv_relay_core::sinks::page::{FilterForm, PageModel};
 use igv_relay_core::view::{DEFAULT_PER_PAGE, Paging, ViewSpec};
 use url::Url;
+
+/// The query keys "clear filters" drops: what narrows or orders the rows.
+/// The genome, flank, columns and samples stay.
+const FILTER_KEYS: [&str; 6] = ["chrom", "q", "pass", "region", "where", "sort"];
 
 /// A served page's URL and the query pairs of its view.
 pub struct PageLinks<'a> {
@@ -65,7 +70,44 @@ impl PageLinks<'_> {
         if has_rows {
             self.exports(model);
         }
-        model.form = Some(self.form(page.picker.take(), spec, genomes));
+        self.sort_links(model, spec);
+        model.show_hidden_url = (!model.hidden_columns.is_empty())
+            .then(|| self.filtered(&[("blank", "1".to_owned())], &["blank"]));
+        let mut form = self.form(page.picker.take(), spec, genomes);
+        form.active = self
+            .sticky
+            .iter()
+            .filter(|(k, _)| FILTER_KEYS.contains(k))
+            .count();
+        form.clear_url = (form.active > 0).then(|| self.filtered(&[], &FILTER_KEYS));
+        model.form = Some(form);
+    }
+
+    /// Each sortable head's link: this view sorted by the column, smallest
+    /// first, or largest first when it is sorted smallest first already.
+    /// Sorting starts again at page 1.
+    fn sort_links(&self, model: &mut PageModel, spec: &ViewSpec) {
+        let sorted = spec.choices.sort_text.as_deref();
+        model.sort_links = model
+            .sort_fields
+            .iter()
+            .map(|field| {
+                let field = field.as_deref()?;
+                let mark = mark_of(sorted, field);
+                let sort = match mark {
+                    SortMark::Ascending => format!("-{field}"),
+                    _ => field.to_owned(),
+                };
+                let mut set = vec![("sort", sort)];
+                if spec.paging.per_page != DEFAULT_PER_PAGE {
+                    set.push(("per_page", spec.paging.per_page.to_string()));
+                }
+                Some(SortLink {
+                    url: self.filtered(&set, &["sort"]),
+                    mark,
+                })
+            })
+            .collect();
     }
 
     /// Previous, next, first and last page.
@@ -138,6 +180,14 @@ impl PageLinks<'_> {
             per_page: spec.paging.per_page,
             where_text: spec.choices.where_text.clone().unwrap_or_default(),
             sort_text: spec.choices.sort_text.clone().unwrap_or_default(),
+            genome_choice: spec
+                .genome
+                .explicit
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            clear_url: None,
+            active: 0,
             region: filters
                 .region
                 .as_ref()

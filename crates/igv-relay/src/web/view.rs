@@ -30,6 +30,8 @@ pub struct ViewRequest {
     pub sticky: Vec<(&'static str, String)>,
     /// `?format=`: an export instead of the page.
     pub export: Option<ExportFormat>,
+    /// `?blank=1`: keep the columns no row of the page has a value in.
+    pub show_blank: bool,
 }
 
 /// The defaults a request's view starts from.
@@ -61,12 +63,16 @@ impl ViewRequest {
         let filters = filters(query)?;
         let choices = triage_choices(query)?;
         let links_only = query.flag("links_only")?.unwrap_or(false);
+        let show_blank = query.flag("blank")?.unwrap_or(false);
         // Exports have no pages: their paging is not looked at.
         let paging = match export {
             None => paging(query)?,
             Some(_) => Paging::default(),
         };
         let mut sticky = choices_sticky(&choices);
+        if show_blank {
+            sticky.push(("blank", "1".to_owned()));
+        }
         for key in STICKY_KEYS {
             if defaults.fixed_keys.contains(&key) {
                 continue;
@@ -88,6 +94,7 @@ impl ViewRequest {
             spec,
             sticky,
             export,
+            show_blank,
         })
     }
 }

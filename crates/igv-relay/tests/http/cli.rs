@@ -219,3 +219,31 @@ fn a_data_root_that_does_not_exist_is_a_start_up_error_naming_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/elsewhere"));
 }
+
+#[test]
+fn a_link_out_template_that_is_not_http_is_a_start_up_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("links.yaml");
+    std::fs::write(
+        &config,
+        "links:\n  gnomAD: \"https://gnomad.broadinstitute.org/variant/{CHR}-{POS}-{REF}-{ALT}\"\n  \
+         lims: \"javascript:alert({ID})\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the service started");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("links.lims") && err.contains("only http:// and https://"),
+        "{err}"
+    );
+}

@@ -30,4 +30,5 @@ mod relay;
 mod render;
 mod table_formats;
 mod triage;
+mod triage_page;
 mod viewer;

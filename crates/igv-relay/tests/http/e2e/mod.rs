@@ -13,6 +13,7 @@ mod harness;
 mod manhattan;
 mod reads;
 mod triage;
+mod triage_layout;
 mod viewer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -28,7 +28,7 @@ chr3\t7999\t9500\tlast\t0\t+\n";
 
 /// A tiny genome (chr1 50 kb, chr2 20 kb, chr3 10 kb of pseudo-random ACGT)
 /// and its `.fai`, written under `dir/genomes/`.
-fn write_tiny_genome(dir: &Path) {
+pub(super) fn write_tiny_genome(dir: &Path) {
     let (fasta, fai) = crate::support::igv::pseudo_random_genome(
         &[("chr1", 50_000), ("chr2", 20_000), ("chr3", 10_000)],
         0x2545_F491_4F6C_DD1D,
@@ -40,7 +40,7 @@ fn write_tiny_genome(dir: &Path) {
 
 /// Data root `v` with the BED file and the genome; genome `tiny`, whose
 /// igv.js data is that FASTA, served by the service itself.
-fn configure(s: &mut Settings, data: &Path) {
+pub(super) fn configure(s: &mut Settings, data: &Path) {
     s.genomes.insert(
         "tiny".into(),
         GenomeSettings {
