@@ -131,6 +131,13 @@ const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "poster
 /// Everything wrong with `html` as a page of this service whose base URL is
 /// `base`: foreign tags, event handlers, scripts that are not the service's
 /// own, links or refreshes leaving the service.
+/// Where the default link-outs go (`links::outs`): dbSNP and ClinVar by rs id, gnomAD.
+const LINK_OUT_PREFIXES: [&str; 3] = [
+    "https://www.ncbi.nlm.nih.gov/snp/",
+    "https://www.ncbi.nlm.nih.gov/clinvar/?term=",
+    "https://gnomad.broadinstitute.org/variant/",
+];
+
 fn markup_problems(html: &str, base: &str, allowed: &BTreeSet<String>) -> Vec<String> {
     let mut problems = Vec::new();
     for tag in tags(html) {
@@ -154,8 +161,13 @@ fn markup_problems(html: &str, base: &str, allowed: &BTreeSet<String>) -> Vec<St
             let igv_web = tag.attr("class").is_some_and(|c| c.starts_with("igv-web"))
                 && value.starts_with("https://igv.org/app/?")
                 && !value.contains(['<', '>', '"', '\'', ' ']);
+            // Link-outs (the default dbSNP, ClinVar and gnomAD templates) leave
+            // the service on purpose; a file's fields in them are percent-encoded.
+            let link_out = tag.attr("class") == Some("link-out")
+                && LINK_OUT_PREFIXES.iter().any(|p| value.starts_with(p))
+                && !value.contains(['<', '>', '"', '\'', ' ']);
             if URL_ATTRIBUTES.contains(&name.as_str())
-                && !(value.starts_with(base) || value.starts_with('#') || igv_web)
+                && !(value.starts_with(base) || value.starts_with('#') || igv_web || link_out)
             {
                 problems.push(format!("{name} leaves the service: {tag:?}"));
             }

@@ -174,6 +174,15 @@ impl Crawl {
         if url.host_str() == Some("127.0.0.1") && url.port() == Some(60151) {
             return None; // A direct IGV link (landing page): not ours to follow.
         }
+        if [
+            "https://www.ncbi.nlm.nih.gov/",
+            "https://gnomad.broadinstitute.org/",
+        ]
+        .iter()
+        .any(|p| url.as_str().starts_with(p))
+        {
+            return None; // The default link-outs (dbSNP, ClinVar, gnomAD): not ours to follow.
+        }
         if url.as_str().starts_with("https://igv.org/app/?") {
             // "Open in IGV-Web": the IGV-Web app's, not ours to follow, but
             // the files it is given must be the proxy's URLs.
