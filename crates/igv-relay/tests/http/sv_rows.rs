@@ -375,3 +375,65 @@ async fn bedpe_pairs_and_chr2_rows_link_their_mate_and_show_their_size() {
     assert_eq!(shown[1].badge.as_ref().unwrap().0, "DEL 12.3 kb");
     assert_eq!(shown[1].mate, None);
 }
+
+/// `SVSIZE` is a field for `?where=` and `?sort=`: the size the badge shows,
+/// in bases (none for an inter-chromosomal event).
+#[actix_web::test]
+async fn svsize_filters_and_sorts_real_sv_calls() {
+    let Some(corpus) = crate::support::corpus::corpus() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pilot = copy(
+        &corpus,
+        &format!("{VA}/extdata/structural.vcf"),
+        dir.path(),
+        "structural.vcf",
+    );
+    let gridss = copy(
+        &corpus,
+        &format!("{VA}/unitTests/cases/buffer_realloc.vcf"),
+        dir.path(),
+        "buffer_realloc.vcf",
+    );
+    let app = app(dir.path()).await;
+    let size = |columns: &[String]| -> u64 {
+        info(columns, "SVLEN")
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+            .unsigned_abs()
+    };
+    let all = records(&pilot);
+    let big: Vec<u64> = all
+        .iter()
+        .filter(|(_, c)| size(c) > 100)
+        .map(|(l, _)| *l)
+        .collect();
+    assert!(!big.is_empty() && big.len() < all.len());
+    let body = html(&app, "/files/sv/structural.vcf?where=SVSIZE%3E100").await;
+    let shown: Vec<u64> = rows(&body).iter().map(|r| r.line).collect();
+    assert_eq!(shown, big);
+
+    let mut by_size: Vec<(u64, u64)> = all.iter().map(|(l, c)| (size(c), *l)).collect();
+    by_size.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let body = html(&app, "/files/sv/structural.vcf?sort=-SVSIZE").await;
+    let shown: Vec<u64> = rows(&body).iter().map(|r| r.line).collect();
+    assert_eq!(
+        shown,
+        by_size.iter().map(|(_, l)| *l).collect::<Vec<_>>(),
+        "largest first"
+    );
+
+    // An inter-chromosomal breakend has no size: no condition on it holds.
+    let body = html(&app, "/files/sv/buffer_realloc.vcf?where=SVSIZE%3E%3D0").await;
+    assert!(
+        rows(&body).iter().all(|r| r.mate.is_none()),
+        "the breakend to chromosome 3 has no size to compare"
+    );
+    assert!(
+        records(&gridss)
+            .iter()
+            .any(|(_, c)| c[4].contains('[') || c[4].contains(']'))
+    );
+}
