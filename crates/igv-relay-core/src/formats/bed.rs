@@ -8,6 +8,7 @@
 use std::io::{self, BufRead};
 
 use super::lines::Line;
+use super::sv::SvEvent;
 use super::{FormatError, FormatKind, Input, Interval, Item, Record, RecordStream, StreamPosition};
 
 const BED12_COLUMNS: [&str; 12] = [
@@ -212,6 +213,10 @@ impl BedStream {
             let item = match parse_fields(kind, &fields) {
                 Ok((intervals, label)) => Item::Record(Record {
                     line: number,
+                    sv: (kind == FormatKind::Bedpe)
+                        .then(|| SvEvent::of_bedpe(&fields, &intervals))
+                        .flatten()
+                        .map(Box::new),
                     intervals,
                     label,
                     cells: fields.iter().map(|s| s.to_string()).collect(),

@@ -192,6 +192,7 @@ fn to_record(line: u64, record: &gff::Record<'_>) -> Result<Record, String> {
         intervals: vec![to_interval(seqid, start, end)],
         label,
         cells,
+        sv: None,
         filter_pass: None,
     })
 }

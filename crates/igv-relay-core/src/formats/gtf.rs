@@ -142,6 +142,7 @@ fn to_record(line: u64, record: &gtf::Record<'_>) -> Result<Record, String> {
         intervals: vec![to_interval(seqid, start, end)],
         label,
         cells,
+        sv: None,
         filter_pass: None,
     })
 }

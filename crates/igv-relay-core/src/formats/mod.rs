@@ -26,6 +26,7 @@ mod gtf;
 mod hint;
 mod lines;
 mod seek;
+mod sv;
 mod tabular;
 mod vcf;
 mod vcf_fields;
@@ -44,6 +45,7 @@ pub use self::lines::{
     read_from_buffer,
 };
 pub use self::seek::{LocalFile, RemoteFile, Reopen, bgzf_inflated_len, inflate_bgzf, reopen_at};
+pub use self::sv::{SizeSource, SvEvent, SvSize};
 pub use self::vcf_fields::{FieldDef, VcfHeaderFields, VcfValues};
 
 /// VCF samples shown when [`FormatOptions::samples`] names none: a cohort's
@@ -320,6 +322,10 @@ pub struct Record {
     /// Values for [`RecordStream::columns`], same length, as written in the file;
     /// may be empty when [`FormatOptions::cells`] is off.
     pub cells: Vec<String>,
+    /// A structural variant's type and size (VCF SV records, BEDPE pairs).
+    /// Boxed: most records are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sv: Option<Box<SvEvent>>,
     /// VCF only: `Some(true)` for `PASS`, `Some(false)` for any other filter, `None` when
     /// FILTER is `.` (filters not applied) and for every other format.
     pub filter_pass: Option<bool>,

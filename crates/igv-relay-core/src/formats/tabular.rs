@@ -250,6 +250,7 @@ impl RowParser {
             intervals: vec![interval],
             label,
             cells,
+            sv: None,
             filter_pass: None,
         })
     }

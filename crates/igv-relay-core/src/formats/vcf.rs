@@ -11,6 +11,7 @@ use std::io::{self, BufRead};
 use noodles::vcf;
 
 use super::lines::Line;
+use super::sv::{SvEvent, VcfSvFields};
 use super::{
     FieldDef, FormatError, FormatKind, FormatOptions, Input, Interval, Item, LineHint, LineMatcher,
     Record, RecordStream, StreamPosition, VcfHeaderFields, VcfValues,
@@ -653,7 +654,7 @@ fn record_of(line: u64, columns: &FixedColumns<'_>) -> Result<Record, String> {
     if reference.is_empty() {
         return Err("REF is empty".to_string());
     }
-    let span = variant_span(chrom, pos, reference, alt, info)?;
+    let (span, sv) = variant_span_and_sv(chrom, pos, reference, alt, info)?;
     let label = if ids.is_empty() || ids == "." {
         // `CHROM:POS REF>ALT`, put together without `format!` (every record
         // of an unannotated call set takes this path). Without an ALT (`.`, a
@@ -679,6 +680,7 @@ fn record_of(line: u64, columns: &FixedColumns<'_>) -> Result<Record, String> {
     Ok(Record {
         line,
         intervals: span,
+        sv,
         label,
         cells: Vec::new(),
         filter_pass,
@@ -749,7 +751,9 @@ fn info_values<'a, const N: usize>(info: &'a str, keys: [&str; N]) -> [Option<Op
 /// The first interval is `CHROM:POS..=end` where `end` is the maximum over the ALT
 /// alleles: `POS + len(REF) - 1` for sequence alleles, `INFO/END` or else
 /// `POS + |SVLEN| - 1` for symbolic alleles. Each breakend with a mate adds the mate
-/// position as another interval.
+/// position as another interval, and so does `CHR2` naming another chromosome
+/// (Delly, svtools: `END` is then the position on `CHR2`, not this event's end).
+#[cfg(test)]
 fn variant_span(
     chrom: &str,
     pos: u64,
@@ -757,9 +761,22 @@ fn variant_span(
     alt: &str,
     info: &str,
 ) -> Result<Vec<Interval>, String> {
+    variant_span_and_sv(chrom, pos, reference, alt, info).map(|(span, _)| span)
+}
+
+/// [`variant_span`], and the record's structural variant ([`SvEvent`]) when
+/// it is one, from the same pass over INFO.
+fn variant_span_and_sv(
+    chrom: &str,
+    pos: u64,
+    reference: &str,
+    alt: &str,
+    info: &str,
+) -> Result<(Vec<Interval>, Option<Box<SvEvent>>), String> {
     let ref_end = (pos + reference.len() as u64).saturating_sub(1);
-    // One pass over INFO for both keys: this runs for every record.
-    let [end_value, svlen_value] = info_values(info, ["END", "SVLEN"]);
+    // One pass over INFO for every key: this runs for every record.
+    let [end_value, svlen_value, svtype_value, chr2_value] =
+        info_values(info, ["END", "SVLEN", "SVTYPE", "CHR2"]);
     let info_end = match end_value.flatten() {
         None | Some(".") => None,
         Some(value) => Some(
@@ -768,7 +785,13 @@ fn variant_span(
                 .map_err(|_| format!("INFO END is not a whole number: {value:?}"))?,
         ),
     };
-    let svlens: Vec<Option<u64>> = match svlen_value.flatten() {
+    // CHR2 on another chromosome: END is the mate's position there.
+    let other_chr2 = chr2_value
+        .flatten()
+        .filter(|c| !c.is_empty() && *c != "." && *c != chrom);
+    let own_end = if other_chr2.is_some() { None } else { info_end };
+    let svlen_text = svlen_value.flatten();
+    let svlens: Vec<Option<u64>> = match svlen_text {
         None => Vec::new(),
         Some(values) => values
             .split(',')
@@ -787,7 +810,7 @@ fn variant_span(
         let allele_end = if is_symbolic(allele) {
             // SVLEN is one value per ALT allele since VCF 4.4, a single value before.
             let svlen = svlens.get(i).or_else(|| svlens.first()).copied().flatten();
-            match (info_end, svlen) {
+            match (own_end, svlen) {
                 (Some(e), _) => e,
                 (None, Some(len)) => (pos + len).saturating_sub(1),
                 (None, None) => ref_end,
@@ -802,9 +825,30 @@ fn variant_span(
         };
         end = Some(end.map_or(allele_end, |e| e.max(allele_end)));
     }
+    if let (Some(chr2), Some(at)) = (other_chr2, info_end)
+        && intervals.len() == 1
+    {
+        intervals.push(Interval::new(chr2, at, at));
+    }
     // No ALT (a reference block): END, if given, says how far the block reaches.
-    intervals[0].end = end.or(info_end).unwrap_or(ref_end);
-    Ok(intervals)
+    intervals[0].end = end.or(own_end).unwrap_or(ref_end);
+    let svtype = svtype_value.flatten();
+    // Only records that can be structural variants pay for the event.
+    let sv = if svtype.is_some() || intervals.len() > 1 || alleles.contains('<') {
+        SvEvent::of_vcf(&VcfSvFields {
+            chrom,
+            pos,
+            alt: alleles,
+            svtype,
+            svlen: svlen_text,
+            end: own_end,
+            mate: intervals.get(1),
+        })
+        .map(Box::new)
+    } else {
+        None
+    };
+    Ok((intervals, sv))
 }
 
 fn is_symbolic(allele: &str) -> bool {
@@ -1076,6 +1120,45 @@ mod tests {
             span(500, "N", "]<ctg 1>:7]N", "SVTYPE=BND"),
             vec![("chr1".into(), 500, 500), ("ctg 1".into(), 7, 7)]
         );
+    }
+
+    #[test]
+    fn chr2_on_another_chromosome_is_the_mate_and_end_lies_there() {
+        // Delly's translocation: END is the position on CHR2, not this end's.
+        assert_eq!(
+            span(1000, "N", "<TRA>", "SVTYPE=TRA;CHR2=chr5;END=3000"),
+            vec![("chr1".into(), 1000, 1000), ("chr5".into(), 3000, 3000)]
+        );
+        // Delly's BND names its mate twice (ALT and CHR2/END): one mate.
+        assert_eq!(
+            span(1000, "N", "N]chr5:3000]", "SVTYPE=BND;CHR2=chr5;END=3000"),
+            vec![("chr1".into(), 1000, 1000), ("chr5".into(), 3000, 3000)]
+        );
+        // CHR2 on the same chromosome changes nothing.
+        assert_eq!(
+            span(1000, "N", "<DEL>", "SVTYPE=DEL;CHR2=chr1;END=3000"),
+            vec![("chr1".into(), 1000, 3000)]
+        );
+    }
+
+    #[test]
+    fn records_carry_their_structural_variant() {
+        let sv = |alt: &str, info: &str| {
+            variant_span_and_sv("chr1", 1000, "N", alt, info)
+                .unwrap()
+                .1
+                .map(|sv| sv.badge())
+        };
+        assert_eq!(
+            sv("<DEL>", "SVTYPE=DEL;END=13300"),
+            Some("DEL 12.3 kb".into())
+        );
+        assert_eq!(
+            sv("<TRA>", "SVTYPE=TRA;CHR2=chr5;END=3000"),
+            Some("TRA inter-chromosomal".into())
+        );
+        assert_eq!(sv("N[chr1:3000[", "."), Some("BND 2.0 kb".into()));
+        assert_eq!(sv("G", "DP=5"), None);
     }
 
     #[test]

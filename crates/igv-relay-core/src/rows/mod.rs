@@ -24,7 +24,7 @@ pub use reader::{IndexedFile, ReadRules, RowReader, read_in_stretches};
 pub use refusal::{Refusal, RefusalCounts, RefusalKind};
 
 use crate::domain::loci::Loci;
-use crate::formats::{Interval, VcfValues};
+use crate::formats::{Interval, SvEvent, VcfValues};
 
 /// One record (or malformed line) of a view.
 #[derive(Clone, Debug)]
@@ -48,6 +48,8 @@ pub struct Row {
     pub values: Option<Box<VcfValues>>,
     /// VCF: FILTER is neither PASS nor `.`.
     pub filter_failed: bool,
+    /// A structural variant's type and size (VCF SV records, BEDPE pairs).
+    pub sv: Option<Box<SvEvent>>,
 }
 
 /// Where a reader's rows go: one implementation per output (page model,

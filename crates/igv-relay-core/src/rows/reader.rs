@@ -138,6 +138,7 @@ impl<'g> RowReader<'g> {
                 raw: None,
                 values,
                 filter_failed: record.filter_pass == Some(false),
+                sv: record.sv,
             },
             Item::Invalid { line, message, raw } => Row {
                 line,
@@ -148,6 +149,7 @@ impl<'g> RowReader<'g> {
                 interval: None,
                 values: None,
                 filter_failed: false,
+                sv: None,
             },
         }
     }

@@ -10,7 +10,7 @@ use std::io;
 use super::columns::{SortLink, is_blank, keep_only};
 use super::overview::Overview;
 use super::tally::Tally;
-use crate::formats::FormatKind;
+use crate::formats::{FormatKind, SvEvent};
 use crate::links::RowLink;
 use crate::links::igv_web::Viewer;
 use crate::links::outs::{LinkOut, LinkTemplate, PageRowFields};
@@ -40,9 +40,15 @@ pub struct PageRow {
     /// "reads sorted here": load the paired reads, go to the row's first
     /// base and sort the alignments there (when the view has reads).
     pub reads_url: Option<String>,
-    /// "mate": a breakend's mate locus as its own link (a VCF row whose
-    /// ALT names its mate has two loci; the row's own link shows both).
+    /// The reads link shows both ends of a split-screen row (a breakend,
+    /// a BEDPE pair) side by side, unsorted; else it sorts at the first base.
+    pub reads_both_ends: bool,
+    /// "mate": the mate locus as its own link (a breakend whose ALT or
+    /// `CHR2` names its mate, a BEDPE pair's second end; the row's own link
+    /// shows both).
     pub mate_url: Option<String>,
+    /// A structural variant's type and size ("DEL 12.3 kb").
+    pub sv: Option<SvEvent>,
     /// "IGV-Web": the file at this row in the IGV-Web app.
     pub igv_web_url: Option<String>,
     pub error: Option<String>,
@@ -348,7 +354,9 @@ impl<'v> PageRows<'v> {
                     relay_url: None,
                     load_go_url: None,
                     reads_url: None,
+                    reads_both_ends: false,
                     mate_url: None,
+                    sv: row.sv.map(|sv| *sv),
                     igv_web_url: None,
                     error: Some(refusal.to_string()),
                     link_outs: Vec::new(),
@@ -381,10 +389,14 @@ impl<'v> PageRows<'v> {
                 view.load_link(Some(&locus))
             },
             reads_url: view.reads_link(&loci),
+            reads_both_ends: loci.as_slice().len() > 1,
             mate_url: match (view.kind, loci.as_slice()) {
-                (FormatKind::Vcf, [_, mate]) => Some(relay.to(&mate.to_string())),
+                (FormatKind::Vcf | FormatKind::Bedpe, [_, mate]) => {
+                    Some(relay.to(&mate.to_string()))
+                }
                 _ => None,
             },
+            sv: row.sv.map(|sv| *sv),
             igv_web_url: None,
             data_locus: locus,
             error: None,
@@ -773,7 +785,9 @@ mod blank_column_tests {
             relay_url: None,
             load_go_url: None,
             reads_url: None,
+            reads_both_ends: false,
             mate_url: None,
+            sv: None,
             igv_web_url: None,
             error: None,
             link_outs: Vec::new(),

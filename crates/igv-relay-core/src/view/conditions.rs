@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 use super::annotations::{Annotation, AnnotationSchema, Impact, terms_with_impact};
-use crate::formats::{NumberOp, VcfHeaderFields, VcfValues};
+use crate::formats::{NumberOp, SvEvent, VcfHeaderFields, VcfValues};
 
 /// Most conditions one page may carry.
 pub const MAX_CONDITIONS: usize = 20;
@@ -73,7 +73,14 @@ pub enum Field {
     Summary(SummaryField),
     /// A display column of a non-VCF file.
     Column(usize),
+    /// `SVSIZE`: a structural variant's size in bases (SVLEN, else END −
+    /// POS, else the distance to its mate; none for an inter-chromosomal
+    /// or unsized event, and for records that are no SV).
+    SvSize,
 }
+
+/// The derived field of [`Field::SvSize`].
+pub const SV_SIZE_FIELD: &str = "SVSIZE";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SummaryField {
@@ -164,6 +171,10 @@ impl FieldSet<'_> {
             if header.info(info_key).is_some() {
                 return Ok(Field::Info(info_key.to_owned()));
             }
+            // After INFO: a file's own SVSIZE key wins.
+            if name.eq_ignore_ascii_case(SV_SIZE_FIELD) {
+                return Ok(Field::SvSize);
+            }
             if let Some(key) = name.strip_prefix("FORMAT/").or(name.strip_prefix("FMT/"))
                 && header.format(key).is_some()
             {
@@ -197,6 +208,10 @@ impl FieldSet<'_> {
             .iter()
             .position(|c| c.eq_ignore_ascii_case(name))
             .map(Field::Column)
+            .or_else(|| {
+                name.eq_ignore_ascii_case(SV_SIZE_FIELD)
+                    .then_some(Field::SvSize)
+            })
             .ok_or_else(|| self.unknown(name))
     }
 
@@ -204,7 +219,7 @@ impl FieldSet<'_> {
         let mut known: Vec<String> = Vec::new();
         match self.header {
             Some(header) => {
-                known.push("CHROM, POS, ID, REF, ALT, QUAL, FILTER".to_owned());
+                known.push("CHROM, POS, ID, REF, ALT, QUAL, FILTER, SVSIZE".to_owned());
                 if !header.infos.is_empty() {
                     known.push(format!("INFO {}", header.info_ids()));
                 }
@@ -221,7 +236,7 @@ impl FieldSet<'_> {
                     ));
                 }
             }
-            None => known.push(self.columns.join(", ")),
+            None => known.push(format!("{}, {SV_SIZE_FIELD}", self.columns.join(", "))),
         }
         UnknownField {
             name: name.to_owned(),
@@ -303,6 +318,8 @@ pub struct RecordFields<'a> {
     pub values: Option<&'a VcfValues>,
     pub annotations: &'a [Annotation],
     pub cells: &'a [String],
+    /// The record's structural variant, if it is one ([`Field::SvSize`]).
+    pub sv: Option<&'a SvEvent>,
 }
 
 impl RecordFields<'_> {
@@ -317,6 +334,11 @@ impl RecordFields<'_> {
         match field {
             Field::Chrom => vec![self.chrom.to_owned()],
             Field::Pos => vec![self.pos.to_string()],
+            Field::SvSize => self
+                .sv
+                .and_then(SvEvent::bases)
+                .map(|n| vec![n.to_string()])
+                .unwrap_or_default(),
             Field::Column(i) => self
                 .cells
                 .get(*i)
@@ -440,7 +462,7 @@ impl Condition {
                 Some(needles)
             }
             Field::Summary(_) => Some(vec![value]),
-            Field::Chrom | Field::Pos | Field::Qual | Field::Column(_) => None,
+            Field::Chrom | Field::Pos | Field::Qual | Field::Column(_) | Field::SvSize => None,
         }
     }
 
@@ -621,6 +643,7 @@ mod tests {
             values: Some(&values),
             annotations: &[],
             cells: &[],
+            sv: None,
         };
         conditions.iter().all(|c| c.holds(&record))
     }

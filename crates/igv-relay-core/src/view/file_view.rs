@@ -428,7 +428,10 @@ impl FileView<'_> {
     }
 
     /// The relay link that loads the paired reads, goes to the first base of
-    /// `loci` and sorts the alignments by base there.
+    /// `loci` and sorts the alignments by base there; for a split-screen row
+    /// (a breakend and its mate, a BEDPE pair), the same load shows both
+    /// loci side by side instead (IGV's `/load` takes the multi-locus string
+    /// `/goto` takes; it sorts only at a single base, so none is asked).
     /// With several paired files, one `/load` names them all (the relay's
     /// `file` and `index` lists, space-separated); IGV then names each track
     /// after its file, since one `name` cannot name several.
@@ -436,9 +439,6 @@ impl FileView<'_> {
         let reads = &self.source.reads;
         let first_reads = reads.first()?;
         let first = loci.as_slice().first()?;
-        let (start, _) = first.bounds()?;
-        let base = Locus::from_interval(first.chrom().clone(), start, start).ok()?;
-        let at = BasePosition::from_locus(&base).ok()?;
         let files: Vec<&str> = reads.iter().map(|r| r.file_url.as_str()).collect();
         let files = files.join(" ");
         let indexes: Option<Vec<&str>> = reads.iter().map(|r| r.index_url.as_deref()).collect();
@@ -450,6 +450,17 @@ impl FileView<'_> {
             name: (reads.len() == 1).then_some(first_reads.name.as_str()),
             ..LoadLink::default()
         };
+        if loci.as_slice().len() > 1 {
+            let both = loci.to_string();
+            let link = LoadLink {
+                locus: Some(&both),
+                ..link
+            };
+            return Some(self.ctx.urls.load(&link).to_string());
+        }
+        let (start, _) = first.bounds()?;
+        let base = Locus::from_interval(first.chrom().clone(), start, start).ok()?;
+        let at = BasePosition::from_locus(&base).ok()?;
         Some(self.ctx.urls.reads_sorted_here(&link, &at).to_string())
     }
 

@@ -128,6 +128,7 @@ impl FileView<'_> {
                 values: row.values.as_deref(),
                 annotations: &annotations,
                 cells: &row.cells,
+                sv: row.sv.as_deref(),
             };
             keys.push((SortKey::of(spec, &fields), keys.len() as u64));
             Ok(())

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use super::annotations::{ANNOTATION_COLUMNS, Annotation, AnnotationSchema, summary_cells};
 use super::conditions::{Condition, Field, FieldSet, RecordFields, SortSpec};
 use crate::error::CoreError;
-use crate::formats::{FormatOptions, LineHint, Record, RecordStream, VcfHeaderFields, VcfValues};
+use crate::formats::{
+    FormatOptions, LineHint, Record, RecordStream, SvEvent, VcfHeaderFields, VcfValues,
+};
 use crate::rows::RowPredicate;
 
 /// CHROM POS ID REF ALT QUAL FILTER: the columns before INFO's.
@@ -215,6 +217,7 @@ impl Triage {
         values: Option<&'a VcfValues>,
         annotations: &'a [Annotation],
         cells: &'a [String],
+        sv: Option<&'a SvEvent>,
     ) -> RecordFields<'a> {
         RecordFields {
             chrom: record_chrom,
@@ -222,6 +225,7 @@ impl Triage {
             values,
             annotations,
             cells,
+            sv,
         }
     }
 
@@ -432,6 +436,7 @@ impl RowPredicate for TriagePredicate {
             values,
             annotations: &annotations,
             cells: &record.cells,
+            sv: record.sv.as_deref(),
         };
         self.conditions.iter().all(|c| c.holds(&fields))
     }

@@ -28,6 +28,7 @@ mod reads;
 mod real_files;
 mod relay;
 mod render;
+mod sv_rows;
 mod table_formats;
 mod triage;
 mod triage_page;

@@ -157,3 +157,88 @@ async fn a_breakend_rows_mate_link_shows_the_mate_in_igv() {
         .await;
     rig.finish().await;
 }
+
+/// `chr1:528-567` → ("chr1", 528, 567).
+fn frame(text: &str) -> Option<(String, u64, u64)> {
+    let (chrom, range) = text.trim().rsplit_once(':')?;
+    let (start, end) = range.split_once('-')?;
+    Some((
+        chrom.to_owned(),
+        start.replace(',', "").parse().ok()?,
+        end.replace(',', "").parse().ok()?,
+    ))
+}
+
+/// A breakend row's split screen with the reads (issue 26, item 4): one
+/// `/load` of the paired BAMs with both ends as IGV's multi-locus string.
+/// IGV shows the two ends side by side, each frame holding its breakend,
+/// with exactly the two paired BAMs loaded (not the third), and its port
+/// still answers.
+#[actix_web::test]
+async fn a_breakend_rows_split_screen_loads_the_paired_reads_at_both_ends() {
+    let Some(rig) = Rig::start(|_, _| {}).await else {
+        return;
+    };
+    copy_pairing(&rig);
+    // A breakend pair between two places of chr1 the pairing reads cover,
+    // genotyped in the fixtures' two samples.
+    let vcf = "##fileformat=VCFv4.2\n\
+               ##contig=<ID=chr1,length=50000>\n\
+               ##INFO=<ID=SVTYPE,Number=1,Type=String,Description=\"SV type\">\n\
+               ##INFO=<ID=MATEID,Number=1,Type=String,Description=\"Mate\">\n\
+               ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+               #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ttumour\tnormal\n\
+               chr1\t548\tbnd_a\tC\tC[chr1:1294[\t50\tPASS\tSVTYPE=BND;MATEID=bnd_b\tGT\t0/1\t0/0\n\
+               chr1\t1294\tbnd_b\tA\t]chr1:548]A\t50\tPASS\tSVTYPE=BND;MATEID=bnd_a\tGT\t0/1\t0/0\n";
+    std::fs::write(rig._data.path().join("breakend-pair.vcf"), vcf).expect("write the VCF");
+    rig.browser
+        .goto(&rig.page("breakend-pair.vcf"))
+        .await
+        .expect("open the VCF's page");
+    let html = rig.browser.page_source().await.expect("the page");
+    assert!(html.contains(">BND 746 bp</span>"), "the size to the mate");
+    let client = rig.browser.client();
+    let links = client
+        .find_all(Locator::Css("a.igv-reads-both"))
+        .await
+        .expect("find links");
+    assert_eq!(
+        links.len(),
+        2,
+        "each breakend row has its split screen with reads"
+    );
+    links[0].click().await.expect("click the first row's link");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let shown = loop {
+        let shown = rig.igv.current_locus().await;
+        if shown.contains(" | ") {
+            break shown;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "IGV shows {shown}, not both ends"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let frames: Vec<(String, u64, u64)> = shown.split('|').filter_map(frame).collect();
+    assert_eq!(frames.len(), 2, "two frames: {shown}");
+    for (frame, at) in frames.iter().zip([548, 1294]) {
+        assert!(
+            frame.0 == "chr1" && frame.1 <= at && at <= frame.2,
+            "{shown}: no frame holds chr1:{at}"
+        );
+    }
+    let tracks = rig.igv.loaded_tracks().await;
+    let raw = |name: &str| rig.app.url(&format!("/raw/e2e/{name}"));
+    for paired in ["tumour.bam", "normal.bam"] {
+        assert!(tracks.contains(&raw(paired)), "{paired} not in {tracks:?}");
+    }
+    assert!(
+        !tracks.contains(&raw("other-patient.bam")),
+        "the unpaired BAM was loaded: {tracks:?}"
+    );
+    // The port still answers and moves (no dialog, no dead listener).
+    rig.igv.goto("chr1:100-200").await;
+    assert_eq!(rig.igv.wait_for_locus("chr1:100-200").await, "chr1:100-200");
+    rig.finish().await;
+}
