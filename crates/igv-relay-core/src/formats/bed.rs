@@ -10,7 +10,7 @@ use std::io::{self, BufRead};
 use super::lines::Line;
 use super::{FormatError, FormatKind, Input, Interval, Item, Record, RecordStream, StreamPosition};
 
-const BED12_COLUMNS: [&str; 12] = [
+pub(crate) const BED12_COLUMNS: [&str; 12] = [
     "chrom",
     "start",
     "end",
@@ -24,8 +24,8 @@ const BED12_COLUMNS: [&str; 12] = [
     "blockSizes",
     "blockStarts",
 ];
-const BEDGRAPH_COLUMNS: [&str; 4] = ["chrom", "start", "end", "value"];
-const NARROWPEAK_COLUMNS: [&str; 10] = [
+pub(crate) const BEDGRAPH_COLUMNS: [&str; 4] = ["chrom", "start", "end", "value"];
+pub(crate) const NARROWPEAK_COLUMNS: [&str; 10] = [
     "chrom",
     "start",
     "end",
@@ -37,7 +37,7 @@ const NARROWPEAK_COLUMNS: [&str; 10] = [
     "qValue",
     "peak",
 ];
-const BEDPE_COLUMNS: [&str; 10] = [
+pub(crate) const BEDPE_COLUMNS: [&str; 10] = [
     "chrom1", "start1", "end1", "chrom2", "start2", "end2", "name", "score", "strand1", "strand2",
 ];
 

@@ -119,6 +119,52 @@ impl FormatKind {
         FormatKind::BigWig,
     ];
 
+    /// The short name configuration uses for the kind (`views:` `formats:`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            FormatKind::Vcf => "vcf",
+            FormatKind::Bed => "bed",
+            FormatKind::BedGraph => "bedgraph",
+            FormatKind::NarrowPeak => "narrowpeak",
+            FormatKind::BroadPeak => "broadpeak",
+            FormatKind::Bedpe => "bedpe",
+            FormatKind::Gff3 => "gff3",
+            FormatKind::Gtf => "gtf",
+            FormatKind::Tabular => "tabular",
+            FormatKind::Maf => "maf",
+            FormatKind::Annovar => "annovar",
+            FormatKind::Seg => "seg",
+            FormatKind::Gwas => "gwas",
+            FormatKind::IntervalList => "interval_list",
+            FormatKind::Bam => "bam",
+            FormatKind::Cram => "cram",
+            FormatKind::BigWig => "bigwig",
+        }
+    }
+
+    /// The kind [`Self::key`] names (any case).
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.key().eq_ignore_ascii_case(key.trim()))
+    }
+
+    /// The columns every file of the kind has, whatever the file: what a
+    /// configured view can be checked against before any file is read.
+    /// `None` when the columns come from each file (VCF INFO keys, tabular
+    /// headers) or the kind has no rows.
+    pub fn fixed_columns(&self) -> Option<&'static [&'static str]> {
+        match self {
+            FormatKind::Bed => Some(&bed::BED12_COLUMNS),
+            FormatKind::BedGraph => Some(&bed::BEDGRAPH_COLUMNS),
+            FormatKind::NarrowPeak | FormatKind::BroadPeak => Some(&bed::NARROWPEAK_COLUMNS),
+            FormatKind::Bedpe => Some(&bed::BEDPE_COLUMNS),
+            FormatKind::Gff3 => Some(&gff::COLUMNS),
+            FormatKind::Gtf => Some(&gtf::COLUMNS),
+            _ => None,
+        }
+    }
+
     /// The name a biologist knows the format by.
     pub fn name(&self) -> &'static str {
         match self {

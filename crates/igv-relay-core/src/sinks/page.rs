@@ -98,6 +98,20 @@ pub struct FilterForm {
     pub active: usize,
     /// The column picker (VCF), `None` for other formats.
     pub picker: Option<Picker>,
+    /// The lab presets offered for the file (`views:`), with "none" first
+    /// when one is chosen; empty when none is configured for it.
+    pub presets: Vec<PresetLink>,
+}
+
+/// One entry of the preset chooser.
+#[derive(Clone, Debug, Default)]
+pub struct PresetLink {
+    pub name: String,
+    /// This page under the preset (page 1, its own filters only).
+    pub url: String,
+    pub chosen: bool,
+    /// What the preset does, for the hover text.
+    pub title: String,
 }
 
 /// The column picker: checkboxes that work without JavaScript.

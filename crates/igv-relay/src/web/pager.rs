@@ -10,13 +10,26 @@ use igv_relay_core::served::ServedPage;
 use igv_relay_core::sinks::ExportFormat;
 use igv_relay_core::sinks::columns::{SortLink, SortMark, mark_of};
 use igv_relay_core::sinks::overview::OverviewLinks;
-use igv_relay_core::sinks::page::{FilterForm, PageModel};
+use igv_relay_core::sinks::page::{FilterForm, PageModel, PresetLink};
+use igv_relay_core::view::presets::Preset;
 use igv_relay_core::view::{DEFAULT_PER_PAGE, Paging, ViewSpec};
 use url::Url;
 
 /// The query keys "clear filters" drops: what narrows or orders the rows.
 /// The genome, flank, columns and samples stay.
-const FILTER_KEYS: [&str; 6] = ["chrom", "q", "pass", "region", "where", "sort"];
+const FILTER_KEYS: [&str; 7] = ["chrom", "q", "pass", "region", "where", "sort", "view"];
+
+/// The keys a preset chosen from the chooser replaces: it starts from its
+/// own conditions, columns and samples.
+const PRESET_KEYS: [&str; 10] = [
+    "view", "where", "sort", "cols", "samples", "fmt", "chrom", "q", "pass", "region",
+];
+
+/// The lab presets offered for a page, and the one it shows.
+pub struct PresetChooser<'a> {
+    pub offered: &'a [&'a Preset],
+    pub chosen: Option<&'a str>,
+}
 
 /// A served page's URL and the query pairs of its view.
 pub struct PageLinks<'a> {
@@ -81,6 +94,33 @@ impl PageLinks<'_> {
             .count();
         form.clear_url = (form.active > 0).then(|| self.filtered(&[], &FILTER_KEYS));
         model.form = Some(form);
+    }
+
+    /// The preset chooser of the filter bar, and the chosen preset kept by
+    /// the filter form.
+    pub fn add_presets(&self, page: &mut ServedPage, chooser: &PresetChooser<'_>) {
+        let Some(form) = page.model.form.as_mut() else {
+            return;
+        };
+        if chooser.offered.is_empty() {
+            return;
+        }
+        if let Some(name) = chooser.chosen {
+            form.hidden.push(("view".to_owned(), name.to_owned()));
+            form.presets.push(PresetLink {
+                name: "none".to_owned(),
+                url: self.filtered(&[], &PRESET_KEYS),
+                chosen: false,
+                title: "this file without a lab view".to_owned(),
+            });
+        }
+        form.presets
+            .extend(chooser.offered.iter().map(|preset| PresetLink {
+                name: preset.name.clone(),
+                url: self.filtered(&[("view", preset.name.clone())], &PRESET_KEYS),
+                chosen: chooser.chosen == Some(preset.name.as_str()),
+                title: describe(preset),
+            }));
     }
 
     /// Each sortable head's link: this view sorted by the column, smallest
@@ -194,6 +234,7 @@ impl PageLinks<'_> {
                 .map(|r| format!("{}:{}-{}", r.chrom, r.start, r.end))
                 .unwrap_or_default(),
             picker,
+            presets: Vec::new(),
         }
     }
 
@@ -215,6 +256,25 @@ impl PageLinks<'_> {
         pairs.extend(set.iter().cloned());
         self.with(&pairs)
     }
+}
+
+/// A preset in words, for the chooser's hover text.
+fn describe(preset: &Preset) -> String {
+    let c = &preset.choices;
+    let mut parts = Vec::new();
+    if let Some(w) = &c.where_text {
+        parts.push(format!("where {w}"));
+    }
+    if let Some(s) = &c.sort_text {
+        parts.push(format!("sorted by {s}"));
+    }
+    if let Some(cols) = &c.cols {
+        parts.push(format!("columns {}", cols.join(", ")));
+    }
+    if !c.samples.is_empty() {
+        parts.push(format!("samples {}", c.samples.join(", ")));
+    }
+    parts.join("; ")
 }
 
 impl OverviewLinks for PageLinks<'_> {
