@@ -165,6 +165,35 @@ impl FormatKind {
         }
     }
 
+    /// Examples for a page's conditions and sort boxes, in the kind's own
+    /// column names (placeholders, never applied).
+    pub fn filter_examples(&self) -> (&'static str, &'static str) {
+        match self {
+            FormatKind::Vcf => ("AF<0.01; DP>=20; Impact=HIGH", "-QUAL"),
+            FormatKind::Bed | FormatKind::Bedpe => ("score>=500; strand=+", "-score"),
+            FormatKind::BedGraph => ("value>=1", "-value"),
+            FormatKind::NarrowPeak | FormatKind::BroadPeak => {
+                ("signalValue>=10; qValue>=2", "-signalValue")
+            }
+            FormatKind::Gff3 => ("type=gene; Name~BRCA", "start"),
+            FormatKind::Gtf => ("type=exon; gene_name=TP53", "start"),
+            FormatKind::Maf => (
+                "tumor_vaf>=0.1; Variant_Classification=Missense_Mutation",
+                "-tumor_vaf",
+            ),
+            FormatKind::Annovar => (
+                "Func.refGene=exonic; ExonicFunc.refGene~nonsynonymous",
+                "Gene.refGene",
+            ),
+            FormatKind::Seg => ("seg.mean<=-0.3", "seg.mean"),
+            FormatKind::Gwas => ("P<5e-8", "P"),
+            FormatKind::IntervalList => ("strand=+; name~exon", "start"),
+            FormatKind::Tabular | FormatKind::Bam | FormatKind::Cram | FormatKind::BigWig => {
+                ("COLUMN>=VALUE; COLUMN~text", "-COLUMN")
+            }
+        }
+    }
+
     /// The name a biologist knows the format by.
     pub fn name(&self) -> &'static str {
         match self {

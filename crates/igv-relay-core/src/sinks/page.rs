@@ -150,6 +150,10 @@ pub struct PageModel {
     pub title: String,
     pub kind: &'static str,
     pub is_vcf: bool,
+    /// Placeholders of the conditions and sort boxes, in the format's own
+    /// column names ([`FormatKind::filter_examples`]).
+    pub where_example: &'static str,
+    pub sort_example: &'static str,
     /// The genome the loci were checked against (empty: none).
     pub genome: String,
     /// Why that genome ("from the ##contig lengths"), or what the loci were
@@ -275,6 +279,8 @@ impl PageModel {
             title: view.source.name.clone(),
             kind: view.kind.name(),
             is_vcf: view.kind == FormatKind::Vcf,
+            where_example: view.kind.filter_examples().0,
+            sort_example: view.kind.filter_examples().1,
             genome: view.genome_id().unwrap_or_default().to_owned(),
             genome_source,
             genome_source_code,

@@ -245,3 +245,85 @@ async fn a_view_not_offered_for_the_file_is_a_400_naming_the_views() {
         "{text}"
     );
 }
+
+/// The `placeholder` of the filter form's input `name`, unescaped.
+fn placeholder(body: &str, name: &str) -> String {
+    let input = between(body, &format!("<input name=\"{name}\""), ">").expect(name);
+    between(input, "placeholder=\"", "\"")
+        .expect("a placeholder")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+#[actix_web::test]
+async fn the_filter_placeholders_are_conditions_each_format_accepts() {
+    let maf = "Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tVariant_Classification\t\
+               Reference_Allele\tTumor_Seq_Allele2\tt_depth\tt_alt_count\n\
+               BRAF\tchr7\t140753336\t140753336\tMissense_Mutation\tA\tT\t120\t40\n\
+               KRAS\tchr12\t25245350\t25245350\tMissense_Mutation\tC\tA\t100\t70\n\
+               TP53\tchr17\t7675088\t7675088\tMissense_Mutation\tC\tT\t100\t5\n\
+               EGFR\tchr7\t55174772\t55174786\tIn_Frame_Del\tGGAATTAAGAGAAGC\t-\t50\t45\n";
+    let gwas =
+        "CHR\tBP\tSNP\tP\n7\t140753336\trs113488022\t3e-12\n12\t25245350\trs121913529\t0.04\n";
+    let seg = "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n\
+               S1\t7\t140000000\t141000000\t120\t0.85\n\
+               S2\t12\t25000000\t25500000\t40\t-1.2\n";
+    let annovar = "Chr\tStart\tEnd\tRef\tAlt\tFunc.refGene\tGene.refGene\tExonicFunc.refGene\n\
+                   chr7\t140753336\t140753336\tA\tT\texonic\tBRAF\tnonsynonymous SNV\n\
+                   chr7\t140753400\t140753400\tA\tT\tintronic\tBRAF\t.\n";
+    let bed = "chr1\t100\t200\tp1\t700\t+\nchr1\t300\t400\tp2\t200\t-\n";
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("tumour.maf", maf, "Hugo_Symbol", vec!["KRAS", "BRAF"]),
+        ("trait.tsv", gwas, "SNP", vec!["rs113488022"]),
+        ("cn.seg", seg, "ID", vec!["S2"]),
+        (
+            "s.hg38_multianno.txt",
+            annovar,
+            "Func.refGene",
+            vec!["exonic"],
+        ),
+        ("peaks.bed", bed, "name", vec!["p1"]),
+    ];
+    for (name, text, _, _) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let root = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "t".into(),
+            path: root,
+            genome: Some("hg38".into()),
+        }]
+    })
+    .await;
+    for (name, _, label, expected) in files {
+        let body = html(&app, &format!("/files/t/{name}")).await;
+        let conditions = placeholder(&body, "where");
+        let sort = placeholder(&body, "sort");
+        assert!(
+            !conditions.contains("score") || name.ends_with(".bed"),
+            "{name}: {conditions}"
+        );
+        // The examples name the file's own columns: the service takes them.
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("where", &conditions)
+            .append_pair("sort", &sort)
+            .append_pair("format", "json")
+            .finish();
+        let r = app.get(&format!("/files/t/{name}?{query}")).await;
+        let status = r.status().as_u16();
+        let json: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(status, 200, "{name}: {conditions} / {sort}: {json}");
+        let labels: Vec<String> = json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["cells"][label].as_str().unwrap_or("-").to_owned())
+            .collect();
+        assert_eq!(labels, expected, "{name}: {conditions} / {sort}: {json:#}");
+    }
+}
