@@ -12,6 +12,7 @@ mod galaxy_plugin;
 mod harness;
 mod manhattan;
 mod reads;
+mod start_page;
 mod triage;
 mod triage_layout;
 mod viewer;
