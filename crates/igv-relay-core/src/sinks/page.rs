@@ -67,6 +67,11 @@ pub struct FileLinks {
     pub igv3_session: Option<String>,
     /// "Open all in IGV": the relay loading `igv_session` into IGV.
     pub open_all: Option<String>,
+    /// The same in a new IGV session (the user's tracks closed first).
+    pub open_all_new: Option<String>,
+    /// Whether [`Self::open_all`] adds to the user's IGV session (it loads
+    /// the file); otherwise it loads the session, which replaces it.
+    pub open_all_adds: bool,
     /// The igv.js JSON session of the view, for IGV-Web.
     pub igvjs_session: Option<String>,
     /// "Open in IGV-Web".

@@ -188,14 +188,41 @@ impl PageLinks<'_> {
         if !model.genome.is_empty() {
             model.links.igv3_session = export_link(ExportFormat::Igv3Session);
         }
-        model.links.open_all = model.links.igv_session.as_deref().map(|session| {
-            self.urls
-                .load(&LoadLink {
-                    file: session,
-                    ..LoadLink::default()
-                })
-                .to_string()
+        // "Open all in IGV" adds to what the user has in IGV (issue 24):
+        // IGV 2.16 replaces the session whenever it loads a session file,
+        // `merge=true` or not (tests/http/e2e), so it loads the file itself,
+        // at the first record, with `merge=true`. "In a new session" loads
+        // the session: genome, file, reads and the records as regions.
+        let session = |merge: bool| {
+            model.links.igv_session.as_deref().map(|session| {
+                self.urls
+                    .load(&LoadLink {
+                        file: session,
+                        merge: Some(merge),
+                        ..LoadLink::default()
+                    })
+                    .to_string()
+            })
+        };
+        model.links.open_all_new = session(false);
+        let first_locus = model
+            .rows
+            .iter()
+            .find(|r| r.error.is_none() && !r.data_locus.is_empty())
+            .map(|r| r.data_locus.clone());
+        let added = model.links.load.as_deref().and_then(|load| {
+            let mut url = url::Url::parse(load).ok()?;
+            {
+                let mut pairs = url.query_pairs_mut();
+                if let Some(locus) = &first_locus {
+                    pairs.append_pair("locus", locus);
+                }
+                pairs.append_pair("merge", "true");
+            }
+            Some(url.to_string())
         });
+        model.links.open_all_adds = added.is_some();
+        model.links.open_all = added.or_else(|| model.links.open_all_new.take());
     }
 
     /// The filter form, as the view's choices fill it.

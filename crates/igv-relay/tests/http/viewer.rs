@@ -404,12 +404,25 @@ async fn the_igv_session_escapes_every_name_and_url_and_holds_the_filtered_recor
 }
 
 #[actix_web::test]
-async fn open_all_relays_a_load_of_the_session_url() {
+async fn open_all_adds_the_file_and_a_new_session_relays_a_load_of_the_session_url() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path()).await;
     let body = text(&app, "/files/v/regions.bed").await;
     let session = href(&body, "export-igv-session").unwrap();
-    let open_all = href(&body, "igv-open-all").unwrap();
+    // "Open all" adds the file at the first record (merge=true); "in a
+    // new session" loads the session, replacing IGV's (merge=false).
+    let added = href(&body, "igv-open-all").unwrap();
+    assert_eq!(
+        query_value(&added, "file").as_deref(),
+        Some(format!("{}/raw/v/regions.bed", app.address).as_str())
+    );
+    assert_eq!(query_value(&added, "merge").as_deref(), Some("true"));
+    assert_eq!(
+        query_value(&added, "locus").as_deref(),
+        Some("chr1:1000-2000")
+    );
+    let open_all = href(&body, "igv-open-all-new").unwrap();
+    assert_eq!(query_value(&open_all, "merge").as_deref(), Some("false"));
     assert_eq!(
         query_value(&open_all, "file").as_deref(),
         Some(session.as_str())
