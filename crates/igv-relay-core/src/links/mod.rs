@@ -298,6 +298,7 @@ mod row_link_tests {
             locus: None,
             name: Some("a b.vcf.gz"),
             format: Some("vcf"),
+            merge: None,
         };
         let row = urls.row_load_link(&file).to("chr7:140753336");
         let whole = urls.load(&LoadLink {

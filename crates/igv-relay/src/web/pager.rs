@@ -193,18 +193,15 @@ impl PageLinks<'_> {
         // `merge=true` or not (tests/http/e2e), so it loads the file itself,
         // at the first record, with `merge=true`. "In a new session" loads
         // the session: genome, file, reads and the records as regions.
-        let session = |merge: bool| {
-            model.links.igv_session.as_deref().map(|session| {
-                self.urls
-                    .load(&LoadLink {
-                        file: session,
-                        merge: Some(merge),
-                        ..LoadLink::default()
-                    })
-                    .to_string()
-            })
-        };
-        model.links.open_all_new = session(false);
+        model.links.open_all_new = model.links.igv_session.as_deref().map(|session| {
+            self.urls
+                .load(&LoadLink {
+                    file: session,
+                    merge: Some(false),
+                    ..LoadLink::default()
+                })
+                .to_string()
+        });
         let first_locus = model
             .rows
             .iter()
