@@ -425,6 +425,31 @@ fn active_filters(view: &FileView<'_>) -> Vec<String> {
     out
 }
 
+/// Bases a file without rows (BAM, CRAM, bigWig) opens on: enough to see
+/// reads, little enough that igv.js loads them at once.
+const OPENING_SPAN: u64 = 10_000;
+
+/// Where the panel opens on a file without rows: the first
+/// [`OPENING_SPAN`] bases of the first sequence its header lists (`@SQ`),
+/// else of the genome's first chromosome; never "all", where igv.js shows
+/// no reads.
+fn opening_locus(view: &FileView<'_>) -> Option<String> {
+    if view.kind.has_rows() {
+        return None;
+    }
+    let listed = view
+        .evidence()
+        .and_then(|e| e.sequences.first())
+        .map(|s| (s.name.clone(), s.length));
+    let (name, length) = listed.or_else(|| {
+        view.genome()
+            .and_then(|g| g.chromosomes().first())
+            .map(|c| (c.name.to_string(), Some(c.length)))
+    })?;
+    let end = length.map_or(OPENING_SPAN, |l| l.clamp(1, OPENING_SPAN));
+    Some(format!("{name}:1-{end}"))
+}
+
 /// "Open in IGV-Web" for the page and each linked row, and the "View here"
 /// panel at the first linked row.
 fn igv_web_links(view: &FileView<'_>, model: &mut PageModel) {
@@ -432,7 +457,8 @@ fn igv_web_links(view: &FileView<'_>, model: &mut PageModel) {
         .rows
         .iter()
         .find(|r| r.error.is_none() && !r.data_locus.is_empty())
-        .map(|r| r.data_locus.clone());
+        .map(|r| r.data_locus.clone())
+        .or_else(|| opening_locus(view));
     let igvjs_genome = view.igvjs_genome();
     model.links.igv_web = igvjs_genome
         .as_ref()

@@ -44,6 +44,42 @@ pub struct Settings {
     /// "Link-outs"); unset: the defaults for the page's genome, `{}`: none.
     #[serde(default)]
     pub links: Option<BTreeMap<String, String>>,
+    /// Lab presets: name → a named view (README, "Lab presets"), checked
+    /// at start-up.
+    #[serde(default)]
+    pub views: BTreeMap<String, ViewPresetSettings>,
+}
+
+/// One lab preset as configuration writes it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ViewPresetSettings {
+    /// `?where=` conditions, `;`-separated.
+    #[serde(rename = "where")]
+    pub where_text: Option<String>,
+    /// `?cols=` (VCF).
+    pub columns: Option<Vec<String>>,
+    /// `?samples=` (VCF).
+    pub samples: Vec<String>,
+    /// `?sort=`.
+    pub sort: Option<String>,
+    /// Formats the view is for (`vcf`, `maf`, `gwas`...); empty: any.
+    pub formats: Vec<String>,
+    /// Data roots the view is for; empty: any source.
+    pub roots: Vec<String>,
+}
+
+impl ViewPresetSettings {
+    pub fn definition(&self) -> igv_relay_core::view::presets::PresetDefinition {
+        igv_relay_core::view::presets::PresetDefinition {
+            where_text: self.where_text.clone().filter(|w| !w.trim().is_empty()),
+            columns: self.columns.clone(),
+            samples: self.samples.clone(),
+            sort: self.sort.clone().filter(|s| !s.trim().is_empty()),
+            formats: self.formats.clone(),
+            roots: self.roots.clone(),
+        }
+    }
 }
 
 /// Pasted lines (start page, `/embed`, `POST /api/links` with `text`).

@@ -3,6 +3,7 @@
 //! read it, so it sits below them.
 
 use igv_relay_core::links::outs::LinkOuts;
+use igv_relay_core::view::presets::Presets;
 use url::Url;
 
 use crate::configuration::{ConfigError, Settings};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub caches: ViewCaches,
     /// Per-row links to other sites (`links:`), checked at start-up.
     pub link_outs: LinkOuts,
+    /// Lab presets (`views:`), offered on the pages they apply to.
+    pub presets: Presets,
 }
 
 impl AppState {
@@ -87,7 +90,16 @@ impl AppState {
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         let link_outs = LinkOuts::new(configured_links.as_deref())
             .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
+        let root_names: Vec<&str> = roots.all().iter().map(|r| r.name.as_str()).collect();
+        let definitions: Vec<_> = settings
+            .views
+            .iter()
+            .map(|(name, view)| (name.clone(), view.definition()))
+            .collect();
+        let presets = Presets::new(&definitions, &root_names)
+            .map_err(|e| StartupError::Config(ConfigError::Invalid(e.to_string())))?;
         Ok(Self {
+            presets,
             metrics,
             web_policy,
             igv_web,

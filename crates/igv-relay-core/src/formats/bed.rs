@@ -11,7 +11,7 @@ use super::lines::Line;
 use super::sv::SvEvent;
 use super::{FormatError, FormatKind, Input, Interval, Item, Record, RecordStream, StreamPosition};
 
-const BED12_COLUMNS: [&str; 12] = [
+pub(crate) const BED12_COLUMNS: [&str; 12] = [
     "chrom",
     "start",
     "end",
@@ -25,8 +25,8 @@ const BED12_COLUMNS: [&str; 12] = [
     "blockSizes",
     "blockStarts",
 ];
-const BEDGRAPH_COLUMNS: [&str; 4] = ["chrom", "start", "end", "value"];
-const NARROWPEAK_COLUMNS: [&str; 10] = [
+pub(crate) const BEDGRAPH_COLUMNS: [&str; 4] = ["chrom", "start", "end", "value"];
+pub(crate) const NARROWPEAK_COLUMNS: [&str; 10] = [
     "chrom",
     "start",
     "end",
@@ -38,7 +38,7 @@ const NARROWPEAK_COLUMNS: [&str; 10] = [
     "qValue",
     "peak",
 ];
-const BEDPE_COLUMNS: [&str; 10] = [
+pub(crate) const BEDPE_COLUMNS: [&str; 10] = [
     "chrom1", "start1", "end1", "chrom2", "start2", "end2", "name", "score", "strand1", "strand2",
 ];
 

@@ -13,7 +13,7 @@ use noodles::gff::record::attributes::field::Value;
 
 use super::{Input, Interval, Item, Record, RecordStream, StreamPosition};
 
-const COLUMNS: [&str; 8] = [
+pub(crate) const COLUMNS: [&str; 8] = [
     "seqid", "source", "type", "start", "end", "strand", "ID", "Name",
 ];
 

@@ -8,7 +8,7 @@ use noodles::gtf;
 use super::gff::{columns, first_label, is_blank, strand_text, to_interval};
 use super::{Input, Item, Record, RecordStream, StreamPosition};
 
-const COLUMNS: [&str; 9] = [
+pub(crate) const COLUMNS: [&str; 9] = [
     "seqid",
     "source",
     "type",

@@ -121,6 +121,81 @@ impl FormatKind {
         FormatKind::BigWig,
     ];
 
+    /// The short name configuration uses for the kind (`views:` `formats:`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            FormatKind::Vcf => "vcf",
+            FormatKind::Bed => "bed",
+            FormatKind::BedGraph => "bedgraph",
+            FormatKind::NarrowPeak => "narrowpeak",
+            FormatKind::BroadPeak => "broadpeak",
+            FormatKind::Bedpe => "bedpe",
+            FormatKind::Gff3 => "gff3",
+            FormatKind::Gtf => "gtf",
+            FormatKind::Tabular => "tabular",
+            FormatKind::Maf => "maf",
+            FormatKind::Annovar => "annovar",
+            FormatKind::Seg => "seg",
+            FormatKind::Gwas => "gwas",
+            FormatKind::IntervalList => "interval_list",
+            FormatKind::Bam => "bam",
+            FormatKind::Cram => "cram",
+            FormatKind::BigWig => "bigwig",
+        }
+    }
+
+    /// The kind [`Self::key`] names (any case).
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.key().eq_ignore_ascii_case(key.trim()))
+    }
+
+    /// The columns every file of the kind has, whatever the file: what a
+    /// configured view can be checked against before any file is read.
+    /// `None` when the columns come from each file (VCF INFO keys, tabular
+    /// headers) or the kind has no rows.
+    pub fn fixed_columns(&self) -> Option<&'static [&'static str]> {
+        match self {
+            FormatKind::Bed => Some(&bed::BED12_COLUMNS),
+            FormatKind::BedGraph => Some(&bed::BEDGRAPH_COLUMNS),
+            FormatKind::NarrowPeak | FormatKind::BroadPeak => Some(&bed::NARROWPEAK_COLUMNS),
+            FormatKind::Bedpe => Some(&bed::BEDPE_COLUMNS),
+            FormatKind::Gff3 => Some(&gff::COLUMNS),
+            FormatKind::Gtf => Some(&gtf::COLUMNS),
+            _ => None,
+        }
+    }
+
+    /// Examples for a page's conditions and sort boxes, in the kind's own
+    /// column names (placeholders, never applied).
+    pub fn filter_examples(&self) -> (&'static str, &'static str) {
+        match self {
+            FormatKind::Vcf => ("AF<0.01; DP>=20; Impact=HIGH", "-QUAL"),
+            FormatKind::Bed | FormatKind::Bedpe => ("score>=500; strand=+", "-score"),
+            FormatKind::BedGraph => ("value>=1", "-value"),
+            FormatKind::NarrowPeak | FormatKind::BroadPeak => {
+                ("signalValue>=10; qValue>=2", "-signalValue")
+            }
+            FormatKind::Gff3 => ("type=gene; Name~BRCA", "start"),
+            FormatKind::Gtf => ("type=exon; gene_name=TP53", "start"),
+            FormatKind::Maf => (
+                "tumor_vaf>=0.1; Variant_Classification=Missense_Mutation",
+                "-tumor_vaf",
+            ),
+            FormatKind::Annovar => (
+                "Func.refGene=exonic; ExonicFunc.refGene~nonsynonymous",
+                "Gene.refGene",
+            ),
+            FormatKind::Seg => ("seg.mean<=-0.3", "seg.mean"),
+            FormatKind::Gwas => ("P<5e-8", "P"),
+            FormatKind::IntervalList => ("strand=+; name~exon", "start"),
+            FormatKind::Tabular | FormatKind::Bam | FormatKind::Cram | FormatKind::BigWig => {
+                ("COLUMN>=VALUE; COLUMN~text", "-COLUMN")
+            }
+        }
+    }
+
     /// The name a biologist knows the format by.
     pub fn name(&self) -> &'static str {
         match self {

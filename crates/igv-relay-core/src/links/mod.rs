@@ -169,6 +169,9 @@ impl ServiceUrls {
                 query.push((key, v));
             }
         }
+        if let Some(merge) = spec.merge {
+            query.push(("merge", if merge { "true" } else { "false" }));
+        }
         self.url("igv/load", &query)
     }
 
@@ -207,6 +210,10 @@ pub struct LoadLink<'a> {
     pub locus: Option<&'a str>,
     pub name: Option<&'a str>,
     pub format: Option<&'a str>,
+    /// `merge=`: `Some(true)` adds to the user's IGV session, `Some(false)`
+    /// replaces it; `None` leaves IGV's default (which, for a session file,
+    /// replaces).
+    pub merge: Option<bool>,
 }
 
 /// The relay link of result rows, `…/igv/goto?locus=L[&genome=G]` (or its
@@ -291,6 +298,7 @@ mod row_link_tests {
             locus: None,
             name: Some("a b.vcf.gz"),
             format: Some("vcf"),
+            merge: None,
         };
         let row = urls.row_load_link(&file).to("chr7:140753336");
         let whole = urls.load(&LoadLink {

@@ -73,6 +73,11 @@ pub struct FileLinks {
     pub igv3_session: Option<String>,
     /// "Open all in IGV": the relay loading `igv_session` into IGV.
     pub open_all: Option<String>,
+    /// The same in a new IGV session (the user's tracks closed first).
+    pub open_all_new: Option<String>,
+    /// Whether [`Self::open_all`] adds to the user's IGV session (it loads
+    /// the file); otherwise it loads the session, which replaces it.
+    pub open_all_adds: bool,
     /// The igv.js JSON session of the view, for IGV-Web.
     pub igvjs_session: Option<String>,
     /// "Open in IGV-Web".
@@ -104,6 +109,20 @@ pub struct FilterForm {
     pub active: usize,
     /// The column picker (VCF), `None` for other formats.
     pub picker: Option<Picker>,
+    /// The lab presets offered for the file (`views:`), with "none" first
+    /// when one is chosen; empty when none is configured for it.
+    pub presets: Vec<PresetLink>,
+}
+
+/// One entry of the preset chooser.
+#[derive(Clone, Debug, Default)]
+pub struct PresetLink {
+    pub name: String,
+    /// This page under the preset (page 1, its own filters only).
+    pub url: String,
+    pub chosen: bool,
+    /// What the preset does, for the hover text.
+    pub title: String,
 }
 
 /// The column picker: checkboxes that work without JavaScript.
@@ -142,6 +161,10 @@ pub struct PageModel {
     pub title: String,
     pub kind: &'static str,
     pub is_vcf: bool,
+    /// Placeholders of the conditions and sort boxes, in the format's own
+    /// column names ([`FormatKind::filter_examples`]).
+    pub where_example: &'static str,
+    pub sort_example: &'static str,
     /// The genome the loci were checked against (empty: none).
     pub genome: String,
     /// Why that genome ("from the ##contig lengths"), or what the loci were
@@ -267,6 +290,8 @@ impl PageModel {
             title: view.source.name.clone(),
             kind: view.kind.name(),
             is_vcf: view.kind == FormatKind::Vcf,
+            where_example: view.kind.filter_examples().0,
+            sort_example: view.kind.filter_examples().1,
             genome: view.genome_id().unwrap_or_default().to_owned(),
             genome_source,
             genome_source_code,

@@ -258,39 +258,7 @@ impl FieldSet<'_> {
     }
 
     fn condition(&self, text: &str) -> Result<Condition, String> {
-        let operators = ["<=", ">=", "!=", "=", "<", ">", "~"];
-        let found = operators
-            .iter()
-            .filter_map(|op| text.find(op).map(|at| (at, *op)))
-            // The leftmost operator; at the same place the longer one.
-            .min_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
-        let (name, op, value) = match found {
-            Some((at, op)) => {
-                let op_kind = match op {
-                    "<=" => Op::Le,
-                    ">=" => Op::Ge,
-                    "!=" => Op::Ne,
-                    "=" => Op::Eq,
-                    "<" => Op::Lt,
-                    ">" => Op::Gt,
-                    _ => Op::Contains,
-                };
-                (
-                    text[..at].trim(),
-                    op_kind,
-                    text[at + op.len()..].trim().to_owned(),
-                )
-            }
-            None => match text.strip_prefix('!') {
-                Some(name) => (name.trim(), Op::Absent, String::new()),
-                None => (text, Op::Present, String::new()),
-            },
-        };
-        if name.is_empty() {
-            return Err(format!(
-                "{text:?} names no field (write FIELD<VALUE, e.g. DP>=20)"
-            ));
-        }
+        let (name, op, value) = split_condition(text)?;
         let field = self
             .resolve(name)
             .map_err(|e| format!("in {text:?}: {e}"))?;
@@ -309,6 +277,99 @@ impl FieldSet<'_> {
             number,
         })
     }
+}
+
+/// A condition's field name, operator and value, as written: the leftmost
+/// operator (at the same place the longer one), or `FIELD` / `!FIELD`.
+fn split_condition(text: &str) -> Result<(&str, Op, String), String> {
+    let operators = ["<=", ">=", "!=", "=", "<", ">", "~"];
+    let found = operators
+        .iter()
+        .filter_map(|op| text.find(op).map(|at| (at, *op)))
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
+    let (name, op, value) = match found {
+        Some((at, op)) => {
+            let op_kind = match op {
+                "<=" => Op::Le,
+                ">=" => Op::Ge,
+                "!=" => Op::Ne,
+                "=" => Op::Eq,
+                "<" => Op::Lt,
+                ">" => Op::Gt,
+                _ => Op::Contains,
+            };
+            (
+                text[..at].trim(),
+                op_kind,
+                text[at + op.len()..].trim().to_owned(),
+            )
+        }
+        None => match text.strip_prefix('!') {
+            Some(name) => (name.trim(), Op::Absent, String::new()),
+            None => (text, Op::Present, String::new()),
+        },
+    };
+    if name.is_empty() {
+        return Err(format!(
+            "{text:?} names no field (write FIELD<VALUE, e.g. DP>=20)"
+        ));
+    }
+    Ok((name, op, value))
+}
+
+/// The operators a condition may use, for messages.
+const OPERATORS: &str = "= != < <= > >= ~ (contains), FIELD (present), !FIELD (absent)";
+
+/// Checks `?where=` text as far as it can be without a file (a configured
+/// view's conditions, at start-up): each condition well formed, its
+/// operator one of [`OPERATORS`], a number where one is compared. Returns
+/// the field names, which only a file can resolve (INFO keys differ per
+/// file).
+pub fn written_fields(text: &str) -> Result<Vec<String>, String> {
+    let parts: Vec<&str> = text
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() > MAX_CONDITIONS {
+        return Err(format!("at most {MAX_CONDITIONS} conditions"));
+    }
+    let operator_char = |c: char| "=<>!~".contains(c);
+    parts
+        .into_iter()
+        .map(|part| {
+            let (name, op, value) = split_condition(part)?;
+            let glued: String = value.chars().take_while(|c| operator_char(*c)).collect();
+            if !glued.is_empty() {
+                return Err(format!(
+                    "in {part:?}: unknown operator \"{}{glued}\"; the operators are {OPERATORS}",
+                    op.as_str()
+                ));
+            }
+            if name.contains(char::is_whitespace) || name.contains(operator_char) {
+                return Err(format!(
+                    "in {part:?}: no operator between field and value; the operators are {OPERATORS}"
+                ));
+            }
+            let number = value.parse::<f64>().ok().filter(|n| n.is_finite());
+            if matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge) && number.is_none() {
+                return Err(format!(
+                    "in {part:?}: {} compares numbers, and {value:?} is not one",
+                    op.as_str()
+                ));
+            }
+            Ok(name.to_owned())
+        })
+        .collect()
+}
+
+/// The field a `?sort=` text names (`-FIELD` for largest first).
+pub fn sort_field(text: &str) -> &str {
+    let text = text.trim();
+    text.strip_prefix('-')
+        .or_else(|| text.strip_prefix('+'))
+        .unwrap_or(text)
+        .trim()
 }
 
 /// Everything a condition or a sort key may read of one record.

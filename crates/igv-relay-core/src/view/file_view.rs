@@ -424,6 +424,7 @@ impl FileView<'_> {
             locus: None,
             name: Some(&self.source.name),
             format: Some(format),
+            merge: None,
         })
     }
 

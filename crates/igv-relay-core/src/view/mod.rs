@@ -8,6 +8,7 @@
 pub mod annotations;
 pub mod conditions;
 mod file_view;
+pub mod presets;
 mod sort;
 pub mod triage;
 

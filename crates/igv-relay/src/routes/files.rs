@@ -267,7 +267,7 @@ fn raw_and_index(
 /// `raw/`, an index found next to it, its reads (`super::reads`), and the root's genome
 /// unless `?genome=` says otherwise.
 fn file_request<'l>(
-    state: &AppState,
+    state: &'l AppState,
     local: &'l LocalPath<'_>,
     kind: FormatKind,
     params: &QueryParams,
@@ -302,6 +302,7 @@ fn file_request<'l>(
         default_genome: local.root.genome.as_deref(),
         default_is_dbkey: false,
         reads: reads_choice,
+        presets: state.presets.for_file(kind, Some(&local.root.name)),
     })
 }
 

@@ -139,6 +139,7 @@ async fn finish(
             default_genome: default_genome.as_deref(),
             default_is_dbkey: true,
             reads: None,
+            presets: state.presets.for_file(format.kind, None),
         };
         let input = move || {
             body.map(DatasetBody::into_reader).ok_or_else(|| {

@@ -9,11 +9,12 @@ use igv_relay_core::export::ExportPlan;
 use igv_relay_core::formats::FormatKind;
 use igv_relay_core::rows::stretches;
 use igv_relay_core::served::served_page;
+use igv_relay_core::view::presets::Preset;
 use igv_relay_core::view::{ContextOwner, FileView, OpenInput, Source};
 use url::Url;
 
 use super::page::ServedPage;
-use super::pager::PageLinks;
+use super::pager::{PageLinks, PresetChooser};
 use super::reads::ReadsChoice;
 use super::view::{ViewDefaults, ViewRequest};
 use super::{Outcome, QueryParams, export, render};
@@ -32,6 +33,8 @@ pub struct FileRequest<'a> {
     pub default_is_dbkey: bool,
     /// The page's "Reads" box (a VCF in a data root).
     pub reads: Option<ReadsChoice>,
+    /// The lab presets offered for the file (`?view=`).
+    pub presets: Vec<&'a Preset>,
 }
 
 /// The page or export `params` ask for, of `file`; `input` opens its bytes.
@@ -53,6 +56,7 @@ pub fn answer<C: ContextOwner>(
             genome_is_dbkey: file.default_is_dbkey,
             flank: file.kind.default_flank().unwrap_or(default_flank),
             fixed_keys: &fixed_keys,
+            presets: &file.presets,
         },
     )?;
     let mut view = FileView::new(ctx, file.kind, request.spec, file.source)?;
@@ -72,6 +76,10 @@ pub fn answer<C: ContextOwner>(
         fixed: &file.fixed,
         sticky: &request.sticky,
     };
+    let chooser = PresetChooser {
+        offered: &file.presets,
+        chosen: request.preset.as_deref(),
+    };
     let mut page = served_page(&mut view, input, caches, &links)?;
     let templates = ctx.link_outs.templates(&page.model.genome);
     page.model.add_link_outs(&templates);
@@ -79,6 +87,7 @@ pub fn answer<C: ContextOwner>(
         page.model.hide_blank_columns();
     }
     links.add_to(&mut page, &view.spec, view.kind.has_rows(), ctx.genomes);
+    links.add_presets(&mut page, &chooser);
     let reads = file
         .reads
         .as_ref()

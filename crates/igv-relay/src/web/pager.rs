@@ -10,13 +10,26 @@ use igv_relay_core::served::ServedPage;
 use igv_relay_core::sinks::ExportFormat;
 use igv_relay_core::sinks::columns::{SortLink, SortMark, mark_of};
 use igv_relay_core::sinks::overview::OverviewLinks;
-use igv_relay_core::sinks::page::{FilterForm, PageModel};
+use igv_relay_core::sinks::page::{FilterForm, PageModel, PresetLink};
+use igv_relay_core::view::presets::Preset;
 use igv_relay_core::view::{DEFAULT_PER_PAGE, Paging, ViewSpec};
 use url::Url;
 
 /// The query keys "clear filters" drops: what narrows or orders the rows.
 /// The genome, flank, columns and samples stay.
-const FILTER_KEYS: [&str; 6] = ["chrom", "q", "pass", "region", "where", "sort"];
+const FILTER_KEYS: [&str; 7] = ["chrom", "q", "pass", "region", "where", "sort", "view"];
+
+/// The keys a preset chosen from the chooser replaces: it starts from its
+/// own conditions, columns and samples.
+const PRESET_KEYS: [&str; 10] = [
+    "view", "where", "sort", "cols", "samples", "fmt", "chrom", "q", "pass", "region",
+];
+
+/// The lab presets offered for a page, and the one it shows.
+pub struct PresetChooser<'a> {
+    pub offered: &'a [&'a Preset],
+    pub chosen: Option<&'a str>,
+}
 
 /// A served page's URL and the query pairs of its view.
 pub struct PageLinks<'a> {
@@ -81,6 +94,33 @@ impl PageLinks<'_> {
             .count();
         form.clear_url = (form.active > 0).then(|| self.filtered(&[], &FILTER_KEYS));
         model.form = Some(form);
+    }
+
+    /// The preset chooser of the filter bar, and the chosen preset kept by
+    /// the filter form.
+    pub fn add_presets(&self, page: &mut ServedPage, chooser: &PresetChooser<'_>) {
+        let Some(form) = page.model.form.as_mut() else {
+            return;
+        };
+        if chooser.offered.is_empty() {
+            return;
+        }
+        if let Some(name) = chooser.chosen {
+            form.hidden.push(("view".to_owned(), name.to_owned()));
+            form.presets.push(PresetLink {
+                name: "none".to_owned(),
+                url: self.filtered(&[], &PRESET_KEYS),
+                chosen: false,
+                title: "this file without a lab view".to_owned(),
+            });
+        }
+        form.presets
+            .extend(chooser.offered.iter().map(|preset| PresetLink {
+                name: preset.name.clone(),
+                url: self.filtered(&[("view", preset.name.clone())], &PRESET_KEYS),
+                chosen: chooser.chosen == Some(preset.name.as_str()),
+                title: describe(preset),
+            }));
     }
 
     /// Each sortable head's link: this view sorted by the column, smallest
@@ -148,14 +188,38 @@ impl PageLinks<'_> {
         if !model.genome.is_empty() {
             model.links.igv3_session = export_link(ExportFormat::Igv3Session);
         }
-        model.links.open_all = model.links.igv_session.as_deref().map(|session| {
+        // "Open all in IGV" adds to what the user has in IGV (issue 24):
+        // IGV 2.16 replaces the session whenever it loads a session file,
+        // `merge=true` or not (tests/http/e2e), so it loads the file itself,
+        // at the first record, with `merge=true`. "In a new session" loads
+        // the session: genome, file, reads and the records as regions.
+        model.links.open_all_new = model.links.igv_session.as_deref().map(|session| {
             self.urls
                 .load(&LoadLink {
                     file: session,
+                    merge: Some(false),
                     ..LoadLink::default()
                 })
                 .to_string()
         });
+        let first_locus = model
+            .rows
+            .iter()
+            .find(|r| r.error.is_none() && !r.data_locus.is_empty())
+            .map(|r| r.data_locus.clone());
+        let added = model.links.load.as_deref().and_then(|load| {
+            let mut url = url::Url::parse(load).ok()?;
+            {
+                let mut pairs = url.query_pairs_mut();
+                if let Some(locus) = &first_locus {
+                    pairs.append_pair("locus", locus);
+                }
+                pairs.append_pair("merge", "true");
+            }
+            Some(url.to_string())
+        });
+        model.links.open_all_adds = added.is_some();
+        model.links.open_all = added.or_else(|| model.links.open_all_new.take());
     }
 
     /// The filter form, as the view's choices fill it.
@@ -194,6 +258,7 @@ impl PageLinks<'_> {
                 .map(|r| format!("{}:{}-{}", r.chrom, r.start, r.end))
                 .unwrap_or_default(),
             picker,
+            presets: Vec::new(),
         }
     }
 
@@ -215,6 +280,25 @@ impl PageLinks<'_> {
         pairs.extend(set.iter().cloned());
         self.with(&pairs)
     }
+}
+
+/// A preset in words, for the chooser's hover text.
+fn describe(preset: &Preset) -> String {
+    let c = &preset.choices;
+    let mut parts = Vec::new();
+    if let Some(w) = &c.where_text {
+        parts.push(format!("where {w}"));
+    }
+    if let Some(s) = &c.sort_text {
+        parts.push(format!("sorted by {s}"));
+    }
+    if let Some(cols) = &c.cols {
+        parts.push(format!("columns {}", cols.join(", ")));
+    }
+    if !c.samples.is_empty() {
+        parts.push(format!("samples {}", c.samples.join(", ")));
+    }
+    parts.join("; ")
 }
 
 impl OverviewLinks for PageLinks<'_> {

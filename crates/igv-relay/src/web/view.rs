@@ -10,6 +10,7 @@ use igv_relay_core::formats::{CoordBase, Interval};
 use igv_relay_core::genomes::GenomeRegistry;
 use igv_relay_core::rows::Filters;
 use igv_relay_core::sinks::ExportFormat;
+use igv_relay_core::view::presets::Preset;
 use igv_relay_core::view::triage::{MAX_LISTED, PICKER_PREFIX};
 use igv_relay_core::view::{
     DEFAULT_PER_PAGE, GenomeWish, Layout, MAX_PER_PAGE, Paging, TriageChoices, ViewSpec,
@@ -32,6 +33,8 @@ pub struct ViewRequest {
     pub export: Option<ExportFormat>,
     /// `?blank=1`: keep the columns no row of the page has a value in.
     pub show_blank: bool,
+    /// `?view=`: the lab preset the view starts from.
+    pub preset: Option<String>,
 }
 
 /// The defaults a request's view starts from.
@@ -46,6 +49,8 @@ pub struct ViewDefaults<'a> {
     /// Query keys that name the file itself (a Galaxy dataset), carried on
     /// every link by the page already: not repeated among the view's.
     pub fixed_keys: &'a [&'static str],
+    /// The lab presets offered for the file, which `?view=` may name.
+    pub presets: &'a [&'a Preset],
 }
 
 impl ViewRequest {
@@ -61,7 +66,23 @@ impl ViewRequest {
         let flank = query.number("flank")?.unwrap_or(defaults.flank);
         let layout = layout(query)?;
         let filters = filters(query)?;
-        let choices = triage_choices(query)?;
+        let explicit = triage_choices(query)?;
+        let preset = preset(query, defaults.presets)?;
+        let mut sticky = choices_sticky(&explicit);
+        let choices = match preset {
+            None => explicit,
+            Some(preset) => {
+                sticky.push(("view", preset.name.clone()));
+                // A key the URL gives empty (a cleared form field) stays
+                // empty on the next pages, over the preset's.
+                for key in ["where", "sort", "samples"] {
+                    if query.get(key).is_some_and(|v| v.trim().is_empty()) {
+                        sticky.push((key, String::new()));
+                    }
+                }
+                preset.under(explicit, |key| query.get(key).is_some())
+            }
+        };
         let links_only = query.flag("links_only")?.unwrap_or(false);
         let show_blank = query.flag("blank")?.unwrap_or(false);
         // Exports have no pages: their paging is not looked at.
@@ -69,7 +90,6 @@ impl ViewRequest {
             None => paging(query)?,
             Some(_) => Paging::default(),
         };
-        let mut sticky = choices_sticky(&choices);
         if show_blank {
             sticky.push(("blank", "1".to_owned()));
         }
@@ -95,7 +115,35 @@ impl ViewRequest {
             sticky,
             export,
             show_blank,
+            preset: preset.map(|p| p.name.clone()),
         })
+    }
+}
+
+/// `?view=NAME`: one of the lab presets offered for the file.
+fn preset<'p>(query: &Query, offered: &[&'p Preset]) -> Result<Option<&'p Preset>, AppError> {
+    let Some(name) = query.non_empty("view") else {
+        return Ok(None);
+    };
+    match offered.iter().find(|p| p.name == name) {
+        Some(preset) => Ok(Some(*preset)),
+        None if offered.is_empty() => Err(AppError::invalid(
+            "view",
+            name,
+            "no lab view is configured for this file",
+        )),
+        None => Err(AppError::invalid(
+            "view",
+            name,
+            format!(
+                "no such lab view for this file; its views are {}",
+                offered
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
     }
 }
 

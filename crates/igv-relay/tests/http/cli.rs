@@ -247,3 +247,44 @@ fn a_link_out_template_that_is_not_http_is_a_start_up_error_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_lab_view_with_an_unknown_operator_or_root_is_a_start_up_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let refusal = |views: &str| {
+        let config = dir.path().join("views.yaml");
+        std::fs::write(&config, format!("views:\n{views}")).unwrap();
+        let out = Command::new(BIN)
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the service started with {views}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refusal("  rare-high:\n    where: \"AF=<0.01; Impact=HIGH\"\n");
+    assert!(
+        err.contains("views.rare-high.where") && err.contains("unknown operator \"=<\""),
+        "{err}"
+    );
+    let err = refusal("  strong:\n    formats: [bed]\n    sort: \"-AF\"\n");
+    assert!(
+        err.contains("views.strong.sort") && err.contains("no column \"AF\""),
+        "{err}"
+    );
+    let err = refusal("  mine:\n    roots: [runs]\n    sort: QUAL\n");
+    assert!(
+        err.contains("views.mine.roots") && err.contains("unknown data root \"runs\""),
+        "{err}"
+    );
+    let err = refusal("  typo:\n    formats: [vfc]\n");
+    assert!(
+        err.contains("views.typo.formats") && err.contains("unknown format \"vfc\""),
+        "{err}"
+    );
+}

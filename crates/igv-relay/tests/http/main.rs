@@ -24,6 +24,7 @@ mod page_model;
 mod pages;
 mod paste;
 mod prefix_nginx;
+mod presets;
 mod reads;
 mod real_files;
 mod relay;

@@ -404,12 +404,25 @@ async fn the_igv_session_escapes_every_name_and_url_and_holds_the_filtered_recor
 }
 
 #[actix_web::test]
-async fn open_all_relays_a_load_of_the_session_url() {
+async fn open_all_adds_the_file_and_a_new_session_relays_a_load_of_the_session_url() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path()).await;
     let body = text(&app, "/files/v/regions.bed").await;
     let session = href(&body, "export-igv-session").unwrap();
-    let open_all = href(&body, "igv-open-all").unwrap();
+    // "Open all" adds the file at the first record (merge=true); "in a
+    // new session" loads the session, replacing IGV's (merge=false).
+    let added = href(&body, "igv-open-all").unwrap();
+    assert_eq!(
+        query_value(&added, "file").as_deref(),
+        Some(format!("{}/raw/v/regions.bed", app.address).as_str())
+    );
+    assert_eq!(query_value(&added, "merge").as_deref(), Some("true"));
+    assert_eq!(
+        query_value(&added, "locus").as_deref(),
+        Some("chr1:1000-2000")
+    );
+    let open_all = href(&body, "igv-open-all-new").unwrap();
+    assert_eq!(query_value(&open_all, "merge").as_deref(), Some("false"));
     assert_eq!(
         query_value(&open_all, "file").as_deref(),
         Some(session.as_str())
@@ -459,4 +472,49 @@ async fn galaxy_pages_may_be_framed_by_galaxy_and_other_pages_by_nobody() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
     assert_eq!(r.headers()["x-frame-options"], "DENY");
+}
+
+#[actix_web::test]
+async fn a_bam_panel_opens_on_its_first_reference_sequence_not_all() {
+    // A BAM samtools wrote, over the tiny genome's chr1-chr3.
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e");
+    for name in ["reads.bam", "reads.bam.bai"] {
+        std::fs::copy(fixtures.join(name), dir.path().join(name)).unwrap();
+    }
+    // What samtools says the first @SQ is.
+    let header = std::process::Command::new("samtools")
+        .args(["view", "-H"])
+        .arg(dir.path().join("reads.bam"))
+        .output()
+        .expect("samtools runs");
+    let header = String::from_utf8(header.stdout).unwrap();
+    let sq = header
+        .lines()
+        .find(|l| l.starts_with("@SQ"))
+        .expect("an @SQ line");
+    let field = |tag: &str| {
+        sq.split('\t')
+            .find_map(|f| f.strip_prefix(tag))
+            .unwrap()
+            .to_owned()
+    };
+    let length: u64 = field("LN:").parse().unwrap();
+    let expected = format!("{}:1-{}", field("SN:"), length.min(10_000));
+
+    let app = app(dir.path()).await;
+    let body = text(&app, "/files/v/reads.bam").await;
+    let panel = &body[body.find("<details class=\"viewer\"").expect("the panel")..];
+    let panel = &panel[..panel.find('>').unwrap()];
+    assert!(
+        panel.contains(&format!("data-view-locus=\"{expected}\"")),
+        "{expected} in {panel}"
+    );
+    assert!(!panel.contains("data-view-locus=\"all\""), "{panel}");
+    // "Open in IGV-Web" opens there too.
+    let web = href(&body, "igv-web").expect("an IGV-Web link");
+    assert!(
+        web.contains(&expected.replace(':', "%3A")) || web.contains(&expected),
+        "{web}"
+    );
 }

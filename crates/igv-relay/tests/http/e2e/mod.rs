@@ -12,6 +12,7 @@ mod galaxy_plugin;
 mod harness;
 mod manhattan;
 mod reads;
+mod start_page;
 mod triage;
 mod triage_layout;
 mod viewer;
@@ -569,7 +570,7 @@ async fn open_all_loads_the_session_with_its_locus_track_and_regions() {
         session_url.ends_with(".xml"),
         "IGV needs .xml: {session_url}"
     );
-    rig.click_and_expect("a.igv-open-all", 0, "chr2:5000-6000")
+    rig.click_and_expect("a.igv-open-all-new", 0, "chr2:5000-6000")
         .await;
     let xml = rig.igv.saved_session().await;
     let raw = rig.app.url("/raw/e2e/sites.bed");
@@ -584,6 +585,52 @@ async fn open_all_loads_the_session_with_its_locus_track_and_regions() {
             ("chr3".to_owned(), 7999, 9500, "third".to_owned()),
         ],
         "{xml}"
+    );
+    rig.finish().await;
+}
+
+/// Issue 24: "Open all in IGV" adds the page's session to what the user
+/// has in IGV (a track loaded before stays, read back from IGV's saved
+/// session); "in a new session" replaces it.
+#[actix_web::test]
+async fn open_all_adds_to_the_igv_session_and_in_a_new_session_replaces_it() {
+    let Some(rig) = Rig::start(|_, _| {}).await else {
+        return;
+    };
+    let data = rig._data.path();
+    std::fs::write(data.join("sites.bed"), "chr1\t999\t2000\tfirst\t0\t+\n")
+        .expect("write sites.bed");
+    std::fs::write(data.join("mine.bed"), "chr2\t99\t500\tmine\t0\t+\n").expect("write mine.bed");
+    let mine = rig.app.url("/raw/e2e/mine.bed");
+    let sites = rig.app.url("/raw/e2e/sites.bed");
+    // The user's own track, loaded before.
+    let reply = rig
+        .igv
+        .batch(&format!("load {mine} format=bed"))
+        .await
+        .expect("IGV loads mine.bed");
+    assert_eq!(reply.trim(), "OK", "{reply}");
+    assert!(rig.igv.loaded_tracks().await.contains(&mine));
+    rig.igv.goto("chr3:100-200").await;
+
+    rig.browser
+        .goto(&rig.app.url("/files/e2e/sites.bed"))
+        .await
+        .expect("open the page");
+    rig.click_and_expect("a.igv-open-all", 0, "chr1:1000-2000")
+        .await;
+    let tracks = rig.igv.loaded_tracks().await;
+    assert!(tracks.contains(&sites), "the page's file: {tracks:?}");
+    assert!(tracks.contains(&mine), "the user's track stays: {tracks:?}");
+
+    rig.igv.goto("chr3:100-200").await;
+    rig.click_and_expect("a.igv-open-all-new", 0, "chr1:1000-2000")
+        .await;
+    let tracks = rig.igv.loaded_tracks().await;
+    assert!(tracks.contains(&sites), "the page's file: {tracks:?}");
+    assert!(
+        !tracks.contains(&mine),
+        "a new session closes the user's track: {tracks:?}"
     );
     rig.finish().await;
 }
