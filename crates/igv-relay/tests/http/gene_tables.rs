@@ -282,3 +282,95 @@ async fn an_edger_table_of_flybase_genes_refuses_a_name_of_two_genes_on_its_row(
         "{body:#}"
     );
 }
+
+/// featureCounts (Debian's subread, the real tool) counts one read over the
+/// GENCODE annotation; the relay links every Geneid of its table at the
+/// gene's extent in the annotation, which holds every exon the table lists.
+#[actix_web::test]
+async fn a_real_featurecounts_table_links_every_geneid_at_its_gene_extent() {
+    let Some(files) = annotations() else { return };
+    let gtf = &files["GENCODE_GTF"];
+    let work = tempfile::tempdir().unwrap();
+    let sam = work.path().join("reads.sam");
+    let read = format!(
+        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:248956422\n\
+         r1\t0\tchr1\t14500\t60\t50M\t*\t0\t0\t{}\t{}\n",
+        "A".repeat(50),
+        "I".repeat(50)
+    );
+    std::fs::write(&sam, read).unwrap();
+    let counts = work.path().join("counts.txt");
+    // Run where the SAM is: featureCounts names the count column as given.
+    let run = std::process::Command::new("featureCounts")
+        .current_dir(work.path())
+        .arg("-a")
+        .arg(gtf)
+        .arg("-o")
+        .arg(&counts)
+        .arg("reads.sam")
+        .output();
+    match run {
+        Ok(out) if out.status.success() => {}
+        other => {
+            assert!(
+                !crate::support::in_ci(),
+                "featureCounts (Debian subread) is required with CI=true: {other:?}"
+            );
+            eprintln!("skipping: featureCounts did not run: {other:?}");
+            return;
+        }
+    }
+    let table = std::fs::read_to_string(&counts).unwrap();
+    // The independent reading: each Geneid's `gene` line in the GTF (this
+    // test's own parser), which must hold the exons featureCounts lists.
+    let genes: HashMap<String, (String, u64, u64)> = gtf_genes(&read_text(gtf))
+        .into_iter()
+        .map(|(_, id, chrom, start, end)| (id, (chrom, start, end)))
+        .collect();
+    let expected: Vec<(u64, String)> = table
+        .lines()
+        .enumerate()
+        .skip_while(|(_, l)| l.starts_with('#') || l.starts_with("Geneid"))
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let numbers = |s: &str| {
+                s.split(';')
+                    .map(|n| n.parse::<u64>().unwrap())
+                    .collect::<Vec<_>>()
+            };
+            let (chrom, start, end) = &genes[f[0]];
+            assert_eq!(f[1].split(';').next(), Some(chrom.as_str()), "{l}");
+            assert!(numbers(f[2]).into_iter().min().unwrap() >= *start, "{l}");
+            assert!(numbers(f[3]).into_iter().max().unwrap() <= *end, "{l}");
+            (i as u64 + 1, format!("{chrom}:{start}-{end}"))
+        })
+        .collect();
+    assert!(expected.len() > 100, "{} genes", expected.len());
+    let (app, _dir) = app(gtf, &[("counts.txt", table.clone())], Some("hg38")).await;
+    let r = app
+        .get("/files/t/counts.txt?format=json&per_page=1000")
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    let got: Vec<(u64, String)> = body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["locus"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "{body:#}");
+    // The counted gene comes first when sorted by its count column.
+    let body: Value = app
+        .get("/files/t/counts.txt?format=json&sort=-reads.sam&per_page=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let counted = table.lines().position(|l| l.ends_with("\t1")).unwrap() as u64 + 1;
+    assert_eq!(body["rows"][0]["line"].as_u64(), Some(counted), "{body:#}");
+}
