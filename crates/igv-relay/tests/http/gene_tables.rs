@@ -374,3 +374,62 @@ async fn a_real_featurecounts_table_links_every_geneid_at_its_gene_extent() {
     let counted = table.lines().position(|l| l.ends_with("\t1")).unwrap() as u64 + 1;
     assert_eq!(body["rows"][0]["line"].as_u64(), Some(counted), "{body:#}");
 }
+
+/// The DESeq2 results of the real-file corpus (R's `write.csv` of
+/// `results(dds)`, the reference table of pydeseq2's tests): detected, its
+/// synthetic genes (`gene1`…) refused row by row as unknown to GENCODE,
+/// and `padj` sorted as numbers, as read here from the CSV.
+#[actix_web::test]
+async fn a_real_deseq2_results_file_sorts_by_padj_and_refuses_its_unknown_genes_per_row() {
+    let Some(files) = annotations() else { return };
+    let Some(corpus) = crate::support::corpus::corpus() else {
+        return;
+    };
+    let path = corpus
+        .join("pypi-pydeseq2-0.5.4")
+        .join("pydeseq2-0.5.4/tests/data/single_factor/r_test_res.csv");
+    let text = std::fs::read_to_string(&path).expect("the corpus file");
+    // Independently: (line, gene, padj) of every row (R writes NA for none).
+    let rows: Vec<(u64, String, Option<f64>)> = text
+        .lines()
+        .enumerate()
+        .skip(1)
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                i as u64 + 1,
+                f[0].trim_matches('"').to_owned(),
+                f[6].parse().ok(),
+            )
+        })
+        .collect();
+    assert!(rows.len() >= 10, "{} rows", rows.len());
+    let (app, _dir) = app(
+        &files["GENCODE_GTF"],
+        &[("r_test_res.csv", text.clone())],
+        Some("hg38"),
+    )
+    .await;
+    let body: Value = app
+        .get("/files/t/r_test_res.csv?format=json&per_page=1000&sort=padj")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let got = body["rows"].as_array().unwrap();
+    assert_eq!(got.len(), rows.len(), "{body:#}");
+    for row in got {
+        let gene = row["label"].as_str().unwrap();
+        let error = row["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(&format!("no gene, transcript or id \"{gene}\"")),
+            "{row:#}"
+        );
+    }
+    let mut by_padj: Vec<&(u64, String, Option<f64>)> =
+        rows.iter().filter(|r| r.2.is_some()).collect();
+    by_padj.sort_by(|a, b| a.2.partial_cmp(&b.2).unwrap().then(a.0.cmp(&b.0)));
+    let lines: Vec<u64> = got.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    let expected: Vec<u64> = by_padj.iter().map(|r| r.0).collect();
+    assert_eq!(lines[..expected.len()], expected[..], "{body:#}");
+}
