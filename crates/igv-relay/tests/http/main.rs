@@ -24,6 +24,7 @@ mod openapi;
 mod page_model;
 mod pages;
 mod paste;
+mod plink_gwas;
 mod prefix_nginx;
 mod reads;
 mod real_files;
