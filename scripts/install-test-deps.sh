@@ -19,7 +19,9 @@
 #   subread          featureCounts, which writes the real featureCounts table of
 #                    tests/http/gene_tables.rs (counts over the GENCODE annotation)
 #   plink            PLINK 1.07 (`p-link --assoc`), which writes the real GWAS summary
-#                    statistics of tests/http/plink_gwas.rs
+#                    statistics of tests/http/real_tools.rs
+#   picard-tools     Picard's BedToIntervalList, which writes the real interval list of
+#                    tests/http/real_tools.rs
 #   samtools         writes the test BAMs (scripts/make-pairing-bams.sh, make-e2e-bam.sh,
 #                    make-demo-bam.sh) and reads the benchmark's (benches/pairing.sh)
 #
@@ -30,7 +32,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink picard-tools)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false

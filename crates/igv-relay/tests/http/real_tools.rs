@@ -1,9 +1,12 @@
-//! GWAS summary statistics written by the real tool (issue 25 items 4 and
-//! 8): Debian's PLINK 1.07 (`p-link --assoc`) tests ten SNPs on six
-//! chromosomes; the relay links every SNP at the `CHR`/`BP` PLINK wrote
-//! (1-based), read here independently of the service's reader, sorted
-//! smallest P first. Without PLINK (not installed: scripts/install-test-deps.sh)
-//! the test prints `skipping: …` and passes, except with `CI=true`.
+//! Result tables written by the real tools, run in the test (issue 25 item 8):
+//! GWAS summary statistics from Debian's PLINK 1.07 (`p-link --assoc`), ten
+//! SNPs on six chromosomes, each linked at the `CHR`/`BP` PLINK wrote
+//! (1-based), smallest P first; and a Picard interval list from Debian's
+//! picard-tools (`BedToIntervalList`), each interval linked at its 1-based
+//! columns, on the genome its `@SQ` lengths say. Expected loci are read here,
+//! independently of the service's readers. Without the tools (not installed:
+//! scripts/install-test-deps.sh) the tests print `skipping: …` and pass,
+//! except with `CI=true`.
 
 use std::process::Command;
 
@@ -114,4 +117,81 @@ async fn a_plink_assoc_file_links_every_snp_at_its_one_based_position_smallest_p
             "{locus} for CHR {chrom}"
         );
     }
+}
+
+#[actix_web::test]
+async fn a_picard_interval_list_links_every_interval_at_its_one_based_columns_on_the_sq_genome() {
+    let dir = tempfile::tempdir().unwrap();
+    // hg38's lengths for the three sequences, as a SAM header for Picard's SD=.
+    std::fs::write(
+        dir.path().join("dict.sam"),
+        "@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:248956422\n@SQ\tSN:chr2\tLN:242193529\n\
+         @SQ\tSN:chr7\tLN:159345973\n",
+    )
+    .unwrap();
+    let bed = "chr1\t999\t2000\texon1\t0\t+\nchr7\t140753335\t140753336\tbraf\t0\t-\n\
+               chr2\t0\t100\tfirst\t0\t+\n";
+    std::fs::write(dir.path().join("t.bed"), bed).unwrap();
+    let run = Command::new("picard-tools")
+        .current_dir(dir.path())
+        .args([
+            "BedToIntervalList",
+            "I=t.bed",
+            "O=targets.interval_list",
+            "SD=dict.sam",
+        ])
+        .output();
+    let list = dir.path().join("targets.interval_list");
+    match run {
+        Ok(out) if out.status.success() && list.exists() => {}
+        other => {
+            assert!(!in_ci(), "picard-tools is required with CI=true: {other:?}");
+            eprintln!("skipping: picard-tools did not run: {other:?}");
+            return;
+        }
+    }
+    std::fs::remove_file(dir.path().join("t.bed")).unwrap();
+    let text = std::fs::read_to_string(&list).unwrap();
+    // Independently: after the `@` lines, contig start end strand name, 1-based inclusive.
+    let expected: Vec<(u64, String, String)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('@'))
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let locus = if f[1] == f[2] {
+                format!("{}:{}", f[0], f[1])
+            } else {
+                format!("{}:{}-{}", f[0], f[1], f[2])
+            };
+            (i as u64 + 1, locus, f[4].to_owned())
+        })
+        .collect();
+    assert_eq!(expected.len(), 3, "{text}");
+    let data = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "t".into(),
+            path: data,
+            genome: None,
+        }]
+    })
+    .await;
+    let r = app.get("/files/t/targets.interval_list?format=json").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["genome"], "hg38", "{body:#}");
+    let got: Vec<(u64, String, String)> = body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["locus"].as_str().unwrap_or("-").to_owned(),
+                r["label"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "{body:#}");
 }
