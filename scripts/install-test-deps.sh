@@ -22,6 +22,8 @@
 #                    statistics of tests/http/real_tools.rs
 #   picard-tools     Picard's BedToIntervalList, which writes the real interval list of
 #                    tests/http/real_tools.rs
+#   r-bioc-edger     R with Bioconductor's edgeR and limma, which write the real edgeR
+#                    and limma tables of tests/http/gene_tables.rs
 #   samtools         writes the test BAMs (scripts/make-pairing-bams.sh, make-e2e-bam.sh,
 #                    make-demo-bam.sh) and reads the benchmark's (benches/pairing.sh)
 #
@@ -32,7 +34,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink picard-tools)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink picard-tools r-bioc-edger)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false

@@ -433,3 +433,126 @@ async fn a_real_deseq2_results_file_sorts_by_padj_and_refuses_its_unknown_genes_
     let expected: Vec<u64> = by_padj.iter().map(|r| r.0).collect();
     assert_eq!(lines[..expected.len()], expected[..], "{body:#}");
 }
+
+/// R with Bioconductor's edgeR and limma (Debian r-bioc-edger, which pulls
+/// in limma): `exactTest` + `topTags`, and `voom` + `lmFit` + `topTable`, on
+/// counts drawn for 30 GENCODE genes (the first five raised in one group),
+/// each written as R writes them (`write.table`: row names, header one name
+/// short).
+const EDGER_LIMMA_R: &str = r#"
+suppressMessages({library(edgeR); library(limma)})
+ids <- readLines("ids.txt")
+set.seed(1)
+counts <- matrix(rnbinom(length(ids) * 6, mu = 100, size = 10), ncol = 6,
+                 dimnames = list(ids, paste0("s", 1:6)))
+counts[1:5, 4:6] <- counts[1:5, 4:6] * 8
+group <- factor(c(1, 1, 1, 2, 2, 2))
+design <- model.matrix(~group)
+y <- DGEList(counts, group = group)
+y <- estimateDisp(y, design)
+write.table(topTags(exactTest(y), n = Inf), "edger_toptags.tsv", sep = "\t", quote = FALSE)
+fit <- eBayes(lmFit(voom(y, design), design))
+write.table(topTable(fit, coef = 2, number = Inf), "limma_toptable.tsv", sep = "\t", quote = FALSE)
+"#;
+
+/// Real edgeR and limma tables: every gene linked at its extent in the
+/// GENCODE GTF (this test's own parser), and the adjusted P column sorted
+/// and filtered as the table reads here.
+#[actix_web::test]
+async fn real_edger_and_limma_tables_link_every_gene_and_sort_and_filter_by_their_columns() {
+    let Some(files) = annotations() else { return };
+    let gtf = &files["GENCODE_GTF"];
+    let genes = gtf_genes(&read_text(gtf));
+    let work = tempfile::tempdir().unwrap();
+    let ids: Vec<&str> = genes.iter().take(30).map(|g| g.1.as_str()).collect();
+    std::fs::write(work.path().join("ids.txt"), ids.join("\n") + "\n").unwrap();
+    std::fs::write(work.path().join("de.R"), EDGER_LIMMA_R).unwrap();
+    let run = std::process::Command::new("Rscript")
+        .current_dir(work.path())
+        .arg("de.R")
+        .output();
+    match run {
+        Ok(out) if out.status.success() => {}
+        other => {
+            assert!(
+                !crate::support::in_ci(),
+                "R with edgeR and limma (Debian r-bioc-edger) is required with CI=true: {other:?}"
+            );
+            eprintln!("skipping: R/edgeR/limma did not run: {other:?}");
+            return;
+        }
+    }
+    let extent: HashMap<&str, String> = genes
+        .iter()
+        .map(|(_, id, chrom, start, end)| (id.as_str(), format!("{chrom}:{start}-{end}")))
+        .collect();
+    for (name, adjusted, effect) in [
+        ("edger_toptags.tsv", "FDR", "logFC"),
+        ("limma_toptable.tsv", "adj.P.Val", "logFC"),
+    ] {
+        let text = std::fs::read_to_string(work.path().join(name)).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
+        let column = |n: &str| header.iter().position(|h| *h == n).unwrap() + 1;
+        // (line, gene, adjusted P, effect), rows one cell longer than the header.
+        let rows: Vec<(u64, String, f64, f64)> = text
+            .lines()
+            .enumerate()
+            .skip(1)
+            .map(|(i, l)| {
+                let f: Vec<&str> = l.split('\t').collect();
+                assert_eq!(f.len(), header.len() + 1, "{l}");
+                (
+                    i as u64 + 1,
+                    f[0].to_owned(),
+                    f[column(adjusted)].parse().unwrap(),
+                    f[column(effect)].parse().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(rows.len(), 30, "{name}");
+        let (app, _dir) = app(gtf, &[(name, text.clone())], Some("hg38")).await;
+        let body: Value = app
+            .get(&format!("/files/t/{name}?format=json&per_page=1000"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let got: Vec<(u64, String)> = body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["line"].as_u64().unwrap(),
+                    r["locus"].as_str().unwrap_or("-").to_owned(),
+                )
+            })
+            .collect();
+        let expected: Vec<(u64, String)> = rows
+            .iter()
+            .map(|(line, gene, ..)| (*line, extent[gene.as_str()].clone()))
+            .collect();
+        assert_eq!(got, expected, "{name}: {body:#}");
+        // Largest adjusted P first among the genes that went up by more than 2x.
+        let query = format!("where={effect}%3E1&sort=-{adjusted}");
+        let body: Value = app
+            .get(&format!(
+                "/files/t/{name}?format=json&per_page=1000&{query}"
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let lines: Vec<u64> = body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["line"].as_u64().unwrap())
+            .collect();
+        let mut up: Vec<&(u64, String, f64, f64)> = rows.iter().filter(|r| r.3 > 1.0).collect();
+        up.sort_by(|a, b| b.2.partial_cmp(&a.2).unwrap().then(a.0.cmp(&b.0)));
+        let want: Vec<u64> = up.iter().map(|r| r.0).collect();
+        assert!(!want.is_empty(), "{name}: some genes went up");
+        assert_eq!(lines, want, "{name} {query}: {body:#}");
+    }
+}
