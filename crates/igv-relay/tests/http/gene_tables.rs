@@ -167,6 +167,20 @@ async fn log2foldchange_and_padj_work_in_conditions_and_sort() {
     let csv = deseq2_csv(&unique);
     let (app, _dir) = app(gtf, &[("dds.csv", csv)], None).await;
     let locus = |i: usize| format!("{}:{}-{}", unique[i].2, unique[i].3, unique[i].4);
+    // The table names no sequences, and this root has no genome: say so.
+    let r = app
+        .client
+        .get(app.url("/files/t/dds.csv"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let message = r.json::<Value>().await.unwrap()["message"].to_string();
+    assert!(
+        message.contains("dds.csv") && message.contains("no genome was chosen"),
+        "{message}"
+    );
     // padj < 0.05 and log2FoldChange > 0: rows 0 (2.5) and 3 (4.0) and 2 (0.3).
     let r = app
         .get("/files/t/dds.csv?format=json&genome=hg38&where=padj%3C0.05%3B%20log2FoldChange%3E0&sort=-log2FoldChange")
