@@ -73,12 +73,26 @@ fn header_delimiter(line: &[u8]) -> u8 {
     }
 }
 
+/// Column names (lower case) of a chromosome: a table with one (DiffBind's
+/// `seqnames … FDR`, a DESeq2 table joined to coordinates) has loci of its
+/// own and stays a table of loci.
+const CHROMOSOME_COLUMNS: &[&str] = &[
+    "chr",
+    "chrom",
+    "chromosome",
+    "seqnames",
+    "seqname",
+    "#chrom",
+];
+
 /// Whether a header (its names in lower case) is a gene-level table's:
-/// a tool's own column names, or featureCounts' `Geneid … Length`.
+/// a tool's own column names and no chromosome column, or featureCounts'
+/// `Geneid Chr Start End Strand Length` (whose `Chr` is a list of exons').
 pub(crate) fn is_gene_table_header(names: &[String]) -> bool {
     let has = |name: &str| names.iter().any(|n| n == name);
     let feature_counts = names.first().is_some_and(|n| n == "geneid") && has("length");
-    feature_counts || TOOL_COLUMNS.iter().any(|c| has(c))
+    feature_counts
+        || (TOOL_COLUMNS.iter().any(|c| has(c)) && !CHROMOSOME_COLUMNS.iter().any(|c| has(c)))
 }
 
 /// The gene column of a header: the first named like one, else the first
@@ -291,6 +305,10 @@ mod tests {
         let limma = names("ID,logFC,AveExpr,t,P.Value,adj.P.Val,B");
         assert!(is_gene_table_header(&limma));
         assert!(!is_gene_table_header(&names("chrom,start,end,name")));
+        // DiffBind: differential peaks have loci of their own.
+        assert!(!is_gene_table_header(&names(
+            "seqnames,start,end,width,strand,Conc,Fold,p.value,FDR"
+        )));
         assert_eq!(gene_column(&names("a,b")), None);
     }
 }
