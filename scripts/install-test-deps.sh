@@ -16,6 +16,14 @@
 #   bcftools         htslib's reader, the independent judge of tests/real_files.rs
 #   python3-pip      `pip download` of the PyPI source distributions in the real-file
 #                    corpus (GDC MAFs from pymaftools; scripts/fetch-real-files.sh)
+#   subread          featureCounts, which writes the real featureCounts table of
+#                    tests/http/gene_tables.rs (counts over the GENCODE annotation)
+#   plink            PLINK 1.07 (`p-link --assoc`), which writes the real GWAS summary
+#                    statistics of tests/http/real_tools.rs
+#   picard-tools     Picard's BedToIntervalList, which writes the real interval list of
+#                    tests/http/real_tools.rs
+#   r-bioc-edger     R with Bioconductor's edgeR and limma, which write the real edgeR
+#                    and limma tables of tests/http/gene_tables.rs
 #   samtools         writes the test BAMs (scripts/make-pairing-bams.sh, make-e2e-bam.sh,
 #                    make-demo-bam.sh) and reads the benchmark's (benches/pairing.sh)
 #
@@ -26,7 +34,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink picard-tools r-bioc-edger)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false

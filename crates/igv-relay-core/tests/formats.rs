@@ -1211,6 +1211,7 @@ fn first_page_of_every_text_format_reads_only_a_bounded_prefix() {
             }
             FormatKind::Gwas => format!("chr1\t{}\trs{i}\t0.5\n", i + 1),
             FormatKind::IntervalList => format!("chr1\t{}\t{}\t+\tt{i}\n", i + 1, i + 9),
+            FormatKind::GeneTable => format!("ENSG{i:011}\t0.5\t0.01\n"),
             _ => format!("chr1\t{i}\t{}\tname{i}\t0\t+\t1\t2\t3\t4\n", i + 9),
         }
     };
@@ -1228,6 +1229,7 @@ fn first_page_of_every_text_format_reads_only_a_bounded_prefix() {
             FormatKind::Seg => "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n".to_string(),
             FormatKind::Gwas => "CHR\tBP\tSNP\tP\n".to_string(),
             FormatKind::IntervalList => "@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:248956422\n".to_string(),
+            FormatKind::GeneTable => "gene_id\tlog2FoldChange\tpadj\n".to_string(),
             _ => String::new(),
         };
         for i in 0..100_000 {

@@ -104,6 +104,10 @@ impl RecordStream for Bounded {
         self.inner.contigs()
     }
 
+    fn names_genes(&self) -> bool {
+        self.inner.names_genes()
+    }
+
     /// The samples whose GT columns are shown (they come last).
     fn samples(&self) -> &[String] {
         let samples = self.inner.samples();

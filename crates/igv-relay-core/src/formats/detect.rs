@@ -68,6 +68,10 @@ pub fn supported_formats() -> &'static [(&'static str, &'static str)] {
             "interval list",
             ".interval_list, or @HD/@SQ lines then intervals",
         ),
+        (
+            "gene table (DESeq2, edgeR, limma, featureCounts)",
+            ".tsv, .csv, .txt with log2FoldChange/padj, logFC/FDR, adj.P.Val or Geneid/Length columns",
+        ),
         ("BAM", ".bam (with .bai or .csi index)"),
         ("CRAM", ".cram (with .crai index)"),
         ("bigWig", ".bw, .bigwig"),
@@ -150,6 +154,9 @@ fn by_table_header(text: &[u8]) -> Option<FormatKind> {
     let chromosome = any(&["chr", "chrom", "chromosome"]);
     if p_value && chromosome && any(&["bp", "base_pair_location"]) {
         return Some(FormatKind::Gwas);
+    }
+    if super::gene_table::is_gene_table_header(&names) {
+        return Some(FormatKind::GeneTable);
     }
     None
 }

@@ -41,7 +41,8 @@ pub fn read_evidence(
     limits: DecompressionLimits,
 ) -> io::Result<GenomeEvidence> {
     match kind {
-        FormatKind::BigWig => Ok(GenomeEvidence::default()),
+        // A gene table's first column holds gene ids, not sequence names.
+        FormatKind::BigWig | FormatKind::GeneTable => Ok(GenomeEvidence::default()),
         FormatKind::Cram => {
             let mut head = Vec::new();
             // A short read still holds the header's first @SQ lines.

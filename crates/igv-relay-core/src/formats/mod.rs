@@ -13,6 +13,7 @@
 //! | tabular | sniffed or given ([`CoordBase`]) | `tabular::to_one_based` |
 //! | MAF, ANNOVAR, GWAS, interval list | 1-based, named by the format | `tabular::to_one_based` (`dialects`) |
 //! | SEG | 0-based start, as IGV reads it | `tabular::to_one_based` (`dialects`) |
+//! | gene table (DESeq2, edgeR, limma, featureCounts) | none: a gene id or name | resolved by the row reader through the gene annotation (`gene_table`) |
 //!
 //! noodles types never leave this module.
 
@@ -21,6 +22,7 @@ mod bounds;
 mod detect;
 mod dialects;
 mod evidence;
+mod gene_table;
 mod gff;
 mod gtf;
 mod hint;
@@ -39,6 +41,7 @@ pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAM
 pub use self::detect::{detect, supported_formats};
 pub use self::dialects::{GWAS_DEFAULT_SORT, MLOG10P_COLUMN, TUMOR_VAF_COLUMN};
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
+pub use self::gene_table::ROW_NAMES_COLUMN;
 pub use self::hint::{LineHint, LineMatcher, NumberOp};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
@@ -94,6 +97,9 @@ pub enum FormatKind {
     Gwas,
     /// Picard/GATK interval list (`@HD`/`@SQ` header, then 1-based intervals).
     IntervalList,
+    /// Gene-level results (DESeq2, edgeR, limma, featureCounts): a gene id
+    /// or name per row, no coordinates.
+    GeneTable,
     Bam,
     Cram,
     BigWig,
@@ -101,7 +107,7 @@ pub enum FormatKind {
 
 impl FormatKind {
     /// Every kind, in the order the "supported formats" page lists them.
-    pub const ALL: [FormatKind; 17] = [
+    pub const ALL: [FormatKind; 18] = [
         FormatKind::Vcf,
         FormatKind::Bed,
         FormatKind::BedGraph,
@@ -116,6 +122,7 @@ impl FormatKind {
         FormatKind::Seg,
         FormatKind::Gwas,
         FormatKind::IntervalList,
+        FormatKind::GeneTable,
         FormatKind::Bam,
         FormatKind::Cram,
         FormatKind::BigWig,
@@ -213,6 +220,7 @@ impl FormatKind {
             FormatKind::Seg => "SEG",
             FormatKind::Gwas => "GWAS summary statistics",
             FormatKind::IntervalList => "interval list",
+            FormatKind::GeneTable => "gene table",
             FormatKind::Bam => "BAM",
             FormatKind::Cram => "CRAM",
             FormatKind::BigWig => "bigWig",
@@ -249,6 +257,7 @@ impl FormatKind {
             | FormatKind::Seg
             | FormatKind::Gwas
             | FormatKind::IntervalList
+            | FormatKind::GeneTable
             | FormatKind::BigWig => &[],
         }
     }
@@ -282,7 +291,8 @@ impl FormatKind {
             FormatKind::Tabular
             | FormatKind::Maf
             | FormatKind::Annovar
-            | FormatKind::IntervalList => None,
+            | FormatKind::IntervalList
+            | FormatKind::GeneTable => None,
             FormatKind::Seg => Some("seg"),
             FormatKind::Gwas => Some("gwas"),
             FormatKind::Bam => Some("bam"),
@@ -427,6 +437,12 @@ pub trait RecordStream {
     /// VCF `##contig` lines (name, length) when the header has any.
     fn contigs(&self) -> Option<&[(String, Option<u64>)]> {
         None
+    }
+    /// Whether records name a gene ([`Record::label`]) instead of giving
+    /// intervals: the row reader resolves the name through the genome's
+    /// gene annotation (gene-level tables).
+    fn names_genes(&self) -> bool {
+        false
     }
     /// VCF sample names; one GT column per sample is part of [`Self::columns`].
     fn samples(&self) -> &[String] {
@@ -583,6 +599,7 @@ pub fn open(
         | FormatKind::Seg
         | FormatKind::Gwas
         | FormatKind::IntervalList => Box::new(dialects::DialectStream::open(kind, lines)?),
+        FormatKind::GeneTable => Box::new(gene_table::GeneTableStream::open(lines)?),
         FormatKind::Bam | FormatKind::Cram | FormatKind::BigWig => {
             return Err(FormatError::NoRows(kind));
         }

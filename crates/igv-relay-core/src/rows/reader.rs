@@ -129,6 +129,19 @@ impl<'g> RowReader<'g> {
     #[inline]
     fn row_of(&self, item: Item, values: Option<Box<crate::formats::VcfValues>>) -> Row {
         match item {
+            Item::Record(record) if self.resolver.names_genes() => {
+                let (loci, interval) = self.resolver.resolve_gene(&record.label);
+                Row {
+                    line: record.line,
+                    loci,
+                    interval,
+                    label: record.label,
+                    cells: record.cells,
+                    raw: None,
+                    values,
+                    filter_failed: false,
+                }
+            }
             Item::Record(record) => Row {
                 line: record.line,
                 loci: self.resolver.resolve(&record.intervals),

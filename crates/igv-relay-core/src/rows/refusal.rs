@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::domain::genes::GeneProblem;
 use crate::domain::genome::GenomeError;
 use crate::domain::loci::{LociError, LocusProblem};
 use crate::domain::locus::LocusError;
@@ -39,6 +40,10 @@ pub enum Refusal {
     /// The loci as a whole: too many of them, a name the genome cannot take.
     #[error(transparent)]
     Loci(#[from] LociError),
+    /// A gene table's row names a gene the genome's annotation does not
+    /// know, or knows as several genes.
+    #[error(transparent)]
+    Gene(#[from] GeneProblem),
 }
 
 /// What a summary counts a refusal as.
@@ -60,7 +65,7 @@ impl Refusal {
             Self::Malformed { .. } => RefusalKind::Malformed,
             Self::NotAmongContigs { .. } => RefusalKind::UnknownSequence,
             Self::BeyondContig { .. } => RefusalKind::BeyondEnd,
-            Self::StartAfterEnd { .. } | Self::Locus(_) => RefusalKind::Other,
+            Self::StartAfterEnd { .. } | Self::Locus(_) | Self::Gene(_) => RefusalKind::Other,
             Self::Genome(e) => genome_kind(e),
             Self::Loci(LociError::Item {
                 problem: LocusProblem::Genome(e),

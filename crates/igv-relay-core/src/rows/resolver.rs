@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::refusal::Refusal;
+use crate::domain::genes::{self, GeneProblem};
 use crate::domain::genome::Genome;
 use crate::domain::loci::{Loci, LociRules, LocusList};
 use crate::domain::locus::{ChromName, Locus};
@@ -18,6 +19,8 @@ pub struct LocusResolver<'a> {
     contigs: Option<HashMap<String, Option<u64>>>,
     flank: u64,
     rules: LociRules,
+    /// Records name genes instead of giving intervals (gene tables).
+    names_genes: bool,
     /// The last chromosome seen: sorted files repeat it row after row, and
     /// parsing and looking it up again was a twentieth of an export's time.
     last: RefCell<Option<SeenChromosome>>,
@@ -55,8 +58,42 @@ impl<'a> LocusResolver<'a> {
             contigs,
             flank,
             rules,
+            names_genes: stream.names_genes(),
             last: RefCell::new(None),
         }
+    }
+
+    /// Whether records name genes ([`Self::resolve_gene`]) instead of
+    /// giving intervals.
+    pub fn names_genes(&self) -> bool {
+        self.names_genes
+    }
+
+    /// A gene table's row: its gene's locus in the genome's gene annotation
+    /// (with the annotation's gene flank and the view's flank), and the
+    /// gene's interval for counts and the overview; or why it has none.
+    pub fn resolve_gene(&self, name: &str) -> (Result<Loci, Refusal>, Option<Interval>) {
+        let hit = match self.genome {
+            Some(genome) => genes::find_for_row(genome, name),
+            None => Err(GeneProblem::NoAnnotation {
+                name: name.to_owned(),
+                genome: None,
+            }),
+        };
+        let hit = match hit {
+            Ok(hit) => hit,
+            Err(problem) => return (Err(Refusal::Gene(problem)), None),
+        };
+        let target = &hit.target;
+        let interval = Interval::new(target.chrom.as_str(), target.start, target.end);
+        let length = self
+            .genome
+            .and_then(|g| g.chromosome(hit.locus.chrom().as_str()))
+            .map(|c| c.length);
+        let locus = hit.locus.with_flank(self.flank, length);
+        let loci = LocusList::from_iter([locus]);
+        let loci = Loci::from_parsed(loci, self.rules, self.genome).map_err(Refusal::from);
+        (loci, Some(interval))
     }
 
     /// Whether chromosome names (and lengths, where known) are checked at all:

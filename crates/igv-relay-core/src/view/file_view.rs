@@ -180,7 +180,10 @@ impl<'a> FileView<'a> {
     /// writer thread decides again what the request decided).
     pub fn decide_from(&mut self, evidence: GenomeEvidence) {
         let known: Vec<&'a Genome> = self.ctx.genomes.all().collect();
-        let choice = assembly::choose(self.request, &evidence, &known);
+        let mut choice = assembly::choose(self.request, &evidence, &known);
+        if let Some(note) = gene_table_note(self.kind, choice.genome) {
+            choice.notices.push(note);
+        }
         let extended = match choice.genome {
             Some(genome) if !choice.extra.is_empty() => {
                 Some(genome.with_sequences(choice.extra.iter().cloned()))
@@ -239,6 +242,7 @@ impl<'a> FileView<'a> {
         read_ahead: bool,
         input: Box<dyn BufRead + Send>,
     ) -> Result<OpenRows<'_>, CoreError> {
+        self.check_gene_annotation(purpose)?;
         let stream = formats::open(self.kind, input, &self.read_options(purpose, read_ahead))
             .map_err(|e| self.header_error(e))?;
         let triage = Triage::resolve(&self.spec.choices, stream.as_ref())?;
@@ -343,9 +347,60 @@ impl<'a> FileView<'a> {
         }
     }
 
+    /// A gene table's rows are linked through the genome's gene annotation:
+    /// without one (or without a genome) there is nothing to link, which is
+    /// said once for the file instead of on every row. Sort keys need none.
+    fn check_gene_annotation(&self, purpose: Purpose) -> Result<(), CoreError> {
+        if self.kind != FormatKind::GeneTable || purpose == Purpose::SortKeys {
+            return Ok(());
+        }
+        match self.genome() {
+            Some(genome) if genome.genes().is_some() => Ok(()),
+            Some(genome) => Err(CoreError::Unreadable(format!(
+                "{}: a gene table names genes, not loci, and genome {} has no gene annotation                  to look them up in: an administrator can name a GTF/GFF3 in                  genomes.{}.genes, or choose a genome that has one",
+                self.source.name,
+                genome.id(),
+                genome.id()
+            ))),
+            None => Err(CoreError::Unreadable(format!(
+                "{}: a gene table names genes, not loci, and no genome was chosen: choose a                  genome with a gene annotation (?genome=) to look the genes up in",
+                self.source.name
+            ))),
+        }
+    }
+
+    /// The gene annotation a gene table's rows are resolved through.
+    pub fn gene_annotation(&self) -> Option<&str> {
+        (self.kind == FormatKind::GeneTable)
+            .then(|| self.genome()?.genes().map(|g| g.source()))
+            .flatten()
+    }
+
     pub fn read_error(&self, e: std::io::Error) -> CoreError {
         CoreError::Unreadable(format!("reading {}: {e}", self.source.name))
     }
+}
+
+/// What a gene table's page says of how its genes were looked up: which
+/// annotation (its file name, not the server's path), of which genome.
+fn gene_table_note(kind: FormatKind, genome: Option<&Genome>) -> Option<String> {
+    if kind != FormatKind::GeneTable {
+        return None;
+    }
+    let genome = genome?;
+    let index = genome.genes()?;
+    let source = index.source();
+    let name = source
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(source);
+    Some(format!(
+        "Genes looked up by id or name in the gene annotation of {}: {name} ({} names); \
+         rows whose gene it does not know, or knows as several genes, have no link",
+        genome.id(),
+        index.len()
+    ))
 }
 
 /// The links every output of a view shares.

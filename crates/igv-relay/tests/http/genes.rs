@@ -20,7 +20,7 @@ use igv_relay_core::domain::gene_index::{GeneIndex, Origin};
 use serde_json::{Value, json};
 
 /// The annotation files, or why there are none.
-fn annotations() -> Option<HashMap<String, PathBuf>> {
+pub(crate) fn annotations() -> Option<HashMap<String, PathBuf>> {
     let output = Command::new("bash")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -48,7 +48,7 @@ fn annotations() -> Option<HashMap<String, PathBuf>> {
     None
 }
 
-fn read_text(path: &Path) -> String {
+pub(crate) fn read_text(path: &Path) -> String {
     let bytes = std::fs::read(path).expect("the annotation");
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut text = String::new();
@@ -62,7 +62,7 @@ fn read_text(path: &Path) -> String {
 }
 
 /// `gene` lines of a GTF: gene_name → (chrom, start, end), as written (1-based).
-fn gtf_genes(text: &str) -> Vec<(String, String, String, u64, u64)> {
+pub(crate) fn gtf_genes(text: &str) -> Vec<(String, String, String, u64, u64)> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .map(|l| l.split('\t').collect::<Vec<_>>())
@@ -108,7 +108,7 @@ fn flybase_genes_named(text: &str, name: &str) -> Vec<String> {
 }
 
 /// A chrom.sizes made from the GFF3's own `##sequence-region` lines.
-fn dm3_sizes(text: &str, dir: &Path) -> PathBuf {
+pub(crate) fn dm3_sizes(text: &str, dir: &Path) -> PathBuf {
     let sizes: String = text
         .lines()
         .filter_map(|l| l.strip_prefix("##sequence-region "))
