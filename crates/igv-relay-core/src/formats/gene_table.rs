@@ -234,6 +234,7 @@ impl GeneTableStream {
             label,
             cells,
             filter_pass: None,
+            sv: None,
         })
     }
 }

@@ -145,6 +145,7 @@ impl FormatKind {
             FormatKind::Seg => "seg",
             FormatKind::Gwas => "gwas",
             FormatKind::IntervalList => "interval_list",
+            FormatKind::GeneTable => "gene_table",
             FormatKind::Bam => "bam",
             FormatKind::Cram => "cram",
             FormatKind::BigWig => "bigwig",
@@ -197,6 +198,7 @@ impl FormatKind {
             FormatKind::Seg => ("seg.mean<=-0.3", "seg.mean"),
             FormatKind::Gwas => ("P<5e-8", "P"),
             FormatKind::IntervalList => ("strand=+; name~exon", "start"),
+            FormatKind::GeneTable => ("padj<0.05; log2FoldChange>=1", "padj"),
             FormatKind::Tabular | FormatKind::Bam | FormatKind::Cram | FormatKind::BigWig => {
                 ("COLUMN>=VALUE; COLUMN~text", "-COLUMN")
             }

@@ -140,6 +140,7 @@ impl<'g> RowReader<'g> {
                     raw: None,
                     values,
                     filter_failed: false,
+                    sv: None,
                 }
             }
             Item::Record(record) => Row {
