@@ -73,17 +73,21 @@ fn header_delimiter(line: &[u8]) -> u8 {
     }
 }
 
-/// Column names (lower case) of a chromosome: a table with one (DiffBind's
-/// `seqnames … FDR`, a DESeq2 table joined to coordinates) has loci of its
-/// own and stays a table of loci.
-const CHROMOSOME_COLUMNS: &[&str] = &[
-    "chr",
-    "chrom",
-    "chromosome",
-    "seqnames",
-    "seqname",
-    "#chrom",
-];
+/// Column names (lower case) of a chromosome beyond the tabular reader's: a
+/// table with one (DiffBind's `seqnames … FDR`, a DESeq2 table joined to
+/// coordinates) has loci of its own and stays a table of loci.
+const CHROMOSOME_COLUMNS: &[&str] = &["seqnames", "#chrom"];
+
+/// Whether a header names columns the tabular reader finds loci in (a
+/// chromosome, or one `locus`/`region` column of `chr:start-end`): such a
+/// table, gene column or not, is linked by its own loci.
+fn has_locus_columns(names: &[String]) -> bool {
+    names.iter().any(|n| {
+        CHROMOSOME_COLUMNS.contains(&n.as_str())
+            || super::tabular::CHROM_NAMES.contains(&n.as_str())
+            || super::tabular::LOCUS_NAMES.contains(&n.as_str())
+    })
+}
 
 /// Whether a header (its names in lower case) is a gene-level table's:
 /// a tool's own column names and no chromosome column, or featureCounts'
@@ -91,8 +95,7 @@ const CHROMOSOME_COLUMNS: &[&str] = &[
 pub(crate) fn is_gene_table_header(names: &[String]) -> bool {
     let has = |name: &str| names.iter().any(|n| n == name);
     let feature_counts = names.first().is_some_and(|n| n == "geneid") && has("length");
-    feature_counts
-        || (TOOL_COLUMNS.iter().any(|c| has(c)) && !CHROMOSOME_COLUMNS.iter().any(|c| has(c)))
+    feature_counts || (TOOL_COLUMNS.iter().any(|c| has(c)) && !has_locus_columns(names))
 }
 
 /// The gene column of a header: the first named like one, else the first
@@ -306,6 +309,10 @@ mod tests {
         let limma = names("ID,logFC,AveExpr,t,P.Value,adj.P.Val,B");
         assert!(is_gene_table_header(&limma));
         assert!(!is_gene_table_header(&names("chrom,start,end,name")));
+        // igv-relay's demo hits.tsv: a DESeq2-like table with its own locus column.
+        assert!(!is_gene_table_header(&names(
+            "locus,gene,log2_fold_change,padj"
+        )));
         // DiffBind: differential peaks have loci of their own.
         assert!(!is_gene_table_header(&names(
             "seqnames,start,end,width,strand,Conc,Fold,p.value,FDR"

@@ -16,7 +16,8 @@ use super::{
 /// The "delimiter" of tables aligned with runs of spaces.
 pub(super) const WHITESPACE: u8 = b' ';
 
-const CHROM_NAMES: &[&str] = &["chrom", "chr", "chromosome", "seqname", "contig", "seqid"];
+pub(super) const CHROM_NAMES: &[&str] =
+    &["chrom", "chr", "chromosome", "seqname", "contig", "seqid"];
 /// `start_position`/`end_position` are MAF's and `bp`/`base_pair_location` GWAS
 /// tables', all 1-based: a MAF or GWAS table that reaches us as plain tabular
 /// (Galaxy's `tabular` datatype, `?format=tabular`) still links its loci.
@@ -31,7 +32,7 @@ const START_NAMES: &[&str] = &[
     "base_pair_location",
 ];
 const END_NAMES: &[&str] = &["end", "stop", "chromend", "end_position"];
-const LOCUS_NAMES: &[&str] = &["locus", "position", "region"];
+pub(super) const LOCUS_NAMES: &[&str] = &["locus", "position", "region"];
 const LABEL_NAMES: &[&str] = &[
     "name",
     "label",

@@ -357,13 +357,16 @@ impl<'a> FileView<'a> {
         match self.genome() {
             Some(genome) if genome.genes().is_some() => Ok(()),
             Some(genome) => Err(CoreError::Unreadable(format!(
-                "{}: a gene table names genes, not loci, and genome {} has no gene annotation                  to look them up in: an administrator can name a GTF/GFF3 in                  genomes.{}.genes, or choose a genome that has one",
+                "{}: a gene table names genes, not loci, and genome {} has no gene annotation \
+                 to look them up in: an administrator can name a GTF/GFF3 in \
+                 genomes.{}.genes, or choose a genome that has one",
                 self.source.name,
                 genome.id(),
                 genome.id()
             ))),
             None => Err(CoreError::Unreadable(format!(
-                "{}: a gene table names genes, not loci, and no genome was chosen: choose a                  genome with a gene annotation (?genome=) to look the genes up in",
+                "{}: a gene table names genes, not loci, and no genome was chosen: choose a \
+                 genome with a gene annotation (?genome=) to look the genes up in",
                 self.source.name
             ))),
         }
