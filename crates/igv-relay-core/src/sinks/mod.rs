@@ -6,8 +6,8 @@
 //! from; exports write to any [`ExportOut`].
 
 pub mod batch;
-pub mod igv3_session;
 pub mod columns;
+pub mod igv3_session;
 pub mod igv_session;
 pub mod igvjs_session;
 pub mod json;
