@@ -408,8 +408,18 @@ async fn dataset_page(
     let remote = body.as_ref().and_then(DatasetBody::remote);
     // Galaxy's own size, else the one its Range answer gave.
     let size = meta.file_size.or(remote.as_ref().map(|r| r.len));
+    let among = match params.non_empty("collection") {
+        Some(text) => reads::Among::Collection(
+            DatasetId::parse(text).map_err(|e| AppError::invalid("collection", text, e))?,
+        ),
+        None => reads::Among::History,
+    };
+    let fixed = match &among {
+        reads::Among::Collection(id) => vec![("collection", id.to_string())],
+        reads::Among::History => Vec::new(),
+    };
     let (reads, reads_choice) = if format.kind == FormatKind::Vcf {
-        reads::history_reads(galaxy, &meta, &params).await?
+        reads::dataset_reads(galaxy, &meta, &among, &params).await?
     } else {
         (Vec::new(), None)
     };
@@ -424,7 +434,7 @@ async fn dataset_page(
         default_genome,
         source,
         page_url,
-        fixed: Vec::new(),
+        fixed,
         reads: reads_choice,
     };
     finish(req, state.clone(), plan, body).await

@@ -197,7 +197,7 @@ async fn a_galaxy_vcf_pairs_the_bams_of_its_history_by_read_group() {
     // The private one is not offered nor named, but its refusal is said.
     assert!(!html.contains("hidden-tumour") && !html.contains(hidden.as_str()));
     assert!(
-        html.contains("1 alignment dataset of this history cannot be read"),
+        html.contains("1 alignment dataset of those looked at cannot be read"),
         "{html}"
     );
 
@@ -244,4 +244,86 @@ async fn a_galaxy_vcf_pairs_the_bams_of_its_history_by_read_group() {
         400,
         "a refused dataset cannot be chosen"
     );
+
+    // Collections of the history (issue 27 item 2): a VCF element pairs
+    // with the collection's BAM elements, not the whole history's.
+    let hda = |name: &str, id: &str| json!({"name": name, "src": "hda", "id": id});
+    let list = api
+        .send(
+            Method::POST,
+            "api/dataset_collections",
+            json!({"history_id": history, "type": "dataset_collection", "collection_type": "list",
+                   "name": "tumour only",
+                   "element_identifiers": [hda("calls", vcf), hda("tumour", &ids["tumour.bam"]),
+                                           hda("other", other)]}),
+        )
+        .await;
+    let paired = api
+        .send(
+            Method::POST,
+            "api/dataset_collections",
+            json!({"history_id": history, "type": "dataset_collection",
+                   "collection_type": "list:paired", "name": "normal only",
+                   "element_identifiers": [
+                     {"name": "s1", "src": "new_collection", "collection_type": "paired",
+                      "element_identifiers": [hda("forward", vcf), hda("reverse", &ids["normal.bam"])]},
+                     {"name": "s2", "src": "new_collection", "collection_type": "paired",
+                      "element_identifiers": [hda("forward", other), hda("reverse", hidden)]}]}),
+        )
+        .await;
+    for (collection, expected, url_of_pair, refused) in [
+        (&list, "tumour.bam", &tumour, false),
+        (&paired, "normal.bam", &normal, true),
+    ] {
+        let cid = collection["id"].as_str().unwrap();
+        let v: Value = app
+            .get_json(&format!("/galaxy/collections/{cid}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let members: Vec<&Value> = v["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["members"].as_array().unwrap())
+            .collect();
+        let calls = members
+            .iter()
+            .find(|m| m["id"] == vcf.as_str())
+            .expect("the VCF element");
+        assert_eq!(calls["reads"], json!([expected]), "{v}");
+        let page_url = calls["page_url"].as_str().unwrap();
+        assert!(
+            page_url.ends_with(&format!("collection={cid}")),
+            "{page_url}"
+        );
+        let html = app
+            .client
+            .get(page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Galaxy collection"), "{html}");
+        let loaded = items(&html, "reads-loaded");
+        assert_eq!(loaded.len(), 1, "{loaded:?}");
+        assert!(loaded[0].contains(expected), "{loaded:?}");
+        assert_eq!(
+            html.contains("1 alignment dataset of those looked at cannot be read"),
+            refused
+        );
+        assert!(!html.contains("hidden-tumour"));
+        let igv = igv_query(&app, &links(&html, "igv-reads")[0]).await;
+        assert_eq!(param(&igv, "file"), Some(url_of_pair.as_str()));
+        assert_eq!(
+            param(&igv, "index"),
+            Some(format!("{url_of_pair}.bai").as_str())
+        );
+        // The view's links keep the collection.
+        let drop = links(&html, "reads-drop");
+        assert!(drop[0].contains(&format!("collection={cid}")), "{drop:?}");
+    }
 }

@@ -14,38 +14,86 @@ use crate::sources::galaxy::{
 use crate::web::QueryParams;
 use crate::web::reads::{NO_READS, ReadsChoice, ReadsEntry, ReadsQuery};
 
+/// Where a VCF dataset's alignments are looked for.
+pub enum Among {
+    /// The dataset's own history.
+    History,
+    /// A collection's datasets (`?collection=` on a page linked from the
+    /// collection's page).
+    Collection(DatasetId),
+}
+
 /// The reads of the page of `meta` (a VCF dataset), and its "Reads" box.
-pub async fn history_reads(
+pub async fn dataset_reads(
     galaxy: &GalaxyClient,
     meta: &Dataset,
+    among: &Among,
     params: &QueryParams,
 ) -> Result<(Vec<ReadsSource>, Option<ReadsChoice>), AppError> {
-    let Some(history) = meta
-        .history_id
-        .as_deref()
-        .and_then(|h| DatasetId::parse(h).ok())
-    else {
-        return Ok((Vec::new(), None));
+    let (scan, scope) = match among {
+        Among::History => {
+            let Some(history) = meta
+                .history_id
+                .as_deref()
+                .and_then(|h| DatasetId::parse(h).ok())
+            else {
+                return Ok((Vec::new(), None));
+            };
+            (
+                galaxy.history_alignments(&history).await,
+                HISTORY_SCOPE.to_owned(),
+            )
+        }
+        Among::Collection(id) => {
+            let scan = match galaxy.collection(id).await {
+                Ok(collection) => {
+                    let datasets = collection.datasets();
+                    let ids: Vec<&str> = datasets.iter().map(|(_, id)| id.as_str()).collect();
+                    Ok(galaxy.collection_alignments(id, &ids).await)
+                }
+                Err(e) => Err(e),
+            };
+            (
+                scan,
+                "the BAM/CRAM datasets of the Galaxy collection this page was opened from"
+                    .to_owned(),
+            )
+        }
     };
-    let scan = match galaxy.history_alignments(&history).await {
+    let scan = match scan {
         Ok(scan) => scan,
         Err(e) => {
-            tracing::warn!(error = %e, "no history alignments");
+            tracing::warn!(error = %e, "no alignments to pair with");
             let choice = ReadsChoice {
                 notes: vec![format!(
-                    "The alignments of this dataset's history could not be listed: {e}."
+                    "The alignments to pair with could not be listed: {e}."
                 )],
-                scope: Some(SCOPE.to_owned()),
+                scope: Some(scope),
                 ..ReadsChoice::default()
             };
             return Ok((Vec::new(), Some(choice)));
         }
     };
     let samples = meta.sample_names.clone().unwrap_or_default();
-    pair(&scan, &samples, params.non_empty("reads"))
+    pair(&scan, &samples, params.non_empty("reads"), scope)
 }
 
-const SCOPE: &str = "the BAM/CRAM datasets of this dataset's Galaxy history";
+/// The paired datasets' names among `scan`'s for `samples`, for a
+/// collection's page (no `?reads=`).
+pub fn paired_names(scan: &HistoryAlignments, samples: &[String]) -> Vec<String> {
+    scan.datasets
+        .iter()
+        .filter(|d| d.data_url.is_ok())
+        .filter(|d| {
+            d.samples
+                .as_ref()
+                .is_ok_and(|all| all.iter().any(|s| samples.contains(s)))
+        })
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+const HISTORY_SCOPE: &str = "the BAM/CRAM datasets of this dataset's Galaxy history";
 
 /// A usable dataset paired with samples of the VCF (none: not paired).
 struct Candidate<'a> {
@@ -79,10 +127,11 @@ fn pair(
     scan: &HistoryAlignments,
     samples: &[String],
     chosen: Option<&str>,
+    scope: String,
 ) -> Result<(Vec<ReadsSource>, Option<ReadsChoice>), AppError> {
     let mut usable: Vec<Candidate<'_>> = Vec::new();
     let mut choice = ReadsChoice {
-        scope: Some(SCOPE.to_owned()),
+        scope: Some(scope),
         ..ReadsChoice::default()
     };
     for dataset in &scan.datasets {
@@ -196,8 +245,8 @@ fn chosen_ones<'c, 'a>(
                 AppError::invalid(
                     "reads",
                     id,
-                    "expected the id of a readable, indexed BAM or CRAM dataset of this \
-                     dataset's Galaxy history",
+                    "expected the id of a readable, indexed BAM or CRAM dataset among those \
+                     this page pairs with (its history, or its collection)",
                 )
             })?;
             let name = match c.all.is_empty() {
@@ -212,7 +261,7 @@ fn chosen_ones<'c, 'a>(
 fn notes(choice: &mut ReadsChoice, scan: &HistoryAlignments, usable: &[Candidate<'_>]) {
     if scan.refused > 0 {
         choice.notes.push(format!(
-            "{} alignment dataset{} of this history cannot be read with the relay's Galaxy \
+            "{} alignment dataset{} of those looked at cannot be read with the relay's Galaxy \
              API key, so {} not offered.",
             scan.refused,
             if scan.refused == 1 { "" } else { "s" },

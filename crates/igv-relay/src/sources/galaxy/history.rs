@@ -154,6 +154,33 @@ impl GalaxyClient {
             .filter(|i| i.history_content_type.as_deref().unwrap_or("dataset") == "dataset")
             .map(|i| i.id.as_str())
             .collect();
+        let scan = Arc::new(self.alignments_among(&ids).await);
+        self.history_scans
+            .keep(history.as_str(), version, scan.clone());
+        Ok(scan)
+    }
+
+    /// The BAM/CRAM datasets among a collection's datasets (`ids`, the
+    /// collection's, which Galaxy never changes once it is populated), kept
+    /// as a history's are.
+    #[tracing::instrument(skip(self, ids), fields(galaxy = %self.base))]
+    pub async fn collection_alignments(
+        &self,
+        collection: &DatasetId,
+        ids: &[&str],
+    ) -> Arc<HistoryAlignments> {
+        let key = format!("collection {collection}");
+        let version = ids.join(",");
+        if let Some(scan) = self.history_scans.kept(&key, &version) {
+            return scan;
+        }
+        let scan = Arc::new(self.alignments_among(ids).await);
+        self.history_scans.keep(&key, version, scan.clone());
+        scan
+    }
+
+    /// The alignments among `ids`, at most [`MAX_HISTORY_ALIGNMENTS`] looked at.
+    async fn alignments_among(&self, ids: &[&str]) -> HistoryAlignments {
         let truncated = ids.len() > MAX_HISTORY_ALIGNMENTS;
         let looked = join_all(
             ids.iter()
@@ -172,10 +199,7 @@ impl GalaxyClient {
                 Looked::Alignment(a) => scan.datasets.push(a),
             }
         }
-        let scan = Arc::new(scan);
-        self.history_scans
-            .keep(history.as_str(), version, scan.clone());
-        Ok(scan)
+        scan
     }
 
     /// One dataset of the listing, asked for by itself.
