@@ -623,7 +623,7 @@ pub(super) fn base64(bytes: &[u8]) -> String {
 
 /// Follows the page's "Load this file in IGV" link to the relay's 303 and
 /// returns the IGV `/load` URL's `file` and `index`.
-async fn igv_load(app: &TestApp, html: &str) -> (String, Option<String>) {
+pub(super) async fn igv_load(app: &TestApp, html: &str) -> (String, Option<String>) {
     let load = link_with_class(html, "igv-load").expect("a Load in IGV link");
     let mut load = Url::parse(&load).expect("an absolute load link");
     let kept: Vec<(String, String)> = load

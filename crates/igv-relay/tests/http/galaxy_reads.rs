@@ -327,3 +327,75 @@ async fn a_galaxy_vcf_pairs_the_bams_of_its_history_by_read_group() {
         assert!(drop[0].contains(&format!("collection={cid}")), "{drop:?}");
     }
 }
+
+/// A CRAM dataset (issue 27: the plugin is offered for cram) gets the load
+/// page a BAM dataset gets, with the index Galaxy keeps as its `cram_index`
+/// metadata, served by igv-relay's cram display application; and a VCF
+/// pairs with a CRAM of its history as with a BAM.
+#[actix_web::test]
+async fn a_galaxy_cram_dataset_loads_with_its_index_and_pairs_with_a_vcf() {
+    let galaxy = match galaxy() {
+        Ok(galaxy) => answering(galaxy).await,
+        Err(reason) => Err(reason),
+    };
+    let galaxy = match galaxy {
+        Ok(g) => g,
+        Err(reason) if in_ci() => panic!("Galaxy is required with CI=true: {reason}"),
+        Err(reason) => {
+            eprintln!("skipping: {reason}");
+            return;
+        }
+    };
+    let api = Api {
+        galaxy: &galaxy,
+        http: reqwest::Client::new(),
+    };
+    let cram = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pairing-cram/tumour.cram"),
+    )
+    .unwrap();
+    let vcf_text = String::from_utf8(fixture("calls.vcf")).unwrap();
+    let ids = api
+        .upload_elements(vec![
+            json!({"src": "pasted", "paste_content": vcf_text, "ext": "vcf", "dbkey": "?",
+                   "name": "calls.vcf"}),
+            json!({"src": "url", "url": format!("base64://{}", base64(&cram)), "ext": "cram",
+                   "dbkey": "?", "name": "tumour.cram"}),
+        ])
+        .await;
+    for id in ids.values() {
+        api.wait_ok(id).await;
+    }
+    let key = galaxy.api_key.clone();
+    let galaxy_url = galaxy.url.to_string();
+    let app = spawn_app_with(move |s| {
+        s.galaxy.url = galaxy_url;
+        s.galaxy.api_key = igv_relay::configuration::ApiKey::new(&key);
+    })
+    .await;
+
+    let cram_id = &ids["tumour.cram"];
+    let response = app.get(&format!("/galaxy/datasets/{cram_id}")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let html = response.text().await.unwrap();
+    let (file, index) = crate::galaxy::igv_load(&app, &html).await;
+    assert!(file.ends_with(".cram"), "{file}");
+    assert_eq!(index, Some(format!("{file}.crai")));
+    // What IGV fetches: the CRAM (its magic) and its index (gzip text).
+    assert_galaxy_serves_range(&file, b"CRAM").await;
+    assert_galaxy_serves_range(&format!("{file}.crai"), b"\x1f\x8b").await;
+
+    // The VCF's page pairs the CRAM by its read group, loaded as CRAM.
+    let html = app
+        .get(&format!("/galaxy/datasets/{}", ids["calls.vcf"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let loaded = items(&html, "reads-loaded");
+    assert_eq!(loaded.len(), 1, "{loaded:?}");
+    assert!(loaded[0].contains("tumour.cram") && loaded[0].contains("SM is tumour"));
+    let igv = igv_query(&app, &links(&html, "igv-reads")[0]).await;
+    assert_eq!(param(&igv, "file"), Some(file.as_str()));
+    assert_eq!(param(&igv, "index"), Some(format!("{file}.crai").as_str()));
+}
