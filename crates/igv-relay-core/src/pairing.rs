@@ -190,9 +190,15 @@ pub fn scan_directory(dir: &Path) -> DirectoryScan {
 /// The distinct `SM` values of an alignment file's read groups.
 pub fn read_samples(path: &Path, kind: AlignmentKind) -> Result<Vec<String>, String> {
     let file = File::open(path).map_err(|e| format!("it cannot be opened ({e})"))?;
+    header_samples(file, kind)
+}
+
+/// The distinct `SM` values of the read groups of an alignment file's
+/// header, read from its first bytes (a file, or the start of a remote one).
+pub fn header_samples(input: impl Read, kind: AlignmentKind) -> Result<Vec<String>, String> {
     let text = match kind {
-        AlignmentKind::Bam => bam_header_text(file),
-        AlignmentKind::Cram => cram_header_text(file),
+        AlignmentKind::Bam => bam_header_text(input),
+        AlignmentKind::Cram => cram_header_text(input),
     }
     .map_err(|e| e.to_string())?;
     Ok(read_group_samples(&text))
@@ -204,7 +210,7 @@ fn invalid(what: impl Into<String>) -> io::Error {
 
 /// The SAM header text of a BAM (SAM spec §4.2: BGZF, `BAM\1`, `l_text`,
 /// the text), read with noodles' BGZF reader.
-fn bam_header_text(file: File) -> io::Result<Vec<u8>> {
+fn bam_header_text(file: impl Read) -> io::Result<Vec<u8>> {
     let mut reader = noodles::bgzf::io::Reader::new(BufReader::new(file));
     let mut magic = [0u8; 4];
     reader
@@ -232,7 +238,7 @@ fn bam_header_text(file: File) -> io::Result<Vec<u8>> {
 /// A CRAM's SAM header text: samtools and htsjdk store it uncompressed in
 /// the first container (CRAM 3.1 §7.1), so its lines are found as they are
 /// among the first bytes.
-fn cram_header_text(file: File) -> io::Result<Vec<u8>> {
+fn cram_header_text(file: impl Read) -> io::Result<Vec<u8>> {
     let mut head = Vec::new();
     file.take(MAX_HEADER_BYTES).read_to_end(&mut head)?;
     if !head.starts_with(b"CRAM") {

@@ -12,6 +12,7 @@
 //! data URL, so IGV fetches the data from Galaxy itself.
 
 mod collections;
+mod reads;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ use crate::sources::galaxy::{
 };
 use crate::state::AppState;
 use crate::web::link_page::{self, FileRequest};
+use crate::web::reads::ReadsChoice;
 use crate::web::view::export_format;
 use crate::web::{Outcome, QueryParams, render, respond};
 
@@ -105,6 +107,8 @@ struct Plan {
     page_url: Url,
     /// The query pairs that name the dataset, on every link of its page.
     fixed: Vec<(&'static str, String)>,
+    /// The page's "Reads" box (a VCF dataset paired with its history's alignments).
+    reads: Option<ReadsChoice>,
 }
 
 /// Renders the page (or streams an export) off the async workers, and
@@ -127,6 +131,7 @@ async fn finish(
             source,
             page_url,
             fixed,
+            reads,
         } = plan;
         let file = FileRequest {
             kind: format.kind,
@@ -138,7 +143,7 @@ async fn finish(
             fixed,
             default_genome: default_genome.as_deref(),
             default_is_dbkey: true,
-            reads: None,
+            reads,
             presets: state.presets.for_file(format.kind, None),
         };
         let input = move || {
@@ -251,6 +256,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         source,
         page_url: state.urls.url("galaxy/display", &[]),
         fixed: fixed_query,
+        reads: None,
     };
     finish(req, state.clone(), plan, body).await
 }
@@ -403,9 +409,25 @@ async fn dataset_page(
     let remote = body.as_ref().and_then(DatasetBody::remote);
     // Galaxy's own size, else the one its Range answer gave.
     let size = meta.file_size.or(remote.as_ref().map(|r| r.len));
+    let among = match params.non_empty("collection") {
+        Some(text) => reads::Among::Collection(
+            DatasetId::parse(text).map_err(|e| AppError::invalid("collection", text, e))?,
+        ),
+        None => reads::Among::History,
+    };
+    let fixed = match &among {
+        reads::Among::Collection(id) => vec![("collection", id.to_string())],
+        reads::Among::History => Vec::new(),
+    };
+    let (reads, reads_choice) = if format.kind == FormatKind::Vcf {
+        reads::dataset_reads(galaxy, &meta, &among, &params).await?
+    } else {
+        (Vec::new(), None)
+    };
     let source = Source {
         rows_load_file: first_click_loads(&state, &source, size),
         remote,
+        reads,
         ..source
     };
     let plan = Plan {
@@ -413,7 +435,8 @@ async fn dataset_page(
         default_genome,
         source,
         page_url,
-        fixed: Vec::new(),
+        fixed,
+        reads: reads_choice,
     };
     finish(req, state.clone(), plan, body).await
 }

@@ -10,6 +10,7 @@
 mod body;
 mod collections;
 mod datatypes;
+mod history;
 mod ranged;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use crate::configuration::{ApiKey, ConfigError, GalaxySettings};
 pub use self::body::{BodyReader, Failure};
 pub use self::collections::{Collection, MAX_COLLECTION_DATASETS};
 pub use self::datatypes::{ColumnMetadata, GalaxyFormat, SUPPORTED_DATATYPES, for_extension};
+pub use self::history::{HistoryAlignment, HistoryAlignments, MAX_HISTORY_ALIGNMENTS, refused};
 pub use self::ranged::{DatasetBody, HEAD_WINDOW, RangedDataset};
 
 /// Most bytes of an HTML page read to say what it is about.
@@ -116,6 +118,9 @@ pub struct Dataset {
     pub file_ext: Option<String>,
     #[serde(default)]
     pub genome_build: Option<String>,
+    /// The history the dataset is in (its alignments pair with a VCF).
+    #[serde(default)]
+    pub history_id: Option<String>,
     #[serde(default)]
     pub file_size: Option<u64>,
     /// When Galaxy last changed the dataset (`2026-12-06T06:10:04.272936`):
@@ -262,6 +267,8 @@ pub struct GalaxyClient {
     fetched: Arc<AtomicU64>,
     /// Datasets' first windows, kept between pages (`ranged`).
     first_windows: Arc<ranged::FirstWindows>,
+    /// Histories' alignment datasets, kept per history version (`history`).
+    history_scans: Arc<history::HistoryScans>,
 }
 
 impl GalaxyClient {
@@ -295,6 +302,7 @@ impl GalaxyClient {
             display_app_prefix: settings.display_app_prefix.clone(),
             fetched: Arc::default(),
             first_windows: Arc::default(),
+            history_scans: Arc::default(),
         }))
     }
 

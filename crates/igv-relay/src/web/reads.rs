@@ -52,6 +52,9 @@ pub struct ReadsChoice {
     pub explicit: bool,
     /// Lines said under the lists (a walk that stopped at its bound).
     pub notes: Vec<String>,
+    /// Where paired files were looked for, when not the file's directory
+    /// and below (a Galaxy history).
+    pub scope: Option<String>,
 }
 
 /// One listed file with its link.
@@ -76,6 +79,7 @@ pub struct ReadsPanel {
     /// No reads at all (when some are loaded).
     pub none_url: Option<String>,
     pub notes: Vec<String>,
+    pub scope: Option<String>,
 }
 
 impl ReadsChoice {
@@ -101,6 +105,7 @@ impl ReadsChoice {
             automatic_url: self.explicit.then(|| url(&ReadsQuery::Automatic)),
             none_url: (!self.loaded.is_empty()).then(|| url(&ReadsQuery::Only(Vec::new()))),
             notes: self.notes.clone(),
+            scope: self.scope.clone(),
         }
     }
 }

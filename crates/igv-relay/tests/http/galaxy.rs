@@ -189,7 +189,7 @@ impl Api<'_> {
         self.upload_elements(elements).await
     }
 
-    async fn upload_elements(&self, elements: Vec<Value>) -> HashMap<String, String> {
+    pub(super) async fn upload_elements(&self, elements: Vec<Value>) -> HashMap<String, String> {
         let history = self
             .send(
                 reqwest::Method::POST,
@@ -600,7 +600,7 @@ fn gff3_loci(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -623,7 +623,7 @@ fn base64(bytes: &[u8]) -> String {
 
 /// Follows the page's "Load this file in IGV" link to the relay's 303 and
 /// returns the IGV `/load` URL's `file` and `index`.
-async fn igv_load(app: &TestApp, html: &str) -> (String, Option<String>) {
+pub(super) async fn igv_load(app: &TestApp, html: &str) -> (String, Option<String>) {
     let load = link_with_class(html, "igv-load").expect("a Load in IGV link");
     let mut load = Url::parse(&load).expect("an absolute load link");
     let kept: Vec<(String, String)> = load
@@ -646,7 +646,7 @@ async fn igv_load(app: &TestApp, html: &str) -> (String, Option<String>) {
 }
 
 /// What IGV does with a BAM or bgzipped VCF: ranged GETs without a session.
-async fn assert_galaxy_serves_range(url: &str, expected_start: &[u8]) {
+pub(super) async fn assert_galaxy_serves_range(url: &str, expected_start: &[u8]) {
     let response = reqwest::Client::new()
         .get(url)
         .header("Range", format!("bytes=0-{}", expected_start.len() - 1))

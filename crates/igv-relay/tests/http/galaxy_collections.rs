@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 const SECRET_BED: &str = "chr5\t500\t600\tsecret_feature\t0\t+\n";
 
 /// A new user and its API key, made by the admin.
-async fn reader(api: &Api<'_>) -> String {
+pub(super) async fn reader(api: &Api<'_>) -> String {
     let n = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

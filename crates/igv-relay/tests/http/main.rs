@@ -14,6 +14,7 @@ mod galaxy_collections;
 mod galaxy_faults;
 mod galaxy_plugin;
 mod galaxy_range;
+mod galaxy_reads;
 mod gene_tables;
 mod genes;
 mod genome_detection;

@@ -192,9 +192,14 @@ fn galaxy_display() {}
     get,
     path = "/galaxy/datasets/{id}",
     tag = "galaxy",
-    params(("id" = String, Path, description = "Galaxy's encoded dataset id")),
+    params(
+        ("id" = String, Path, description = "Galaxy's encoded dataset id"),
+        ("reads" = Option<String>, Query, description = "A VCF's reads: ids of BAM/CRAM datasets among those it pairs with (space-separated), or `none`; without it, those whose read groups' SM name its samples"),
+        ("collection" = Option<String>, Query, description = "Pair a VCF with this collection's BAM/CRAM datasets instead of its history's"),
+    ),
     responses(
         (status = 200, description = "The link page", content_type = "text/html"),
+        (status = 400, description = "A `reads` id that is not a readable alignment dataset among those looked at, or a malformed `collection` id"),
         (status = 404, description = "Galaxy or its API key is not configured"),
         (status = 502, description = "Galaxy failed"),
         (status = 504, description = "Galaxy did not answer in time"),

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::upstream;
 use crate::error::{AppError, Rejection, wants_json};
 use crate::sources::galaxy::{
-    DatasetId, GalaxyClient, GalaxyError, MAX_COLLECTION_DATASETS, for_extension,
+    DatasetId, GalaxyClient, MAX_COLLECTION_DATASETS, for_extension, refused,
 };
 use crate::state::AppState;
 use crate::web::render;
@@ -35,6 +35,12 @@ struct Member {
     /// The dataset's link page, when the relay reads its datatype.
     page_url: Option<String>,
     message: Option<String>,
+    /// For a VCF: the collection's BAM/CRAM datasets whose read groups'
+    /// SM name one of its samples (its page loads them with every row).
+    reads: Vec<String>,
+    /// A VCF's samples (Galaxy's metadata).
+    #[serde(skip)]
+    samples: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +111,7 @@ async fn collection_page(
             .map(|(path, dataset)| member(state, galaxy, path, dataset)),
     )
     .await;
+    let members = pair_reads(state, galaxy, &id, &datasets, members).await;
     let mut sections: Vec<Section> = Vec::new();
     for ((path, _), member) in datasets.iter().zip(members) {
         let identifier = path.first().cloned().unwrap_or_default();
@@ -141,6 +148,41 @@ async fn collection_page(
     Ok(response.content_type("text/html; charset=utf-8").body(html))
 }
 
+/// Each VCF of the collection paired with its BAM/CRAM datasets by read
+/// group (`super::reads`): the names listed, and its page link pairs with
+/// the collection's alignments (`?collection=`).
+async fn pair_reads(
+    state: &AppState,
+    galaxy: &GalaxyClient,
+    id: &DatasetId,
+    datasets: &[(Vec<String>, String)],
+    mut members: Vec<Member>,
+) -> Vec<Member> {
+    let is_vcf =
+        |m: &Member| m.access == "ok" && matches!(m.extension.as_str(), "vcf" | "vcf_bgzip");
+    let has_reads = members
+        .iter()
+        .any(|m| m.access == "ok" && matches!(m.extension.as_str(), "bam" | "cram"));
+    if !members.iter().any(is_vcf) || !has_reads {
+        return members;
+    }
+    let ids: Vec<&str> = datasets.iter().map(|(_, id)| id.as_str()).collect();
+    let scan = galaxy.collection_alignments(id, &ids).await;
+    for member in members.iter_mut().filter(|m| is_vcf(m)) {
+        member.reads = super::reads::paired_names(&scan, &member.samples);
+        member.page_url = Some(
+            state
+                .urls
+                .url(
+                    &format!("galaxy/datasets/{}", member.id),
+                    &[("collection", id.as_str())],
+                )
+                .to_string(),
+        );
+    }
+    members
+}
+
 /// One dataset, read by itself: what Galaxy says of it, or that it refused.
 async fn member(state: &AppState, galaxy: &GalaxyClient, path: &[String], id: &str) -> Member {
     let mut member = Member {
@@ -153,6 +195,8 @@ async fn member(state: &AppState, galaxy: &GalaxyClient, path: &[String], id: &s
         state: String::new(),
         page_url: None,
         message: None,
+        reads: Vec::new(),
+        samples: Vec::new(),
     };
     let meta = match DatasetId::parse(id) {
         Ok(dataset) => galaxy.dataset(&dataset).await,
@@ -168,6 +212,7 @@ async fn member(state: &AppState, galaxy: &GalaxyClient, path: &[String], id: &s
             member.extension = meta.extension().to_owned();
             member.dbkey = meta.dbkey().to_owned();
             member.state = meta.state().to_owned();
+            member.samples = meta.sample_names.clone().unwrap_or_default();
             if for_extension(&member.extension, &meta.columns()).is_some() {
                 member.page_url = Some(
                     state
@@ -188,11 +233,4 @@ async fn member(state: &AppState, galaxy: &GalaxyClient, path: &[String], id: &s
         }
     }
     member
-}
-
-/// Galaxy's answer for a dataset the key may not read: 403 (401 without a
-/// user).
-fn refused(e: &GalaxyError) -> bool {
-    matches!(e, GalaxyError::Status { status, .. }
-        if status.starts_with("403") || status.starts_with("401"))
 }

@@ -51,7 +51,7 @@ pub const SUPPORTED_DATATYPES: &[(&str, &str)] = &[
         "interval metadata when set, else chrom/start/end column names",
     ),
     ("picard_interval_list", "interval list (1-based)"),
-    ("bam", "loaded into IGV (no rows listed)"),
+    ("bam, cram", "loaded into IGV (no rows listed)"),
 ];
 
 /// The format for a Galaxy extension, or `None` when igv-relay cannot show it.
@@ -103,6 +103,12 @@ pub fn for_extension(ext: &str, columns: &ColumnMetadata) -> Option<GalaxyFormat
         "bam" => GalaxyFormat {
             index_suffix: Some(".bai"),
             ..plain(FormatKind::Bam, "bam")
+        },
+        // Galaxy keeps a CRAM's index as its `cram_index` metadata, which
+        // igv-relay's display application serves at the data URL + ".crai".
+        "cram" => GalaxyFormat {
+            index_suffix: Some(".crai"),
+            ..plain(FormatKind::Cram, "cram")
         },
         _ => return None,
     })
@@ -161,6 +167,10 @@ mod tests {
         assert_eq!(
             for_extension("bam", &none).unwrap().index_suffix,
             Some(".bai")
+        );
+        assert_eq!(
+            for_extension("cram", &none).unwrap().index_suffix,
+            Some(".crai")
         );
         assert_eq!(for_extension("vcf", &none).unwrap().index_suffix, None);
     }
