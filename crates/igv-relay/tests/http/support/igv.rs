@@ -244,14 +244,16 @@ impl TestIgv {
             .unwrap_or_else(|e| panic!("reading IGV's locus back failed: {e}"))
     }
 
-    /// Polls [`Self::current_locus`] for up to 5 s until it equals `expected`, and returns the
+    /// Polls [`Self::current_locus`] for up to 15 s until it equals `expected`, and returns the
     /// last locus seen. IGV moves before it answers `/goto` (e2e §4), but the browser side of a
-    /// WebDriver click may return before its navigation has reached IGV.
+    /// WebDriver click may return before its navigation has reached IGV, and an IGV started a
+    /// moment ago, beside a dozen other end-to-end tests on two cores, took over 5 s for its
+    /// first command once in CI. Only the time to wait grows: the locus must still be the one.
     pub async fn wait_for_locus(&self, expected: &str) -> String {
         let expected = expected.to_owned();
         self.blocking(move |port| {
             let mut last = String::new();
-            procs::poll(Duration::from_secs(5), Duration::from_millis(100), || {
+            procs::poll(Duration::from_secs(15), Duration::from_millis(100), || {
                 last = port
                     .read_locus(BATCH_TIMEOUT)
                     .unwrap_or_else(|e| panic!("reading IGV's locus back failed: {e}"));
