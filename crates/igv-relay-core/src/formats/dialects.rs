@@ -450,18 +450,11 @@ impl RecordStream for DialectStream {
         if let Some(item) = self.pending.take() {
             return Ok(Some(item));
         }
-        let max = self.lines.max();
         loop {
-            let Some(line) = self.lines.next_line()? else {
-                return Ok(None);
-            };
-            let (number, bytes) = match line {
-                Line::TooLong {
-                    number,
-                    len,
-                    prefix,
-                } => return Ok(Some(super::too_long(number, len, max, prefix))),
-                Line::Text { number, bytes } => (number, bytes),
+            let (number, bytes) = match super::next_line(&mut self.lines)? {
+                None => return Ok(None),
+                Some(Err(too_long)) => return Ok(Some(too_long)),
+                Some(Ok(line)) => line,
             };
             if is_blank(bytes) || is_comment(self.dialect, bytes) {
                 continue;
