@@ -22,9 +22,26 @@ pub fn sentence(text: &str) -> String {
     }
 }
 
+/// Items as a list in a sentence: `a`, `a and b`, `a, b and c`.
+pub fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [head @ .., last] => format!("{} and {last}", head.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_sentences() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["b37"]), "b37");
+        assert_eq!(and_list(&["b37", "hs1"]), "b37 and hs1");
+        assert_eq!(and_list(&["b37", "hg19", "hs1"]), "b37, hg19 and hs1");
+    }
 
     #[test]
     fn thousands_are_grouped_with_commas() {

@@ -42,6 +42,38 @@ pub struct GenomeEvidence {
     pub record_ends: Vec<(String, u64)>,
 }
 
+impl GenomeEvidence {
+    /// Whether the sequences are only what the first records name (or there
+    /// are none): an index next to the file then knows more.
+    pub fn from_records_only(&self) -> bool {
+        self.sequences.is_empty() || self.sequences_from == Some("record")
+    }
+
+    /// Takes the sequences a tabix or CSI index lists (all the file's, where
+    /// the first records name only the first few), each with a lower bound of
+    /// how far its records reach, in place of the first records' names; a
+    /// sequence's end is the larger of the records' and the index's.
+    pub fn add_indexed(&mut self, indexed: impl IntoIterator<Item = (String, Option<u64>)>) {
+        let indexed: Vec<(String, Option<u64>)> = indexed.into_iter().collect();
+        if indexed.is_empty() {
+            return;
+        }
+        let declared = std::mem::take(&mut self.declared);
+        let mut ends = std::mem::take(&mut self.record_ends);
+        *self = evidence_from_names(indexed.iter().map(|(name, _)| name.as_str()));
+        self.declared = declared;
+        self.sequences_from = Some("index");
+        for (name, reaches) in indexed {
+            let Some(reaches) = reaches else { continue };
+            match ends.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, end)) => *end = (*end).max(reaches),
+                None => ends.push((name, reaches)),
+            }
+        }
+        self.record_ends = ends;
+    }
+}
+
 /// One sequence a header lists.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SequenceFact {
@@ -137,6 +169,9 @@ pub enum GenomeSource {
     Default(DefaultKind),
     /// No known genome fits: the file's own sequences are its genome.
     FileSequences(&'static str),
+    /// Several known genomes fit the names (a lone `22` is GRCh37's and T2T's):
+    /// the file's own sequences stand until the user picks one.
+    SeveralFit(&'static str),
     /// Nothing to go on: sequence names are not checked.
     Unknown,
 }
@@ -171,6 +206,9 @@ impl fmt::Display for GenomeSource {
             GenomeSource::SequenceNames("record") => {
                 f.write_str("from the sequence names of its records")
             }
+            GenomeSource::SequenceNames("index") => {
+                f.write_str("from the sequences and positions its index lists")
+            }
             GenomeSource::SequenceNames(from) => write!(f, "from the {from} names"),
             GenomeSource::Default(DefaultKind::Root) => {
                 f.write_str("the data root's default genome")
@@ -178,8 +216,20 @@ impl fmt::Display for GenomeSource {
             GenomeSource::Default(DefaultKind::GalaxyDbkey) => {
                 f.write_str("from the dataset's Galaxy database/build")
             }
+            GenomeSource::FileSequences("index") => {
+                f.write_str("the sequences its index lists; no known genome fits")
+            }
             GenomeSource::FileSequences(from) => {
                 write!(f, "the file's own {from} lines; no known genome fits")
+            }
+            GenomeSource::SeveralFit("record") => {
+                f.write_str("the sequence names of its records fit several genomes")
+            }
+            GenomeSource::SeveralFit("index") => {
+                f.write_str("the sequences its index lists fit several genomes")
+            }
+            GenomeSource::SeveralFit(from) => {
+                write!(f, "the file's {from} names fit several genomes")
             }
             GenomeSource::Unknown => f.write_str("no genome known: sequence names are not checked"),
         }
@@ -197,6 +247,7 @@ impl GenomeSource {
             GenomeSource::Default(DefaultKind::Root) => "root_default",
             GenomeSource::Default(DefaultKind::GalaxyDbkey) => "galaxy_dbkey",
             GenomeSource::FileSequences(_) => "file_sequences",
+            GenomeSource::SeveralFit(_) => "several_fit",
             GenomeSource::Unknown => "unknown",
         }
     }
@@ -423,6 +474,21 @@ fn choose_genome<'g>(
         ));
     }
 
+    notices.extend(past_their_ends(evidence, known));
+    if by_names.len() > 1 {
+        let ids: Vec<&str> = by_names.iter().map(|g| g.id().as_str()).collect();
+        notices.push(format!(
+            "its sequence names fit {}: choose the genome under \u{201c}More\u{201d}",
+            crate::words::and_list(&ids)
+        ));
+        return GenomeChoice {
+            genome: None,
+            source: GenomeSource::SeveralFit(from),
+            file_fits: None,
+            notices,
+            extra: Vec::new(),
+        };
+    }
     if !evidence.sequences.is_empty() {
         return GenomeChoice {
             genome: None,
@@ -576,20 +642,51 @@ pub fn families_by_names<'g>(evidence: &GenomeEvidence, known: &[&'g Genome]) ->
     if evidence.sequences.is_empty() {
         return Vec::new();
     }
-    let mut all: Vec<(&'g Genome, Fit)> = known
+    let all: Vec<(&'g Genome, Fit)> = known
         .iter()
         .filter(|g| !records_pass_ends(g, evidence))
         .map(|g| (*g, fit(g, evidence)))
         .filter(|(_, f)| f.missing == 0 && f.lengths_differ == 0)
         .collect();
     // hg19 and b37 are one assembly: of the two, the one whose own names the
-    // file uses (`1` is b37, `chr1` hg19). Any other pair stays ambiguous: a
-    // lone `3` is in every vertebrate genome, exactly named or through an alias.
-    if all.len() == 2 && same_assembly(all[0].0, all[1].0) {
-        let best = all.iter().map(|(_, f)| f.found_exactly).max().unwrap_or(0);
-        all.retain(|(_, f)| f.found_exactly == best);
-    }
-    all.into_iter().map(|(g, _)| g).collect()
+    // file uses (`1` is b37, `chr1` hg19). Different assemblies stay ambiguous:
+    // a lone `3` is in every vertebrate genome, exactly named or through an alias.
+    let outnamed = |(genome, fit): &(&Genome, Fit)| {
+        all.iter().any(|(other, other_fit)| {
+            same_assembly(genome, other) && other_fit.found_exactly > fit.found_exactly
+        })
+    };
+    let kept: Vec<bool> = all.iter().map(|g| !outnamed(g)).collect();
+    all.into_iter()
+        .zip(kept)
+        .filter(|(_, keep)| *keep)
+        .map(|((g, _), _)| g)
+        .collect()
+}
+
+/// Why genomes whose names fit were ruled out: some record lies past the end
+/// of their sequence of that name ("hg38's 22 ends at 50,818,468, and the
+/// records reach 50,987,009").
+fn past_their_ends(evidence: &GenomeEvidence, known: &[&Genome]) -> Vec<String> {
+    known
+        .iter()
+        .filter(|g| {
+            let f = fit(g, evidence);
+            f.missing == 0 && f.lengths_differ == 0
+        })
+        .filter_map(|g| {
+            let (name, end, length) = evidence.record_ends.iter().find_map(|(name, end)| {
+                let length = g.chromosome(name)?.length;
+                (*end > length).then_some((name, *end, length))
+            })?;
+            Some(format!(
+                "not {}: its {name} ends at {}, and the records reach {}",
+                g.id(),
+                crate::words::group(length),
+                crate::words::group(end)
+            ))
+        })
+        .collect()
 }
 
 /// The sequences a file names in its records, when the header lists none (BED,

@@ -26,6 +26,7 @@ mod gene_table;
 mod gff;
 mod gtf;
 mod hint;
+mod index_evidence;
 mod lines;
 mod seek;
 mod sv;
@@ -43,6 +44,7 @@ pub use self::dialects::{GWAS_DEFAULT_SORT, MLOG10P_COLUMN, TUMOR_VAF_COLUMN};
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
 pub use self::gene_table::ROW_NAMES_COLUMN;
 pub use self::hint::{LineHint, LineMatcher, NumberOp};
+pub use self::index_evidence::{IndexedSequence, indexed_sequences};
 pub use self::lines::{
     DecompressionLimits, RATIO_CHECK_AFTER_BYTES, decompress, decompress_with_limits,
     read_from_buffer,

@@ -170,8 +170,14 @@ impl<'a> FileView<'a> {
             .take(EVIDENCE_PREFIX_BYTES)
             .read_to_end(&mut prefix)
             .map_err(|e| self.read_error(e))?;
-        let evidence =
+        let mut evidence =
             formats::evidence_from_prefix(self.kind, &prefix, self.options.decompression);
+        if let Some(path) = self.source.local_path.as_deref()
+            && evidence.from_records_only()
+            && let Some(indexed) = formats::indexed_sequences(path, self.kind)
+        {
+            evidence.add_indexed(indexed.into_iter().map(|s| (s.name, s.reaches)));
+        }
         self.decide_from(evidence);
         Ok(Box::new(std::io::Cursor::new(prefix).chain(input)))
     }

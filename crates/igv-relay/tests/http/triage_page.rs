@@ -443,3 +443,127 @@ async fn a_vcf_without_contigs_whose_records_pass_hg38s_chromosome_end_is_not_hg
     let body = html(&app, "/files/t/calls.vcf").await;
     assert_ne!(genome_of(&body), "hg38", "the positions rule hg38 out");
 }
+
+#[actix_web::test]
+async fn the_real_1000_genomes_chr22_vcf_is_not_hg38_because_its_index_reaches_past_chr22s_end() {
+    // VariantAnnotation's chr22.vcf.gz (1000 Genomes phase 1, no ##contig
+    // lines, records on `22`): its first 1,000 records stop at 50,352,889,
+    // inside hg38's chr22 (50,818,468); its last record, at 50,999,964, is
+    // past it. Only the tabix index next to it tells, without reading the
+    // 10,376 records.
+    let Some(corpus) = crate::support::corpus::corpus() else {
+        return;
+    };
+    let extdata =
+        corpus.join("r-bioc-variantannotation/usr/lib/R/site-library/VariantAnnotation/extdata");
+    let last = std::process::Command::new("bcftools")
+        .args(["query", "-f", "%POS\\n"])
+        .arg(extdata.join("chr22.vcf.gz"))
+        .output()
+        .unwrap();
+    let positions: Vec<u64> = String::from_utf8(last.stdout)
+        .unwrap()
+        .lines()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(
+        positions[..1000].iter().all(|p| *p < 50_818_468),
+        "bcftools: the first records fit hg38"
+    );
+    assert_eq!(
+        positions.iter().max(),
+        Some(&50_999_964),
+        "bcftools: the last record does not"
+    );
+
+    let genome_of = |body: &str| {
+        between(body, "<span class=\"genome\">", "</span>")
+            .unwrap_or("")
+            .to_owned()
+    };
+    let page = |with_index: bool| {
+        let extdata = extdata.clone();
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::copy(
+                extdata.join("chr22.vcf.gz"),
+                dir.path().join("chr22.vcf.gz"),
+            )
+            .unwrap();
+            if with_index {
+                std::fs::copy(
+                    extdata.join("chr22.vcf.gz.tbi"),
+                    dir.path().join("chr22.vcf.gz.tbi"),
+                )
+                .unwrap();
+            }
+            let root = dir.path().to_path_buf();
+            let app = spawn_app_with(move |s| {
+                s.data.roots = vec![DataRootSettings {
+                    name: "kg".into(),
+                    path: root,
+                    genome: None,
+                }];
+            })
+            .await;
+            let r = app.get("/files/kg/chr22.vcf.gz").await;
+            assert_eq!(r.status().as_u16(), 200);
+            let body = r.text().await.unwrap();
+            drop(dir);
+            body
+        }
+    };
+    let without = page(false).await;
+    let with = page(true).await;
+    // `22` alone is GRCh37's (b37) and T2T's (hs1) name, and hg38's through
+    // its alias: the page names the genomes that fit and lets the user pick.
+    assert_eq!(genome_of(&without), "", "several genomes fit the names");
+    assert!(
+        without.contains("Its sequence names fit b37, hg38 and hs1"),
+        "the first records alone leave hg38 in"
+    );
+    assert!(
+        with.contains("Its sequence names fit b37 and hs1:"),
+        "the index rules hg38 out"
+    );
+    assert!(
+        with.contains("Not hg38: its 22 ends at 50,818,468, and the records reach 50,987,009."),
+        "the page says why: 3112 tabix bins of 16,384 bases end before the last record"
+    );
+    assert!(
+        with.contains("(the sequences its index lists fit several genomes)"),
+        "the page says where the evidence came from"
+    );
+    // The genome the user picks is then checked against every record.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["chr22.vcf.gz", "chr22.vcf.gz.tbi"] {
+        std::fs::copy(extdata.join(name), dir.path().join(name)).unwrap();
+    }
+    let root = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "kg".into(),
+            path: root,
+            genome: None,
+        }];
+    })
+    .await;
+    let r = app
+        .get("/files/kg/chr22.vcf.gz?genome=b37&format=tsv&links_only=1")
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let export = r.text().await.unwrap();
+    let rows: Vec<&str> = export
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .skip(1)
+        .collect();
+    assert_eq!(rows.len(), positions.len(), "one row per record");
+    assert!(
+        rows.iter()
+            .all(|row| row.split('\t').nth(1).is_some_and(|l| l.starts_with("22:"))),
+        "b37 fits every record: {:?}",
+        rows.iter()
+            .find(|row| !row.split('\t').nth(1).is_some_and(|l| l.starts_with("22:")))
+    );
+}
