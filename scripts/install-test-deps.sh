@@ -24,6 +24,9 @@
 #                    tests/http/real_tools.rs
 #   r-bioc-edger     R with Bioconductor's edgeR and limma, which write the real edgeR
 #                    and limma tables of tests/http/gene_tables.rs
+#   nodejs           runs @gnomad/identifiers (scripts/fetch-gnomad-identifiers.sh), the
+#                    gnomAD browser's own id parser, against the default link-outs
+#                    (tests/http/triage_page.rs)
 #   samtools         writes the test BAMs (scripts/make-pairing-bams.sh, make-e2e-bam.sh,
 #                    make-demo-bam.sh) and reads the benchmark's (benches/pairing.sh)
 #
@@ -34,7 +37,7 @@
 # Usage: scripts/install-test-deps.sh [--no-browser]
 set -euo pipefail
 
-packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink picard-tools r-bioc-edger)
+packages=(igv xvfb xauth xdotool x11-apps netpbm ca-certificates nginx bcftools python3-pip samtools subread plink picard-tools r-bioc-edger nodejs)
 browsers=true
 if [[ "${1:-}" == "--no-browser" ]]; then
     browsers=false

@@ -567,3 +567,145 @@ async fn the_real_1000_genomes_chr22_vcf_is_not_hg38_because_its_index_reaches_p
             .find(|row| !row.split('\t').nth(1).is_some_and(|l| l.starts_with("22:")))
     );
 }
+
+/// `scripts/fetch-gnomad-identifiers.sh`'s package directory, or `None` locally
+/// when Node.js or the npm registry is missing (a failure under CI).
+fn gnomad_identifiers() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/fetch-gnomad-identifiers.sh"))
+        .output();
+    let node = std::process::Command::new("node").arg("--version").output();
+    match (out, node) {
+        (Ok(out), Ok(_)) if out.status.success() => Some(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .last()
+                .unwrap()
+                .into(),
+        ),
+        (out, node) => {
+            assert!(
+                !crate::support::in_ci(),
+                "@gnomad/identifiers under Node.js is required when CI=true: {out:?} {node:?}"
+            );
+            eprintln!("skipping: Node.js or @gnomad/identifiers is missing");
+            None
+        }
+    }
+}
+
+#[actix_web::test]
+async fn real_records_default_link_outs_are_ids_gnomads_own_parser_reads_back_as_the_record() {
+    // The gnomAD browser's routes (`/variant/:variantId?dataset=`) take the ids
+    // its package @gnomad/identifiers parses; a canonical id is one that
+    // `normalizeVariantId` leaves as it is. dbSNP ids are what its `isRsId`
+    // accepts. The records are 1000 Genomes' (VariantAnnotation's chr22.vcf.gz),
+    // read independently by bcftools.
+    let (Some(corpus), Some(identifiers)) =
+        (crate::support::corpus::corpus(), gnomad_identifiers())
+    else {
+        return;
+    };
+    let vcf = corpus.join(
+        "r-bioc-variantannotation/usr/lib/R/site-library/VariantAnnotation/extdata/chr22.vcf.gz",
+    );
+    let records = std::process::Command::new("bcftools")
+        .args(["query", "-f", "%CHROM\\t%POS\\t%ID\\t%REF\\t%ALT\\n"])
+        .arg(&vcf)
+        .output()
+        .unwrap();
+    let records: Vec<Vec<String>> = String::from_utf8(records.stdout)
+        .unwrap()
+        .lines()
+        .take(300)
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&vcf, dir.path().join("chr22.vcf.gz")).unwrap();
+    let root = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "kg".into(),
+            path: root,
+            genome: None,
+        }];
+    })
+    .await;
+    let body = html(&app, "/files/kg/chr22.vcf.gz?genome=b37&per_page=300").await;
+    let outs = link_outs(&body);
+    assert_eq!(outs.len(), records.len());
+
+    let mut gnomad_ids = Vec::new();
+    let mut rs_ids = Vec::new();
+    for (record, row) in records.iter().zip(&outs) {
+        let href = |name: &str| row.iter().find(|(n, _)| n == name).map(|(_, h)| h.clone());
+        let rs = record[2].split(';').find(|id| id.starts_with("rs"));
+        assert_eq!(
+            href("dbSNP"),
+            rs.map(|rs| format!("https://www.ncbi.nlm.nih.gov/snp/{rs}")),
+            "{record:?}"
+        );
+        assert_eq!(
+            href("ClinVar"),
+            rs.map(|rs| format!("https://www.ncbi.nlm.nih.gov/clinvar/?term={rs}")),
+            "{record:?}"
+        );
+        rs_ids.extend(rs.map(str::to_owned));
+        let simple = !record[4].contains(',') && record[4].bytes().all(|b| b"ACGTN".contains(&b));
+        let gnomad = href("gnomAD");
+        assert_eq!(gnomad.is_some(), simple, "{record:?}: {gnomad:?}");
+        if let Some(gnomad) = gnomad {
+            let id = gnomad
+                .strip_prefix("https://gnomad.broadinstitute.org/variant/")
+                .and_then(|rest| rest.strip_suffix("?dataset=gnomad_r2_1"))
+                .unwrap_or_else(|| panic!("b37 is gnomAD v2.1 (GRCh37): {gnomad}"));
+            gnomad_ids.push((id.to_owned(), record.clone()));
+        }
+    }
+    assert!(gnomad_ids.len() > 250 && rs_ids.len() > 250, "{} {}", gnomad_ids.len(), rs_ids.len());
+
+    let script = format!(
+        "const g = require({:?}); \
+         const input = JSON.parse(require('fs').readFileSync(0, 'utf8')); \
+         console.log(JSON.stringify({{ \
+           variants: input.variants.map(id => g.isVariantId(id) \
+             ? [g.normalizeVariantId(id), g.parseVariantId(id)] : null), \
+           rsids: input.rsids.map(id => g.isRsId(id)) }}));",
+        identifiers.join("lib/cjs/identifiers.js")
+    );
+    let input = serde_json::json!({
+        "variants": gnomad_ids.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+        "rsids": rs_ids,
+    });
+    let mut node = std::process::Command::new("node")
+        .args(["-e", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    node.stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = node.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for ((id, record), parsed) in gnomad_ids.iter().zip(read["variants"].as_array().unwrap()) {
+        let [normal, parts] = parsed.as_array().map(|a| [&a[0], &a[1]]).unwrap_or_else(|| {
+            panic!("gnomAD does not read {id} as a variant id ({record:?})")
+        });
+        assert_eq!(normal, id, "{id} is in gnomAD's canonical form");
+        assert_eq!(parts["chrom"], record[0]);
+        assert_eq!(parts["pos"], record[1].parse::<u64>().unwrap());
+        assert_eq!(parts["ref"], record[3]);
+        assert_eq!(parts["alt"], record[4]);
+    }
+    assert!(
+        read["rsids"].as_array().unwrap().iter().all(|ok| ok == true),
+        "every dbSNP link-out is an rs id gnomAD's isRsId accepts"
+    );
+}
