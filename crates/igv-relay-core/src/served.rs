@@ -355,7 +355,8 @@ fn totals_line(
         pages: total.div_ceil(paging.per_page as u64).max(1),
         first_url: None,
         last_url: None,
-        counting: matches!(known, Known::Running),
+        // A total the page already knows (its last page) needs no reload.
+        counting: matches!(known, Known::Running) && !exact,
     }
 }
 

@@ -664,7 +664,12 @@ async fn real_records_default_link_outs_are_ids_gnomads_own_parser_reads_back_as
             gnomad_ids.push((id.to_owned(), record.clone()));
         }
     }
-    assert!(gnomad_ids.len() > 250 && rs_ids.len() > 250, "{} {}", gnomad_ids.len(), rs_ids.len());
+    assert!(
+        gnomad_ids.len() > 250 && rs_ids.len() > 250,
+        "{} {}",
+        gnomad_ids.len(),
+        rs_ids.len()
+    );
 
     let script = format!(
         "const g = require({:?}); \
@@ -695,9 +700,10 @@ async fn real_records_default_link_outs_are_ids_gnomads_own_parser_reads_back_as
     assert!(out.status.success());
     let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for ((id, record), parsed) in gnomad_ids.iter().zip(read["variants"].as_array().unwrap()) {
-        let [normal, parts] = parsed.as_array().map(|a| [&a[0], &a[1]]).unwrap_or_else(|| {
-            panic!("gnomAD does not read {id} as a variant id ({record:?})")
-        });
+        let [normal, parts] = parsed
+            .as_array()
+            .map(|a| [&a[0], &a[1]])
+            .unwrap_or_else(|| panic!("gnomAD does not read {id} as a variant id ({record:?})"));
         assert_eq!(normal, id, "{id} is in gnomAD's canonical form");
         assert_eq!(parts["chrom"], record[0]);
         assert_eq!(parts["pos"], record[1].parse::<u64>().unwrap());
@@ -705,7 +711,11 @@ async fn real_records_default_link_outs_are_ids_gnomads_own_parser_reads_back_as
         assert_eq!(parts["alt"], record[4]);
     }
     assert!(
-        read["rsids"].as_array().unwrap().iter().all(|ok| ok == true),
+        read["rsids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|ok| ok == true),
         "every dbSNP link-out is an rs id gnomAD's isRsId accepts"
     );
 }

@@ -11,6 +11,7 @@ mod embed;
 mod galaxy_plugin;
 mod harness;
 mod manhattan;
+mod readme_screenshots;
 mod reads;
 mod start_page;
 mod triage;
