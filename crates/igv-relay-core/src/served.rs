@@ -485,6 +485,26 @@ mod tests {
     use crate::view::{GenomeWish, Source, TriageChoices, ViewSpec};
 
     #[test]
+    fn a_page_that_reached_the_end_knows_its_total_while_the_count_runs() {
+        let test = TestContext::new();
+        let view = FileView::new(
+            test.ctx(),
+            FormatKind::Vcf,
+            ViewSpec::default(),
+            Source::default(),
+        )
+        .unwrap();
+        let paging = Paging::default();
+        // The last page: the page's own reading knows the total.
+        let last = totals_line(&view, paging, 40, Some(40), &Known::Running, 40);
+        assert!(last.exact && !last.counting, "{last:?}");
+        assert_eq!((last.first, last.last, last.total), (1, 40, 40));
+        // A page before the end: at least what it saw, and a reload will know.
+        let early = totals_line(&view, paging, 100, None, &Known::Running, 100);
+        assert!(!early.exact && early.counting, "{early:?}");
+    }
+
+    #[test]
     fn a_count_in_stretches_gives_the_tally_and_page_index_of_one_pass() {
         let (file, _) = large_test_vcf();
         let test = TestContext::new();
