@@ -286,6 +286,24 @@ async fn app_with_links(
     (app, dir)
 }
 
+/// A service whose data root `kg` holds copies of `files` from `from`.
+async fn app_with_copies(from: &std::path::Path, files: &[&str]) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in files {
+        std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
+    }
+    let root = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.roots = vec![DataRootSettings {
+            name: "kg".into(),
+            path: root,
+            genome: None,
+        }];
+    })
+    .await;
+    (app, dir)
+}
+
 /// The link-outs of each row: `(name, href)` with `&#38;` read back as `&`.
 fn link_outs(body: &str) -> Vec<Vec<(String, String)>> {
     let tbody = between(body, "<tbody>", "</tbody>").expect("a table body");
@@ -481,40 +499,15 @@ async fn the_real_1000_genomes_chr22_vcf_is_not_hg38_because_its_index_reaches_p
             .unwrap_or("")
             .to_owned()
     };
-    let page = |with_index: bool| {
+    let page = |files: &'static [&'static str]| {
         let extdata = extdata.clone();
         async move {
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::copy(
-                extdata.join("chr22.vcf.gz"),
-                dir.path().join("chr22.vcf.gz"),
-            )
-            .unwrap();
-            if with_index {
-                std::fs::copy(
-                    extdata.join("chr22.vcf.gz.tbi"),
-                    dir.path().join("chr22.vcf.gz.tbi"),
-                )
-                .unwrap();
-            }
-            let root = dir.path().to_path_buf();
-            let app = spawn_app_with(move |s| {
-                s.data.roots = vec![DataRootSettings {
-                    name: "kg".into(),
-                    path: root,
-                    genome: None,
-                }];
-            })
-            .await;
-            let r = app.get("/files/kg/chr22.vcf.gz").await;
-            assert_eq!(r.status().as_u16(), 200);
-            let body = r.text().await.unwrap();
-            drop(dir);
-            body
+            let (app, _dir) = app_with_copies(&extdata, files).await;
+            html(&app, "/files/kg/chr22.vcf.gz").await
         }
     };
-    let without = page(false).await;
-    let with = page(true).await;
+    let without = page(&["chr22.vcf.gz"]).await;
+    let with = page(&["chr22.vcf.gz", "chr22.vcf.gz.tbi"]).await;
     // `22` alone is GRCh37's (b37) and T2T's (hs1) name, and hg38's through
     // its alias: the page names the genomes that fit and lets the user pick.
     assert_eq!(genome_of(&without), "", "several genomes fit the names");
@@ -535,19 +528,7 @@ async fn the_real_1000_genomes_chr22_vcf_is_not_hg38_because_its_index_reaches_p
         "the page says where the evidence came from"
     );
     // The genome the user picks is then checked against every record.
-    let dir = tempfile::tempdir().unwrap();
-    for name in ["chr22.vcf.gz", "chr22.vcf.gz.tbi"] {
-        std::fs::copy(extdata.join(name), dir.path().join(name)).unwrap();
-    }
-    let root = dir.path().to_path_buf();
-    let app = spawn_app_with(move |s| {
-        s.data.roots = vec![DataRootSettings {
-            name: "kg".into(),
-            path: root,
-            genome: None,
-        }];
-    })
-    .await;
+    let (app, _dir) = app_with_copies(&extdata, &["chr22.vcf.gz", "chr22.vcf.gz.tbi"]).await;
     let r = app
         .get("/files/kg/chr22.vcf.gz?genome=b37&format=tsv&links_only=1")
         .await;
@@ -622,17 +603,7 @@ async fn real_records_default_link_outs_are_ids_gnomads_own_parser_reads_back_as
         .take(300)
         .map(|l| l.split('\t').map(str::to_owned).collect())
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(&vcf, dir.path().join("chr22.vcf.gz")).unwrap();
-    let root = dir.path().to_path_buf();
-    let app = spawn_app_with(move |s| {
-        s.data.roots = vec![DataRootSettings {
-            name: "kg".into(),
-            path: root,
-            genome: None,
-        }];
-    })
-    .await;
+    let (app, _dir) = app_with_copies(vcf.parent().unwrap(), &["chr22.vcf.gz"]).await;
     let body = html(&app, "/files/kg/chr22.vcf.gz?genome=b37&per_page=300").await;
     let outs = link_outs(&body);
     assert_eq!(outs.len(), records.len());
