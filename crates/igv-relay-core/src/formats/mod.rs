@@ -38,7 +38,7 @@ use std::io::{self, BufRead};
 use serde::Serialize;
 
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
-pub use self::detect::{detect, supported_formats};
+pub use self::detect::{detect, detect_declared, supported_formats};
 pub use self::dialects::{GWAS_DEFAULT_SORT, MLOG10P_COLUMN, TUMOR_VAF_COLUMN};
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
 pub use self::gene_table::ROW_NAMES_COLUMN;
