@@ -7,7 +7,8 @@
 //! annotation, and the same table with GENCODE chr1 gene ids in place of
 //! those names linked at each gene's extent in the annotation (read here by
 //! the test's own GTF parser), through the API route and through the display
-//! route; a table with locus columns still reads by its loci.
+//! route; a table with locus columns still reads by its loci. Galaxy offers
+//! igv-relay's visualization for the `tabular` datasets as it is shipped.
 //!
 //! Galaxy comes as for tests/http/galaxy.rs (skips without one, fails with
 //! CI=true); the annotation as for tests/http/gene_tables.rs.
@@ -18,6 +19,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::galaxy::{Api, answering, galaxy};
+use crate::galaxy_plugin::plugins_for;
 use crate::genes::{annotations, gtf_genes, read_text};
 use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::in_ci;
@@ -154,6 +156,14 @@ async fn a_deseq2_table_uploaded_to_galaxy_as_tabular_is_a_gene_table_with_annot
     ] {
         assert_eq!(datasets[name]["extension"], ext, "{name}");
     }
+
+    // Galaxy offers igv-relay's visualization for the tabular dataset (its
+    // `ext` test is isinstance on the datatype); `csv` is no `tabular` in
+    // Galaxy 26.1 (`BaseCSV(TabularData)`), as README.md says.
+    let offered = plugins_for(&api, &ids_by_name["deseq2_gencode.tabular"]).await;
+    assert!(offered.iter().any(|p| p == "igv_relay"), "{offered:?}");
+    let offered = plugins_for(&api, &ids_by_name["deseq2_gencode.csv"]).await;
+    assert!(!offered.iter().any(|p| p == "igv_relay"), "{offered:?}");
 
     // The real table as Galaxy holds it: a gene table, every synthetic gene
     // refused on its row for the documented reason, not a 422 for the file.
