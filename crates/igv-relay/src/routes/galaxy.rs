@@ -154,7 +154,7 @@ async fn finish(
         link_page::answer(
             &state,
             &state.caches,
-            state.settings.data.default_flank,
+            state.settings.data.flanks(),
             file,
             &params,
             Box::new(input),
