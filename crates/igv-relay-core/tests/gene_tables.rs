@@ -204,3 +204,58 @@ fn a_table_without_a_gene_column_is_refused_naming_its_header() {
         "{error}"
     );
 }
+
+#[test]
+fn a_declared_table_is_what_its_header_names_and_other_declared_kinds_are_kept() {
+    // Galaxy's `tabular`, `tsv`, `csv` and `txt` datatypes declare a table:
+    // its header decides, plain or gzipped.
+    for text in [DESEQ2_CSV, EDGER_TSV, FEATURE_COUNTS, LIMMA] {
+        assert_eq!(
+            formats::detect_declared(FormatKind::Tabular, text.as_bytes()),
+            FormatKind::GeneTable,
+            "{text}"
+        );
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, DESEQ2_CSV.as_bytes()).unwrap();
+    assert_eq!(
+        formats::detect_declared(FormatKind::Tabular, &gz.finish().unwrap()),
+        FormatKind::GeneTable
+    );
+    for (text, kind) in [
+        (
+            "CHR\tBP\tSNP\tP\n7\t140753336\trs1\t1e-9\n",
+            FormatKind::Gwas,
+        ),
+        (
+            "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\ns1\t1\t100\t200\t5\t-0.4\n",
+            FormatKind::Seg,
+        ),
+        (
+            "#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tEnd_Position\nBRAF\tchr7\t1\t1\n",
+            FormatKind::Maf,
+        ),
+        // Locus columns, with or without an FDR column: the tabular reader.
+        (
+            "chrom\tstart\tend\tFDR\nchr1\t1\t2\t0.01\n",
+            FormatKind::Tabular,
+        ),
+        ("gene\tscore\nTP53\t3\n", FormatKind::Tabular),
+        ("", FormatKind::Tabular),
+    ] {
+        assert_eq!(
+            formats::detect_declared(FormatKind::Tabular, text.as_bytes()),
+            kind,
+            "{text}"
+        );
+    }
+    // A declared VCF or BED is what it was declared, whatever its header.
+    assert_eq!(
+        formats::detect_declared(FormatKind::Bed, DESEQ2_CSV.as_bytes()),
+        FormatKind::Bed
+    );
+    assert_eq!(
+        formats::detect_declared(FormatKind::Vcf, DESEQ2_CSV.as_bytes()),
+        FormatKind::Vcf
+    );
+}

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use config::{Config, Environment, File, FileFormat};
+use igv_relay_core::formats;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -264,6 +265,9 @@ pub struct DataSettings {
     pub demo: Option<bool>,
     /// Bases added on each side of every record's locus unless `?flank=` says otherwise.
     pub default_flank: u64,
+    /// ... and of a GWAS summary statistics row's variant instead (a hit is
+    /// one variant of an LD block); at most [`formats::MAX_GWAS_FLANK`].
+    pub gwas_flank: u64,
     /// Row links of a file IGV can load also load it (IGV skips a file it
     /// has), so the first click shows the record in its track (issue 22).
     #[serde(default = "default_true")]
@@ -283,6 +287,14 @@ fn default_load_on_click_max_bytes() -> u64 {
 }
 
 impl DataSettings {
+    /// The flanks links get without `?flank=`, per kind of file.
+    pub fn flanks(&self) -> formats::Flanks {
+        formats::Flanks {
+            default: self.default_flank,
+            gwas: self.gwas_flank,
+        }
+    }
+
     /// What [`Self::load_on_click`] and its size limit mean for links.
     pub fn first_click(&self) -> igv_relay_core::links::FirstClick {
         igv_relay_core::links::FirstClick {
@@ -552,6 +564,14 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "paste.max_lines and genes.max_names must be at least 1".into(),
             ));
+        }
+        if self.data.gwas_flank > formats::MAX_GWAS_FLANK {
+            return Err(ConfigError::Invalid(format!(
+                "data.gwas_flank is {} bases; at most {} (10 Mb) on each side of a GWAS hit: \
+                 wider than any LD block, IGV would show a stretch where the association is lost",
+                self.data.gwas_flank,
+                formats::MAX_GWAS_FLANK
+            )));
         }
         if self.galaxy.timeout_secs == 0 || self.galaxy.connect_timeout_secs == 0 {
             return Err(ConfigError::Invalid(

@@ -106,6 +106,27 @@ pub fn detect(file_name: &str, head: &[u8]) -> Option<FormatKind> {
         .or_else(|| by_shape(&text))
 }
 
+/// The format of a file whose type was declared rather than named: a Galaxy
+/// datatype (`tabular`, `tsv`, `csv`, `txt`) or `igv-relay render --format`.
+/// A declared table is whatever its header names (MAF, SEG, GWAS summary
+/// statistics, ANNOVAR, an interval list, a gene table), as a `.tsv` in a
+/// data root is ([`detect`]): Galaxy has no datatype for most of them, so
+/// DESeq2 results or a mutation MAF arrive as `tabular`. A table whose header
+/// names none of them is read by its locus columns. Every other declared kind
+/// is kept: a `vcf` or `bed` dataset is what Galaxy says it is. `head` is the
+/// file's first bytes as stored (gzip is inflated here).
+pub fn detect_declared(declared: FormatKind, head: &[u8]) -> FormatKind {
+    if declared != FormatKind::Tabular {
+        return declared;
+    }
+    let text = if head.starts_with(GZIP_MAGIC) {
+        inflate_head(head)
+    } else {
+        head.to_vec()
+    };
+    by_table_header(&text).unwrap_or(FormatKind::Tabular)
+}
+
 /// MAF, SEG, GWAS summary statistics, ANNOVAR and interval lists, by their
 /// header: an interval list's `@HD`/`@SQ` lines followed by five-column
 /// intervals; otherwise the first line that is not a `#` comment names the

@@ -22,6 +22,7 @@ mod bounds;
 mod detect;
 mod dialects;
 mod evidence;
+mod flank;
 mod gene_table;
 mod gff;
 mod gtf;
@@ -39,9 +40,10 @@ use std::io::{self, BufRead};
 use serde::Serialize;
 
 pub use self::bounds::{MAX_COLUMNS, MAX_FIELD_BYTES, MAX_ROW_TEXT_BYTES, MAX_SAMPLE_COLUMNS};
-pub use self::detect::{detect, supported_formats};
+pub use self::detect::{detect, detect_declared, supported_formats};
 pub use self::dialects::{GWAS_DEFAULT_SORT, MLOG10P_COLUMN, TUMOR_VAF_COLUMN};
 pub use self::evidence::{MAX_EVIDENCE_BYTES, evidence_from_prefix, read_evidence, text_header};
+pub use self::flank::{Flanks, GWAS_FLANK, MAX_GWAS_FLANK};
 pub use self::gene_table::ROW_NAMES_COLUMN;
 pub use self::hint::{LineHint, LineMatcher, NumberOp};
 pub use self::index_evidence::{IndexedSequence, indexed_sequences};
@@ -73,9 +75,6 @@ pub const DEFAULT_DECOMPRESSION_LIMITS: DecompressionLimits = DecompressionLimit
     max_bytes: 1 << 30,
     max_ratio: 0,
 };
-
-/// [`FormatKind::default_flank`] of GWAS summary statistics.
-pub const GWAS_FLANK: u64 = 200_000;
 
 /// The kinds of file igv-relay recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -263,18 +262,6 @@ impl FormatKind {
             | FormatKind::IntervalList
             | FormatKind::GeneTable
             | FormatKind::BigWig => &[],
-        }
-    }
-
-    /// Bases shown on each side of a record unless `?flank=` says otherwise,
-    /// for formats whose records are single points that mean a region: a GWAS
-    /// hit is one variant of an LD block, so its link shows 200 kb on each
-    /// side, LocusZoom's default 400 kb window (`None`: the configured
-    /// `data.default_flank`).
-    pub fn default_flank(&self) -> Option<u64> {
-        match self {
-            FormatKind::Gwas => Some(GWAS_FLANK),
-            _ => None,
         }
     }
 

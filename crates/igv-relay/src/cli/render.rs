@@ -84,7 +84,8 @@ fn kind_and_options(
     let mut format_options = FormatOptions::default();
     let kind = match options.format.as_deref().map(str::trim) {
         Some(f) if !f.is_empty() => {
-            if let Some(galaxy) = for_extension(f, &options.columns) {
+            // A Galaxy table datatype (`tabular`, `csv`...) is told by its header.
+            if let Some(galaxy) = for_extension(f, &options.columns).map(|g| g.with_head(head)) {
                 format_options = galaxy.options;
                 galaxy.kind
             } else if let Some(kind) = formats::detect(&format!("x.{f}"), head) {

@@ -147,7 +147,7 @@ fn file_outcome(
     link_page::answer(
         state,
         &state.caches,
-        state.settings.data.default_flank,
+        state.settings.data.flanks(),
         file,
         &params,
         Box::new(|| open_local(&local.absolute)),

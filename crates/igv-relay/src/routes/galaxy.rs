@@ -154,7 +154,7 @@ async fn finish(
         link_page::answer(
             &state,
             &state.caches,
-            state.settings.data.default_flank,
+            state.settings.data.flanks(),
             file,
             &params,
             Box::new(input),
@@ -243,6 +243,7 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
     } else {
         None
     };
+    let format = told_by_head(format, body.as_ref());
     let remote = body.as_ref().and_then(DatasetBody::remote);
     let size = remote.as_ref().map(|r| r.len);
     let source = Source {
@@ -259,6 +260,15 @@ async fn display_page(req: &HttpRequest, state: Arc<AppState>) -> Result<HttpRes
         reads: None,
     };
     finish(req, state.clone(), plan, body).await
+}
+
+/// A `tabular` (`tsv`, `csv`, `txt`) dataset is the table its first bytes
+/// name (a DESeq2 result is a gene table); other datatypes are kept.
+fn told_by_head(format: GalaxyFormat, body: Option<&DatasetBody>) -> GalaxyFormat {
+    match body {
+        Some(body) => format.with_head(body.head()),
+        None => format,
+    }
 }
 
 fn no_rows(kind: FormatKind) -> AppError {
@@ -406,6 +416,7 @@ async fn dataset_page(
     } else {
         None
     };
+    let format = told_by_head(format, body.as_ref());
     let remote = body.as_ref().and_then(DatasetBody::remote);
     // Galaxy's own size, else the one its Range answer gave.
     let size = meta.file_size.or(remote.as_ref().map(|r| r.len));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use igv_relay_core::caches::ViewCaches;
 use igv_relay_core::export::ExportPlan;
-use igv_relay_core::formats::FormatKind;
+use igv_relay_core::formats::{Flanks, FormatKind};
 use igv_relay_core::rows::stretches;
 use igv_relay_core::served::served_page;
 use igv_relay_core::view::presets::Preset;
@@ -41,7 +41,7 @@ pub struct FileRequest<'a> {
 pub fn answer<C: ContextOwner>(
     owner: &Arc<C>,
     caches: &ViewCaches,
-    default_flank: u64,
+    flanks: Flanks,
     file: FileRequest<'_>,
     params: &QueryParams,
     input: OpenInput<'_>,
@@ -54,7 +54,7 @@ pub fn answer<C: ContextOwner>(
         ViewDefaults {
             genome: file.default_genome,
             genome_is_dbkey: file.default_is_dbkey,
-            flank: file.kind.default_flank().unwrap_or(default_flank),
+            flank: flanks.for_kind(file.kind),
             fixed_keys: &fixed_keys,
             presets: &file.presets,
         },

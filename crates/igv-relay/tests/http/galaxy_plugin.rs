@@ -18,7 +18,7 @@ use crate::support::html::{loci, tags};
 use crate::support::in_ci;
 
 /// The names of the plugins Galaxy offers for a dataset.
-async fn plugins_for(api: &Api<'_>, dataset: &str) -> Vec<String> {
+pub(super) async fn plugins_for(api: &Api<'_>, dataset: &str) -> Vec<String> {
     let list = api.get(&format!("api/plugins?dataset_id={dataset}")).await;
     list.as_array()
         .expect("a list of plugins")

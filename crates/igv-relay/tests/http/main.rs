@@ -15,6 +15,7 @@ mod galaxy_faults;
 mod galaxy_plugin;
 mod galaxy_range;
 mod galaxy_reads;
+mod galaxy_tables;
 mod gene_tables;
 mod genes;
 mod genome_detection;

@@ -209,3 +209,33 @@ fn bad_arguments_are_refused_with_a_message() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+/// The Galaxy tool passes the dataset's datatype: a SEG file that Galaxy
+/// holds as `tabular` is told by its header and read as IGV reads SEG
+/// (0-based `loc.start`), not refused for lacking `start` columns.
+#[test]
+fn a_seg_table_given_as_galaxy_tabular_is_read_as_seg() {
+    let dir = tempfile::tempdir().unwrap();
+    let seg = write(
+        dir.path(),
+        "dataset_7.dat",
+        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n\
+         s1\t1\t100\t200\t5\t-0.4\n\
+         s1\t7\t140000000\t141000000\t80\t0.9\n",
+    );
+    let html = render_to_string(&[
+        "render",
+        seg.to_str().unwrap(),
+        "--format",
+        "tabular",
+        "--genome",
+        "b37",
+        "--relay-url",
+        "https://galaxy.lab.org/igv-relay",
+    ]);
+    assert_eq!(
+        loci(&html),
+        ["1:101-200", "7:140000001-141000000"],
+        "{html}"
+    );
+}

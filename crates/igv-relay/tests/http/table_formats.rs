@@ -1,8 +1,8 @@
 //! Link pages for MAF, ANNOVAR, SEG, GWAS summary statistics and interval
 //! lists (issue 25), through the real service: each file's records linked
 //! at the locus its specification gives, the MAF's triage columns usable in
-//! conditions and sort, and bad headers refused with the file, the line and
-//! the column.
+//! conditions and sort, bad headers refused with the file, the line and
+//! the column, and GWAS hits linked with the configured `data.gwas_flank`.
 
 use serde_json::Value;
 
@@ -198,6 +198,125 @@ async fn gwas_rows_come_smallest_p_first_with_a_200_kb_flank_unless_asked_otherw
         refused.contains("column 4 (P) is 1.7, outside [0, 1]"),
         "{tsv}"
     );
+}
+
+/// `variant ± flank` as the relay links it: 1-based, the start clamped at 1.
+fn around(chrom: &str, position: u64, flank: u64) -> String {
+    format!(
+        "{chrom}:{}-{}",
+        position.saturating_sub(flank).max(1),
+        position + flank
+    )
+}
+
+#[actix_web::test]
+async fn a_configured_gwas_flank_links_each_hit_at_that_flank_and_flank_in_the_url_still_wins() {
+    let gwas = "CHR\tBP\tSNP\tP\n7\t140753336\trs113488022\t3e-12\n\
+                12\t25245350\trs121913529\t0.0004\n\
+                2\t30000\trs_near_start\t0.2\n";
+    let bed = "7\t140753335\t140753336\tbraf_v600\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trait.gwas"), gwas).unwrap();
+    std::fs::write(dir.path().join("hits.bed"), bed).unwrap();
+    let path = dir.path().to_path_buf();
+    let app = spawn_app_with(move |s| {
+        s.data.gwas_flank = 50_000;
+        s.data.default_flank = 7;
+        s.data.roots = vec![DataRootSettings {
+            name: "t".into(),
+            path,
+            genome: None,
+        }]
+    })
+    .await;
+    // Smallest P first, each variant with data.gwas_flank on each side.
+    let body = json(&app, "/files/t/trait.gwas?format=json&genome=b37").await;
+    assert_eq!(
+        loci(&body),
+        [
+            around("7", 140753336, 50_000),
+            around("12", 25245350, 50_000),
+            around("2", 30000, 50_000),
+        ],
+        "{body:#}"
+    );
+    // The page's row links send IGV the same locus.
+    let html = app
+        .get("/files/t/trait.gwas?genome=b37")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = format!("data-locus=\"{}\"", around("7", 140753336, 50_000));
+    assert!(html.contains(&shown), "{shown}: {html}");
+    // Other formats keep data.default_flank.
+    let body = json(&app, "/files/t/hits.bed?format=json&genome=b37").await;
+    assert_eq!(loci(&body), [around("7", 140753336, 7)], "{body:#}");
+    // `?flank=` wins over both.
+    for flank in [0, 1_000] {
+        let body = json(
+            &app,
+            &format!("/files/t/trait.gwas?format=json&genome=b37&flank={flank}"),
+        )
+        .await;
+        let want = if flank == 0 {
+            "7:140753336".to_owned()
+        } else {
+            around("7", 140753336, flank)
+        };
+        assert_eq!(loci(&body)[0], want, "{body:#}");
+    }
+}
+
+/// A data.gwas_flank over 10 Mb stops the service at start-up, naming the
+/// key; 10 Mb itself is taken.
+#[test]
+fn a_gwas_flank_over_10_mb_is_a_start_up_error_naming_the_key() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    const BIN: &str = env!("CARGO_BIN_EXE_igv-relay");
+    let out = Command::new(BIN)
+        .arg("check-config")
+        .env("IGV_RELAY__DATA__GWAS_FLANK", "10000000")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["data"]["gwas_flank"], 10_000_000);
+    let out = Command::new(BIN).arg("check-config").output().unwrap();
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["data"]["gwas_flank"], 200_000, "the default");
+
+    // `serve` exits at once, saying which key and why.
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env("IGV_RELAY__DATA__GWAS_FLANK", "10000001")
+        .env("IGV_RELAY__SERVER__BIND", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("igv-relay serve kept running with data.gwas_flank = 10000001");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(err.contains("data.gwas_flank is 10000001 bases"), "{err}");
+    assert!(err.contains("at most 10000000"), "{err}");
 }
 
 #[actix_web::test]

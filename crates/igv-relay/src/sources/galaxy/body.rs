@@ -48,6 +48,8 @@ pub struct BodyReader {
     done: bool,
     failure: Failure,
     gzip: bool,
+    /// The first chunk Galaxy sent, kept for [`Self::first_chunk`].
+    first: Bytes,
 }
 
 impl BodyReader {
@@ -59,6 +61,12 @@ impl BodyReader {
     /// byte offsets are then not the offsets of the text the parsers see.
     pub fn is_gzip(&self) -> bool {
         self.gzip
+    }
+
+    /// The first chunk of the body (a few KiB): what a dataset's format is
+    /// told from when its datatype only says "a table".
+    pub fn first_chunk(&self) -> Bytes {
+        self.first.clone()
     }
 }
 
@@ -111,7 +119,7 @@ pub(super) fn spawn(response: reqwest::Response, first: Bytes, pump: Pump) -> Bo
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
     let failure = pump.failure.clone();
     let gzip = first.starts_with(&[0x1f, 0x8b]);
-    tokio::spawn(run(response, first, pump, tx, failure.clone()));
+    tokio::spawn(run(response, first.clone(), pump, tx, failure.clone()));
     BodyReader {
         rx,
         chunk: Bytes::new(),
@@ -119,6 +127,7 @@ pub(super) fn spawn(response: reqwest::Response, first: Bytes, pump: Pump) -> Bo
         done: false,
         failure,
         gzip,
+        first,
     }
 }
 

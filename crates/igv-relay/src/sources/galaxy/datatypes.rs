@@ -4,8 +4,14 @@
 //! BED family and `interval` are 0-based half-open, GFF/GTF and VCF 1-based;
 //! the parsers in `formats` convert, so this table only picks the parser and,
 //! for `interval`/`tabular`, passes the column metadata on.
+//!
+//! Galaxy has no datatype for most result tables: DESeq2/edgeR/limma results,
+//! a mutation MAF, GWAS summary statistics and SEG files arrive as `tabular`
+//! (or `tsv`, `csv`, `txt`). Those datatypes declare only "a table", so the
+//! dataset's first bytes decide ([`GalaxyFormat::with_head`]), as a `.tsv`
+//! in a data root is read.
 
-use igv_relay_core::formats::{CoordBase, FormatKind, FormatOptions};
+use igv_relay_core::formats::{self, CoordBase, FormatKind, FormatOptions};
 
 /// 1-based column numbers from `metadata_chromCol`, `metadata_startCol`, `metadata_endCol`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,6 +38,25 @@ pub struct GalaxyFormat {
     /// Where Galaxy serves the index, relative to the data URL (`.tbi`, `.bai`),
     /// for datatypes whose display application publishes one.
     pub index_suffix: Option<&'static str>,
+    /// The datatype declares only a table (`tabular`, `tsv`, `csv`, `txt`
+    /// without Galaxy's column metadata): [`Self::with_head`] tells which.
+    pub table_by_header: bool,
+}
+
+impl GalaxyFormat {
+    /// The format once the dataset's first bytes are known: a declared table
+    /// is the format its header names (a gene table, MAF, SEG, GWAS, ANNOVAR,
+    /// interval list), else a table of locus columns; any other datatype
+    /// stays what Galaxy says it is.
+    pub fn with_head(self, head: &[u8]) -> GalaxyFormat {
+        if !self.table_by_header {
+            return self;
+        }
+        GalaxyFormat {
+            kind: formats::detect_declared(self.kind, head),
+            ..self
+        }
+    }
 }
 
 /// Galaxy datatypes igv-relay shows, with what each becomes (for error pages).
@@ -47,8 +72,9 @@ pub const SUPPORTED_DATATYPES: &[(&str, &str)] = &[
     ("gff, gff3", "GFF3 (gff: columns as in GFF3)"),
     ("gtf", "GTF"),
     (
-        "tabular",
-        "interval metadata when set, else chrom/start/end column names",
+        "tabular, tsv, csv, txt",
+        "a gene table, MAF, SEG, GWAS or ANNOVAR table by its header; else interval \
+         metadata when set, else chrom/start/end column names",
     ),
     ("picard_interval_list", "interval list (1-based)"),
     ("bam, cram", "loaded into IGV (no rows listed)"),
@@ -61,6 +87,7 @@ pub fn for_extension(ext: &str, columns: &ColumnMetadata) -> Option<GalaxyFormat
         options: FormatOptions::default(),
         igv_format: Some(igv),
         index_suffix: None,
+        table_by_header: false,
     };
     let with_columns = |columns: &ColumnMetadata| GalaxyFormat {
         kind: FormatKind::Tabular,
@@ -74,6 +101,7 @@ pub fn for_extension(ext: &str, columns: &ColumnMetadata) -> Option<GalaxyFormat
         },
         igv_format: None,
         index_suffix: None,
+        table_by_header: false,
     };
     Some(match ext.trim().to_ascii_lowercase().as_str() {
         "vcf" => plain(FormatKind::Vcf, "vcf"),
@@ -92,10 +120,14 @@ pub fn for_extension(ext: &str, columns: &ColumnMetadata) -> Option<GalaxyFormat
             start: columns.start.or(Some(2)),
             end: columns.end.or(Some(3)),
         }),
+        // Column metadata set in Galaxy says where the loci are.
         "tabular" if columns.complete() => with_columns(columns),
-        "tabular" => with_columns(&ColumnMetadata::default()),
         // Galaxy's `maf` is multiple alignments, not mutations: a mutation MAF
-        // comes as `tabular`, read by its `Start_Position` column (1-based).
+        // comes as `tabular`, told by its header (`Start_Position`, 1-based).
+        "tabular" | "tsv" | "csv" | "txt" => GalaxyFormat {
+            table_by_header: true,
+            ..with_columns(&ColumnMetadata::default())
+        },
         "picard_interval_list" => GalaxyFormat {
             igv_format: None,
             ..plain(FormatKind::IntervalList, "")
@@ -155,6 +187,29 @@ mod tests {
         let f = for_extension("tabular", &ColumnMetadata::default()).unwrap();
         assert_eq!(f.options.chrom_col, None);
         assert_eq!(f.options.coords, None);
+    }
+
+    #[test]
+    fn the_table_datatypes_are_told_by_their_header() {
+        let deseq2 =
+            b"\"\",\"baseMean\",\"log2FoldChange\",\"lfcSE\",\"stat\",\"pvalue\",\"padj\"\n";
+        let loci = b"chrom\tstart\tend\tname\nchr1\t1\t2\tx\n";
+        for ext in ["tabular", "tsv", "csv", "txt", "Tabular"] {
+            let f = for_extension(ext, &ColumnMetadata::default()).unwrap();
+            assert!(f.table_by_header, "{ext}");
+            assert_eq!(f.clone().with_head(deseq2).kind, FormatKind::GeneTable);
+            assert_eq!(f.with_head(loci).kind, FormatKind::Tabular);
+        }
+        // Galaxy's interval metadata, or another datatype, is kept.
+        let columns = ColumnMetadata {
+            chrom: Some(1),
+            start: Some(2),
+            end: Some(3),
+        };
+        let f = for_extension("tabular", &columns).unwrap();
+        assert_eq!(f.with_head(deseq2).kind, FormatKind::Tabular);
+        let f = for_extension("bed", &ColumnMetadata::default()).unwrap();
+        assert_eq!(f.with_head(deseq2).kind, FormatKind::Bed);
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub(super) struct Source {
 /// during the read is kept (see [`Failure`]).
 pub struct DatasetBody {
     reader: Box<dyn BufRead + Send>,
+    /// The dataset's first bytes: the first window, or the first chunk of a
+    /// body Galaxy sent whole.
+    head: Bytes,
     failure: Failure,
     remote: Option<RemoteFile>,
     check: Option<tokio::task::JoinHandle<Result<(), GalaxyError>>>,
@@ -164,6 +167,12 @@ impl DatasetBody {
     /// pages may then start at a remembered offset (`linkpage::PageIndex`).
     pub fn remote(&self) -> Option<RemoteFile> {
         self.remote.clone()
+    }
+
+    /// The dataset's first bytes, as stored (the first window, or at least
+    /// the first chunk Galaxy sent): enough to tell a table by its header.
+    pub fn head(&self) -> &[u8] {
+        &self.head
     }
 
     pub fn into_reader(self) -> Box<dyn BufRead + Send> {
@@ -201,6 +210,7 @@ pub(super) async fn open(
                      it from its first byte"
                 );
                 return Ok(DatasetBody {
+                    head: body.first_chunk(),
                     reader: Box::new(body),
                     failure,
                     remote: None,
@@ -235,6 +245,7 @@ pub(super) async fn open(
     };
     let first = head.bytes.len() as u64;
     Ok(DatasetBody {
+        head: head.bytes.clone(),
         reader: Box::new(Windows::new(
             dataset,
             Current::Memory(head.bytes, 0),
