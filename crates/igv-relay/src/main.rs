@@ -74,9 +74,10 @@ struct RenderArgs {
     start_col: Option<usize>,
     #[arg(long = "end-col")]
     end_col: Option<usize>,
-    /// Bases added on each side of every locus.
-    #[arg(long, default_value_t = 0)]
-    flank: u64,
+    /// Bases added on each side of every locus [default: 0; GWAS summary
+    /// statistics 200000, as the service's data.gwas_flank].
+    #[arg(long)]
+    flank: Option<u64>,
     /// Most records listed; the rest are counted and the page says so.
     #[arg(long = "max-rows")]
     max_rows: Option<u64>,

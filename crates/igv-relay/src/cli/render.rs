@@ -41,7 +41,8 @@ pub struct RenderOptions {
     /// The title (Galaxy passes the dataset's name; files in Galaxy end in `.dat`).
     pub name: Option<String>,
     pub columns: ColumnMetadata,
-    pub flank: u64,
+    /// `None`: the service's defaults ([`igv_relay_core::formats::Flanks`]).
+    pub flank: Option<u64>,
     /// Most records on the page(s) in all; the rest are counted and a note says so.
     pub max_rows: Option<u64>,
     /// Records per file: `page.html`, `page-2.html`, ... with prev/next links.
@@ -297,7 +298,9 @@ pub fn render(
             explicit: genome.map(|g| g.id().clone()),
             default: None,
         },
-        flank: options.flank,
+        flank: options
+            .flank
+            .unwrap_or_else(|| igv_relay_core::formats::Flanks::default().for_kind(kind)),
         ..ViewSpec::default()
     };
     let source = Source {

@@ -239,3 +239,38 @@ fn a_seg_table_given_as_galaxy_tabular_is_read_as_seg() {
         "{html}"
     );
 }
+
+/// A GWAS table rendered as the service would page it: each hit at ±200 kb
+/// (the default `data.gwas_flank`), unless `--flank` says otherwise.
+#[test]
+fn gwas_hits_get_the_services_200_kb_flank_unless_flank_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let gwas = write(
+        dir.path(),
+        "dataset_8.dat",
+        "CHR\tBP\tSNP\tP\n7\t140753336\trs113488022\t3e-12\n",
+    );
+    let args = |flank: Option<&'static str>| {
+        let mut args = vec![
+            "render".to_owned(),
+            gwas.to_str().unwrap().to_owned(),
+            "--format".into(),
+            "tabular".into(),
+            "--genome".into(),
+            "b37".into(),
+            "--relay-url".into(),
+            "https://galaxy.lab.org/igv-relay".into(),
+        ];
+        if let Some(flank) = flank {
+            args.extend(["--flank".to_owned(), flank.to_owned()]);
+        }
+        args
+    };
+    let page = |flank| {
+        let args = args(flank);
+        render_to_string(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(loci(&page(None)), ["7:140553336-140953336"]);
+    assert_eq!(loci(&page(Some("0"))), ["7:140753336"]);
+    assert_eq!(loci(&page(Some("10"))), ["7:140753326-140753346"]);
+}
