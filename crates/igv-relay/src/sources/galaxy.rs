@@ -336,6 +336,17 @@ impl GalaxyClient {
     /// Accepts a URL only if it is under `galaxy.url`: same scheme, host and
     /// port, and below its path. Nothing else is ever fetched.
     pub fn data_url(&self, text: &str) -> Result<Url, String> {
+        // What Galaxy 26 writes for a data param's `.url` when a display link is
+        // made through its API (its URL builder needs the legacy WSGI routes).
+        if text.contains("URL not filled in by server") {
+            return Err(
+                "Galaxy did not fill in the dataset's URL: the display application \
+                 takes `.url` of a data param, which Galaxy 26 leaves empty for links made \
+                 through its API; install the display applications of this relay's \
+                 deploy/galaxy, which build the URL themselves"
+                    .to_owned(),
+            );
+        }
         let url = Url::parse(text.trim()).map_err(|e| format!("not an absolute URL ({e})"))?;
         if url.origin() != self.base.origin() || !url.path().starts_with(self.base.path()) {
             return Err(format!(

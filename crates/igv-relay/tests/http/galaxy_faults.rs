@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::app::{TestApp, spawn_app_with};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -576,5 +577,36 @@ async fn a_dataset_over_the_size_limit_stops_with_a_clear_message() {
     assert!(
         error_message(&body).contains("galaxy.max_dataset_bytes"),
         "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn a_display_link_galaxy_left_without_its_url_is_400_naming_the_fix() {
+    // Galaxy 26 writes this for a data param's `.url` when the link is made
+    // through api/display_applications/create_link (display applications that
+    // use `${dataset_file.qp}`, as Galaxy's own IGV ones do). Nothing is fetched.
+    let galaxy = MockServer::start().await;
+    let app = relay_for(&galaxy.uri(), 5).await;
+    let url = format!(
+        "{}/*deprecated attribute, URL not filled in by server*",
+        galaxy.uri()
+    );
+    let query = format!(
+        "/galaxy/display?dataset_url={}&ext=vcf_bgzip",
+        utf8_percent_encode(&url, NON_ALPHANUMERIC)
+    );
+    let (status, body) = status_and_body(app.get(&query).await).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("Galaxy did not fill in the dataset") && body.contains("deploy/galaxy"),
+        "{body}"
+    );
+    assert!(
+        galaxy
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "nothing was asked of Galaxy"
     );
 }
