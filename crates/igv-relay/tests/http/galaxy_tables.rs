@@ -162,7 +162,10 @@ async fn a_deseq2_table_uploaded_to_galaxy_as_tabular_is_a_gene_table_with_annot
     // own, for csv (no `tabular` in Galaxy 26.1: `BaseCSV(TabularData)`).
     for name in ["deseq2_gencode.tabular", "deseq2_gencode.csv"] {
         let offered = plugins_for(&api, &ids_by_name[name]).await;
-        assert!(offered.iter().any(|p| p == "igv_relay"), "{name}: {offered:?}");
+        assert!(
+            offered.iter().any(|p| p == "igv_relay"),
+            "{name}: {offered:?}"
+        );
     }
 
     // The real table as Galaxy holds it: a gene table, every synthetic gene

@@ -296,6 +296,21 @@ async fn the_viewer_stays_beside_the_table_and_the_link_column_sticks() {
     )
     .await;
     assert_eq!(link_before, link_after);
+    // The sticky column keeps only "View in IGV" on a phone: the record's own
+    // columns get most of the width.
+    let column = js(
+        &client,
+        "var td = document.querySelector('table.records tbody tr td.igv');\
+         var web = td.querySelector('a.igv-web-row');\
+         return [td.getBoundingClientRect().width / window.innerWidth, web ? web.getClientRects().length : -1];",
+    )
+    .await;
+    assert!(
+        column[0].as_f64().unwrap_or(1.0) <= 0.35,
+        "400 px: the IGV column takes {} of the width",
+        column[0]
+    );
+    assert_eq!(column[1], 0, "400 px: the row's IGV-Web link is left out");
     assert_link_column_sticks(&client, 400).await;
     screenshot(&client, "triage-layout-400.png").await;
     click_low_row_and_j(&client, 400).await;
