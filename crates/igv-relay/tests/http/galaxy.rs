@@ -351,6 +351,23 @@ async fn assert_igv_loads_from_galaxy(app: &TestApp, html: &str, galaxy: &Galaxy
 }
 
 /// Whether Galaxy's API answers (GALAXY_URL may name a server that is down).
+/// The Galaxy to test against, answering; or `None` after saying why it is
+/// missing (a failure under `CI=true`).
+pub(super) async fn galaxy_or_skip() -> Option<Galaxy> {
+    let galaxy = match galaxy() {
+        Ok(galaxy) => answering(galaxy).await,
+        Err(reason) => Err(reason),
+    };
+    match galaxy {
+        Ok(galaxy) => Some(galaxy),
+        Err(reason) if in_ci() => panic!("Galaxy is required with CI=true: {reason}"),
+        Err(reason) => {
+            eprintln!("skipping: {reason}");
+            None
+        }
+    }
+}
+
 pub(super) async fn answering(galaxy: Galaxy) -> Result<Galaxy, String> {
     let url = galaxy.url.join("api/version").map_err(|e| e.to_string())?;
     match reqwest::get(url.clone()).await {

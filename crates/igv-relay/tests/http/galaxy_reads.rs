@@ -12,11 +12,10 @@
 
 use std::path::Path;
 
-use crate::galaxy::{Api, answering, assert_galaxy_serves_range, base64, galaxy};
+use crate::galaxy::{Api, assert_galaxy_serves_range, base64, galaxy_or_skip};
 use crate::galaxy_collections::reader;
 use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::html::{tags, unescape};
-use crate::support::in_ci;
 use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
@@ -112,17 +111,8 @@ async fn data_url(api: &Api<'_>, key: &str, dataset: &Value) -> String {
 
 #[actix_web::test]
 async fn a_galaxy_vcf_pairs_the_bams_of_its_history_by_read_group() {
-    let galaxy = match galaxy() {
-        Ok(galaxy) => answering(galaxy).await,
-        Err(reason) => Err(reason),
-    };
-    let galaxy = match galaxy {
-        Ok(g) => g,
-        Err(reason) if in_ci() => panic!("Galaxy is required with CI=true: {reason}"),
-        Err(reason) => {
-            eprintln!("skipping: {reason}");
-            return;
-        }
+    let Some(galaxy) = galaxy_or_skip().await else {
+        return;
     };
     let api = Api {
         galaxy: &galaxy,
@@ -334,17 +324,8 @@ async fn a_galaxy_vcf_pairs_the_bams_of_its_history_by_read_group() {
 /// pairs with a CRAM of its history as with a BAM.
 #[actix_web::test]
 async fn a_galaxy_cram_dataset_loads_with_its_index_and_pairs_with_a_vcf() {
-    let galaxy = match galaxy() {
-        Ok(galaxy) => answering(galaxy).await,
-        Err(reason) => Err(reason),
-    };
-    let galaxy = match galaxy {
-        Ok(g) => g,
-        Err(reason) if in_ci() => panic!("Galaxy is required with CI=true: {reason}"),
-        Err(reason) => {
-            eprintln!("skipping: {reason}");
-            return;
-        }
+    let Some(galaxy) = galaxy_or_skip().await else {
+        return;
     };
     let api = Api {
         galaxy: &galaxy,

@@ -18,11 +18,10 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::galaxy::{Api, answering, galaxy};
+use crate::galaxy::{Api, galaxy_or_skip};
 use crate::galaxy_plugin::plugins_for;
 use crate::genes::{annotations, gtf_genes, read_text};
 use crate::support::app::{TestApp, spawn_app_with};
-use crate::support::in_ci;
 use igv_relay::configuration::GenomeSettings;
 
 /// A table with its own locus columns (and a gene and padj, like a DESeq2
@@ -85,17 +84,8 @@ async fn a_deseq2_table_uploaded_to_galaxy_as_tabular_is_a_gene_table_with_annot
     let Some(corpus) = crate::support::corpus::corpus() else {
         return;
     };
-    let galaxy = match galaxy() {
-        Ok(galaxy) => answering(galaxy).await,
-        Err(reason) => Err(reason),
-    };
-    let galaxy = match galaxy {
-        Ok(g) => g,
-        Err(reason) if in_ci() => panic!("Galaxy is required with CI=true: {reason}"),
-        Err(reason) => {
-            eprintln!("skipping: {reason}");
-            return;
-        }
+    let Some(galaxy) = galaxy_or_skip().await else {
+        return;
     };
     let started = Instant::now();
     let csv = std::fs::read_to_string(
