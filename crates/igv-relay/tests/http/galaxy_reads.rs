@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::galaxy::{Api, assert_galaxy_serves_range, base64, galaxy_or_skip};
 use crate::galaxy_collections::reader;
 use crate::support::app::{TestApp, spawn_app_with};
-use crate::support::html::{tags, unescape};
+use crate::support::html::{items, links};
 use reqwest::Method;
 use serde_json::{Value, json};
 use url::Url;
@@ -27,40 +27,6 @@ fn fixture(name: &str) -> Vec<u8> {
             .join(name),
     )
     .unwrap()
-}
-
-/// The text of each `<li>` in the list of class `list`.
-fn items(html: &str, list: &str) -> Vec<String> {
-    let Some(start) = html.find(&format!("class=\"{list}\"")) else {
-        return Vec::new();
-    };
-    let rest = &html[start..];
-    let end = rest.find("</ul>").unwrap_or(rest.len());
-    rest[..end]
-        .split("<li")
-        .skip(1)
-        .map(|li| {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for c in format!("<li{li}").chars() {
-                match c {
-                    '<' => in_tag = true,
-                    '>' => in_tag = false,
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            unescape(text.trim())
-        })
-        .collect()
-}
-
-fn links(html: &str, class: &str) -> Vec<String> {
-    tags(html)
-        .into_iter()
-        .filter(|t| t.name == "a" && t.has_class(class))
-        .filter_map(|t| t.attr("href").map(unescape))
-        .collect()
 }
 
 /// Where the relay sends a link: IGV's `/load` query.

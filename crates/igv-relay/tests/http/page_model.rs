@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::support::app::spawn_app_with;
+use crate::support::html::between;
 use igv_relay::configuration::DataRootSettings;
 
 /// What a link page's record table says: its header, and per row the line
@@ -21,12 +22,6 @@ struct TableRow {
     cells: Vec<String>,
     data_locus: Option<String>,
     relay_url: Option<String>,
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = text.find(start)? + start.len();
-    let to = text[from..].find(end)? + from;
-    Some(&text[from..to])
 }
 
 /// Text of an HTML fragment with tags dropped.

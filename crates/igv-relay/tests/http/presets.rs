@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::html::between;
 use igv_relay::configuration::{DataRootSettings, ViewPresetSettings};
 
 const HEADER: &str = "##fileformat=VCFv4.2\n\
@@ -94,12 +95,6 @@ async fn html(app: &TestApp, path: &str) -> String {
     let r = app.get(path).await;
     assert_eq!(r.status().as_u16(), 200, "{path}");
     r.text().await.unwrap()
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = text.find(start)? + start.len();
-    let len = text[from..].find(end)?;
-    Some(&text[from..from + len])
 }
 
 /// The `ID-x` ids of the page's rows, in order.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::app::{TestApp, spawn_app_with};
-use crate::support::html::{tags, unescape};
+use crate::support::html::{items, links, tags, unescape};
 use igv_relay::configuration::{DataRootSettings, GenomeSettings, IgvJsGenomeSettings};
 use url::Url;
 
@@ -68,46 +68,12 @@ async fn page(app: &TestApp, path: &str) -> String {
     response.text().await.unwrap()
 }
 
-/// The text of each `<li>` in the `<ul>` or `<details>` of class `list`.
-fn items(html: &str, list: &str) -> Vec<String> {
-    let Some(start) = html.find(&format!("class=\"{list}\"")) else {
-        return Vec::new();
-    };
-    let rest = &html[start..];
-    let end = rest.find("</ul>").unwrap_or(rest.len());
-    rest[..end]
-        .split("<li")
-        .skip(1)
-        .map(|li| {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for c in format!("<li{li}").chars() {
-                match c {
-                    '<' => in_tag = true,
-                    '>' => in_tag = false,
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            unescape(text.trim())
-        })
-        .collect()
-}
-
 /// The `href` of the first `<a>` of class `class`.
 fn link(html: &str, class: &str) -> Option<String> {
     tags(html)
         .into_iter()
         .find(|t| t.name == "a" && t.has_class(class))
         .and_then(|t| t.attr("href").map(unescape))
-}
-
-fn links(html: &str, class: &str) -> Vec<String> {
-    tags(html)
-        .into_iter()
-        .filter(|t| t.name == "a" && t.has_class(class))
-        .filter_map(|t| t.attr("href").map(unescape))
-        .collect()
 }
 
 /// Where the relay sends a row's "reads sorted here": IGV's `/load` query.

@@ -5,6 +5,7 @@
 //! service's parsers.
 
 use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::html::between;
 use igv_relay::configuration::DataRootSettings;
 
 /// hg38's chr1 and chr2 lengths: the `##contig` lines pick hg38.
@@ -55,13 +56,6 @@ async fn html(app: &TestApp, path: &str) -> String {
     let r = app.get(path).await;
     assert_eq!(r.status().as_u16(), 200, "{path}");
     r.text().await.unwrap()
-}
-
-/// The text between `start` and the next `end` after it.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = text.find(start)? + start.len();
-    let len = text[from..].find(end)?;
-    Some(&text[from..from + len])
 }
 
 /// The `<th ...>...</th>` of the column whose text starts with `name`.

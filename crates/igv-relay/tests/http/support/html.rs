@@ -149,3 +149,45 @@ pub fn hrefs(html: &str) -> Vec<String> {
         .map(|h| h.replace("&#38;", "&"))
         .collect()
 }
+
+/// The text between the first `start` after which `end` follows, and that `end`.
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}
+
+/// The text of each `<li>` in the `<ul>` or `<details>` of class `list`.
+pub fn items(html: &str, list: &str) -> Vec<String> {
+    let Some(start) = html.find(&format!("class=\"{list}\"")) else {
+        return Vec::new();
+    };
+    let rest = &html[start..];
+    let end = rest.find("</ul>").unwrap_or(rest.len());
+    rest[..end]
+        .split("<li")
+        .skip(1)
+        .map(|li| {
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in format!("<li{li}").chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            unescape(text.trim())
+        })
+        .collect()
+}
+
+/// The `href` of every `<a>` of class `class`, unescaped.
+pub fn links(html: &str, class: &str) -> Vec<String> {
+    tags(html)
+        .into_iter()
+        .filter(|t| t.name == "a" && t.has_class(class))
+        .filter_map(|t| t.attr("href").map(unescape))
+        .collect()
+}
