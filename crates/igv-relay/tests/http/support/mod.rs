@@ -17,4 +17,4 @@ pub mod procs;
 
 /// Whether the tests run under CI (`CI=true`): then what is missing (IGV,
 /// a browser, Galaxy, the corpus) fails the test instead of skipping it.
-pub use procs::in_ci;
+pub use procs::{in_ci, run_tool};

@@ -69,6 +69,16 @@ pub fn skip<T>(what: &str, reason: &str) -> Option<T> {
     None
 }
 
+/// Runs a real tool a test reads the output of (`what` names its Debian
+/// package): `false` after saying why when it does not run or does not write
+/// `makes`, through [`skip`] (a panic in CI).
+pub fn run_tool(what: &str, command: &mut Command, makes: Option<&Path>) -> bool {
+    match command.output() {
+        Ok(out) if out.status.success() && makes.is_none_or(Path::exists) => true,
+        other => skip::<()>(what, &format!("it did not run: {other:?}")).is_some(),
+    }
+}
+
 /// The full path of `tool` if it is an executable file on `PATH`.
 pub fn which(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
