@@ -143,15 +143,19 @@ pub fn fit(genome: &Genome, evidence: &GenomeEvidence) -> Fit {
     fit
 }
 
-/// Whether some record of the file ends past the end of `genome`'s sequence
-/// of the same name: then the names cannot pick `genome`. (A default or a
+/// The first sequence on which a record of the file ends past the end of
+/// `genome`'s sequence of the same name, as (name, where the records reach,
+/// the genome's length): then the names cannot pick `genome`. (A default or a
 /// requested genome still stands: its rows past the end are refused, and the
 /// page offers the genome that fits, as before.)
-fn records_pass_ends(genome: &Genome, evidence: &GenomeEvidence) -> bool {
-    evidence
-        .record_ends
-        .iter()
-        .any(|(name, end)| genome.chromosome(name).is_some_and(|c| *end > c.length))
+fn record_past_end<'e>(
+    genome: &Genome,
+    evidence: &'e GenomeEvidence,
+) -> Option<(&'e str, u64, u64)> {
+    evidence.record_ends.iter().find_map(|(name, end)| {
+        let length = genome.chromosome(name)?.length;
+        (*end > length).then_some((name.as_str(), *end, length))
+    })
 }
 
 /// Where the genome a page uses came from.
@@ -644,7 +648,7 @@ pub fn families_by_names<'g>(evidence: &GenomeEvidence, known: &[&'g Genome]) ->
     }
     let all: Vec<(&'g Genome, Fit)> = known
         .iter()
-        .filter(|g| !records_pass_ends(g, evidence))
+        .filter(|g| record_past_end(g, evidence).is_none())
         .map(|g| (*g, fit(g, evidence)))
         .filter(|(_, f)| f.missing == 0 && f.lengths_differ == 0)
         .collect();
@@ -675,10 +679,7 @@ fn past_their_ends(evidence: &GenomeEvidence, known: &[&Genome]) -> Vec<String> 
             f.missing == 0 && f.lengths_differ == 0
         })
         .filter_map(|g| {
-            let (name, end, length) = evidence.record_ends.iter().find_map(|(name, end)| {
-                let length = g.chromosome(name)?.length;
-                (*end > length).then_some((name, *end, length))
-            })?;
+            let (name, end, length) = record_past_end(g, evidence)?;
             Some(format!(
                 "not {}: its {name} ends at {}, and the records reach {}",
                 g.id(),
