@@ -64,13 +64,20 @@ impl GenomeEvidence {
         self.declared = declared;
         self.sequences_from = Some("index");
         for (name, reaches) in indexed {
-            let Some(reaches) = reaches else { continue };
-            match ends.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, end)) => *end = (*end).max(reaches),
-                None => ends.push((name, reaches)),
+            if let Some(reaches) = reaches {
+                raise_end(&mut ends, &name, reaches);
             }
         }
         self.record_ends = ends;
+    }
+}
+
+/// Notes that records reach `end` on `name` in [`GenomeEvidence::record_ends`]
+/// form: the largest end seen per sequence.
+pub(crate) fn raise_end(ends: &mut Vec<(String, u64)>, name: &str, end: u64) {
+    match ends.iter_mut().find(|(n, _)| n == name) {
+        Some((_, max)) => *max = (*max).max(end),
+        None => ends.push((name.to_owned(), end)),
     }
 }
 

@@ -139,10 +139,7 @@ fn text_header_with_ends(
             .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|_| !name.is_empty())
         {
-            match ends.iter_mut().find(|(n, _)| n == name) {
-                Some((_, max)) => *max = (*max).max(end),
-                None => ends.push((name.to_owned(), end)),
-            }
+            crate::domain::assembly::raise_end(&mut ends, name, end);
         }
     }
     if evidence.sequences.is_empty() && !names.is_empty() {
